@@ -1,0 +1,543 @@
+//! Check: from parsed documents to a resolved [`Model`] and scenario [`Plan`].
+//!
+//! This stage resolves every name (with "did you mean" suggestions), checks
+//! types, units and currencies, validates dates and windows, and flattens the
+//! amendment chain into clause histories. It collects every problem it finds
+//! rather than stopping at the first; the evaluator only ever sees input that
+//! checked without errors.
+
+pub mod model;
+mod resolve;
+pub mod scenario;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use model::*;
+pub use resolve::{describe_type, MAX_AMENDMENT_CHAIN};
+pub use scenario::{check_scenario, Plan};
+
+use crate::diagnostic::{has_errors, Code, Diagnostic};
+use crate::source::{FileId, Span};
+use crate::syntax::ast::{self, AmendmentItem, Document};
+use crate::workspace::{relative_to, Workspace};
+use resolve::{clause_items, day_before, declare, empty_model, new_version, BodyBuilder, Resolver};
+
+/// A loaded document with the file it came from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The file.
+    pub file: FileId,
+    /// Its path.
+    pub path: PathBuf,
+    /// The parsed document.
+    pub document: Arc<Document>,
+}
+
+/// Loads a file and follows its amendment chain down to the base contract.
+/// Returns the chain base-first.
+pub fn load_chain(
+    ws: &mut Workspace,
+    path: &Path,
+    referenced_from: Option<Span>,
+) -> Result<Vec<Loaded>, Vec<Diagnostic>> {
+    let mut chain: Vec<Loaded> = Vec::new();
+    let mut next = Some((path.to_path_buf(), referenced_from, None::<ast::Name>));
+    while let Some((path, from_span, expected_name)) = next.take() {
+        if chain.len() >= MAX_AMENDMENT_CHAIN {
+            let span = from_span.unwrap_or_default();
+            return Err(vec![Diagnostic::error(
+                Code::LimitExceeded,
+                span,
+                format!("the amendment chain is longer than {MAX_AMENDMENT_CHAIN} documents"),
+            )
+            .with_label("chain continues here")
+            .with_help("consolidate older amendments into the base contract")]);
+        }
+        let normalized = crate::workspace::normalize(&path);
+        if let Some(first) = chain.iter().position(|l| l.path == normalized) {
+            let span = from_span.unwrap_or_default();
+            let mut d = Diagnostic::error(
+                Code::AmendmentCycle,
+                span,
+                "this amendment chain refers back to itself",
+            )
+            .with_label("leads back to a document already in the chain")
+            .with_help("each amendment must amend an earlier document; break the cycle");
+            if let Some(doc) = chain.get(first) {
+                d = d.with_secondary(
+                    document_name_span(&doc.document),
+                    "this document is reached twice",
+                );
+            }
+            return Err(vec![d]);
+        }
+        let (file, parsed) = ws.load(&normalized, from_span);
+        let document = parsed?;
+        let file = file.unwrap_or_default();
+        if let (Some(expected), Some(actual)) = (&expected_name, document_name(&document)) {
+            if expected.text != actual {
+                return Err(vec![Diagnostic::error(
+                    Code::WrongDocument,
+                    expected.span,
+                    format!(
+                        "this amendment amends `{}`, but the file holds `{actual}`",
+                        expected.text
+                    ),
+                )
+                .with_label("name does not match the file")
+                .with_secondary(document_name_span(&document), "the file's document")
+                .with_help(format!(
+                    "write `amends {actual} from …`, or point to the right file"
+                ))]);
+            }
+        }
+        match document.as_ref() {
+            Document::Contract(_) => {}
+            Document::Amendment(a) => {
+                let amends = a.items.iter().find_map(|i| match i {
+                    AmendmentItem::Amends {
+                        name,
+                        path: p,
+                        span,
+                    } => Some((name.clone(), p.clone(), *span)),
+                    _ => None,
+                });
+                match amends {
+                    Some((name, p, _)) => {
+                        next = Some((relative_to(&normalized, &p.text), Some(p.span), Some(name)))
+                    }
+                    None => {
+                        return Err(vec![Diagnostic::error(
+                            Code::MissingDeclaration,
+                            a.name.span,
+                            format!("amendment `{}` does not say what it amends", a.name.text),
+                        )
+                        .with_label("no `amends` line")
+                        .with_help("add `amends CONTRACT from \"contract.cov\"`")]);
+                    }
+                }
+            }
+            Document::Scenario(s) => {
+                return Err(vec![Diagnostic::error(
+                    Code::WrongDocument,
+                    from_span.unwrap_or(s.name.span),
+                    format!(
+                        "{} is a scenario, not a contract or amendment",
+                        normalized.display()
+                    ),
+                )
+                .with_label("expected a contract here")
+                .with_help(
+                    "point to the contract or amendment file the scenario is about",
+                )]);
+            }
+        }
+        chain.push(Loaded {
+            file,
+            path: normalized,
+            document,
+        });
+    }
+    chain.reverse();
+    Ok(chain)
+}
+
+fn document_name(d: &Document) -> Option<&str> {
+    match d {
+        Document::Contract(c) => Some(&c.name.text),
+        Document::Amendment(a) => Some(&a.name.text),
+        Document::Scenario(s) => Some(&s.name.text),
+    }
+}
+
+fn document_name_span(d: &Document) -> Span {
+    match d {
+        Document::Contract(c) => c.name.span,
+        Document::Amendment(a) => a.name.span,
+        Document::Scenario(s) => s.name.span,
+    }
+}
+
+/// The result of checking: the model if it could be built, and every finding.
+#[derive(Debug)]
+pub struct Checked<T> {
+    /// The checked value, when there were no errors.
+    pub value: Option<T>,
+    /// Every error and warning.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Builds the model of a contract and its amendments (chain base-first).
+pub fn build_model(chain: &[Loaded]) -> Checked<Model> {
+    let Some(Document::Contract(contract)) = chain.first().map(|l| l.document.as_ref()) else {
+        return Checked {
+            value: None,
+            diagnostics: vec![Diagnostic::error(
+                Code::WrongDocument,
+                Span::default(),
+                "the chain does not start with a contract",
+            )],
+        };
+    };
+    let mut model = empty_model(contract);
+    let mut r = Resolver::new(&mut model);
+
+    // The effective date first: terms and termination rights count from it.
+    let effective = contract.decls.iter().find_map(|d| match d {
+        ast::Decl::Effective(date, _) => Some(*date),
+        _ => None,
+    });
+    match effective {
+        Some(e) => r.model.effective = e,
+        None => r.diagnostics.push(
+            Diagnostic::error(
+                Code::MissingDeclaration,
+                contract.name.span,
+                format!("contract `{}` has no effective date", contract.name.text),
+            )
+            .with_label("no `effective` line")
+            .with_help("add `effective 2026-01-01` with the date the contract takes effect"),
+        ),
+    }
+    let effective = r.model.effective;
+    check_single_effective(&mut r, &contract.decls);
+
+    for decl in &contract.decls {
+        declare(&mut r, decl, effective);
+    }
+    // Register every clause name before resolving bodies so `notwithstanding` may point forward.
+    let clause_decls: Vec<&ast::ClauseDecl> = contract
+        .decls
+        .iter()
+        .filter_map(|d| match d {
+            ast::Decl::Clause(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    let mut registered = Vec::new();
+    for c in &clause_decls {
+        let id = r.model.clauses.len();
+        if r.declare(&c.name, Symbol::Clause(id)) {
+            r.model.clauses.push(Clause {
+                name: c.name.text.clone(),
+                versions: Vec::new(),
+            });
+            registered.push((id, *c));
+        }
+    }
+    for (id, c) in registered {
+        let origin = Origin {
+            document: contract.name.text.clone(),
+            how: "original",
+        };
+        let mut b = BodyBuilder {
+            version: new_version(
+                c.title.as_ref().map(|t| t.text.clone()),
+                effective,
+                origin,
+                c.span,
+                c.name.span,
+            ),
+            current_payment: None,
+            amending: false,
+        };
+        clause_items(&mut r, &mut b, &c.body);
+        if let Some(clause) = r.model.clauses.get_mut(id) {
+            clause.versions.push(b.version);
+        }
+    }
+
+    let mut previous_effective = effective;
+    for loaded in chain.iter().skip(1) {
+        let Document::Amendment(a) = loaded.document.as_ref() else {
+            continue;
+        };
+        apply_amendment(&mut r, a, &mut previous_effective);
+    }
+
+    let diagnostics = r.diagnostics;
+    if has_errors(&diagnostics) {
+        Checked {
+            value: None,
+            diagnostics,
+        }
+    } else {
+        Checked {
+            value: Some(model),
+            diagnostics,
+        }
+    }
+}
+
+fn check_single_effective(r: &mut Resolver<'_>, decls: &[ast::Decl]) {
+    let mut first: Option<Span> = None;
+    for d in decls {
+        if let ast::Decl::Effective(_, span) = d {
+            match first {
+                None => first = Some(*span),
+                Some(f) => r.diagnostics.push(
+                    Diagnostic::error(
+                        Code::DuplicateName,
+                        *span,
+                        "the effective date is given twice",
+                    )
+                    .with_label("second effective date")
+                    .with_secondary(f, "first one")
+                    .with_help("keep one `effective` line"),
+                ),
+            }
+        }
+    }
+}
+
+fn apply_amendment(r: &mut Resolver<'_>, a: &ast::Amendment, previous_effective: &mut model::Date) {
+    let decls: Vec<ast::Decl> = a
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            AmendmentItem::Decl(d) => Some(d.clone()),
+            _ => None,
+        })
+        .collect();
+    let effective = decls.iter().find_map(|d| match d {
+        ast::Decl::Effective(date, span) => Some((*date, *span)),
+        _ => None,
+    });
+    let effective = match effective {
+        Some((date, span)) => {
+            if date < *previous_effective {
+                r.diagnostics.push(
+                    Diagnostic::error(Code::EndBeforeStart, span, format!("this amendment takes effect on {date}, before the document it amends ({previous_effective})"))
+                        .with_label("too early")
+                        .with_help("an amendment can only change the contract from its own effective date on; use a date on or after the amended document's"),
+                );
+            }
+            date
+        }
+        None => {
+            r.diagnostics.push(
+                Diagnostic::error(
+                    Code::MissingDeclaration,
+                    a.name.span,
+                    format!("amendment `{}` has no effective date", a.name.text),
+                )
+                .with_label("no `effective` line")
+                .with_help("add `effective DATE` with the day the amendment takes effect"),
+            );
+            *previous_effective
+        }
+    };
+    *previous_effective = effective;
+    check_single_effective(r, &decls);
+    r.model.amendments.push(AmendmentInfo {
+        name: a.name.text.clone(),
+        title: a.title.as_ref().map(|t| t.text.clone()),
+        effective,
+        span: a.span,
+    });
+    r.model.document = a.name.text.clone();
+    for d in &decls {
+        declare(r, d, effective);
+    }
+    // Register added clauses first so that any line of the amendment may name them.
+    let mut added = Vec::new();
+    for item in &a.items {
+        if let AmendmentItem::AddClause(c) = item {
+            match r.model.clause_id(&c.name.text) {
+                Some(id) if !is_current(r.model, id) => added.push((id, c)),
+                _ => {
+                    let id = r.model.clauses.len();
+                    if r.declare(&c.name, Symbol::Clause(id)) {
+                        r.model.clauses.push(Clause {
+                            name: c.name.text.clone(),
+                            versions: Vec::new(),
+                        });
+                        added.push((id, c));
+                    }
+                }
+            }
+        }
+    }
+    for item in &a.items {
+        match item {
+            AmendmentItem::Remove(name, span) => {
+                if let Some(id) = existing_clause(r, name, "remove") {
+                    if let Some(v) = r
+                        .model
+                        .clauses
+                        .get_mut(id)
+                        .and_then(|c| c.versions.last_mut())
+                    {
+                        v.in_force_until = Some(day_before(effective));
+                    }
+                    let _ = span;
+                }
+            }
+            AmendmentItem::Replace(c) => {
+                if let Some(id) = existing_clause(r, &c.name, "replace") {
+                    let old_title = r
+                        .model
+                        .clauses
+                        .get(id)
+                        .and_then(|cl| cl.versions.last())
+                        .and_then(|v| v.title.clone());
+                    let origin = Origin {
+                        document: a.name.text.clone(),
+                        how: "replaced",
+                    };
+                    let mut b = BodyBuilder {
+                        version: new_version(
+                            c.title.as_ref().map(|t| t.text.clone()).or(old_title),
+                            effective,
+                            origin,
+                            c.span,
+                            c.name.span,
+                        ),
+                        current_payment: None,
+                        amending: false,
+                    };
+                    clause_items(r, &mut b, &c.body);
+                    push_version(r.model, id, b.version, effective);
+                }
+            }
+            AmendmentItem::Amend(c) => {
+                if let Some(id) = existing_clause(r, &c.name, "amend") {
+                    let Some(current) = r
+                        .model
+                        .clauses
+                        .get(id)
+                        .and_then(|cl| cl.versions.last())
+                        .cloned()
+                    else {
+                        continue;
+                    };
+                    let mut version = current;
+                    version.in_force_from = effective;
+                    version.in_force_until = None;
+                    version.origin = Origin {
+                        document: a.name.text.clone(),
+                        how: "amended",
+                    };
+                    version.span = c.span;
+                    version.name_span = c.name.span;
+                    let mut b = BodyBuilder {
+                        version,
+                        current_payment: None,
+                        amending: true,
+                    };
+                    clause_items(r, &mut b, &c.body);
+                    push_version(r.model, id, b.version, effective);
+                }
+            }
+            AmendmentItem::AddClause(_) | AmendmentItem::Decl(_) | AmendmentItem::Amends { .. } => {
+            }
+        }
+    }
+    for (id, c) in added {
+        let origin = Origin {
+            document: a.name.text.clone(),
+            how: "added",
+        };
+        let mut b = BodyBuilder {
+            version: new_version(
+                c.title.as_ref().map(|t| t.text.clone()),
+                effective,
+                origin,
+                c.span,
+                c.name.span,
+            ),
+            current_payment: None,
+            amending: false,
+        };
+        clause_items(r, &mut b, &c.body);
+        push_version(r.model, id, b.version, effective);
+    }
+}
+
+fn is_current(model: &Model, id: ClauseId) -> bool {
+    model
+        .clauses
+        .get(id)
+        .and_then(|c| c.versions.last())
+        .is_some_and(|v| v.in_force_until.is_none())
+}
+
+fn push_version(model: &mut Model, id: ClauseId, version: ClauseVersion, effective: model::Date) {
+    if let Some(clause) = model.clauses.get_mut(id) {
+        if let Some(last) = clause.versions.last_mut() {
+            if last.in_force_until.is_none() {
+                last.in_force_until = Some(day_before(effective));
+            }
+        }
+        clause.versions.push(version);
+    }
+}
+
+/// A clause that an amendment line names; it must exist and still be in force.
+fn existing_clause(r: &mut Resolver<'_>, name: &ast::Name, verb: &str) -> Option<ClauseId> {
+    match r.model.symbol(&name.text) {
+        Some(Symbol::Clause(id)) if is_current(r.model, id) => Some(id),
+        Some(Symbol::Clause(_)) => {
+            r.diagnostics.push(
+                Diagnostic::error(
+                    Code::UnknownClause,
+                    name.span,
+                    format!(
+                        "cannot {verb} `{}`: an earlier amendment removed it",
+                        name.text
+                    ),
+                )
+                .with_label("already removed")
+                .with_help("use `add clause` to bring it back"),
+            );
+            None
+        }
+        _ => {
+            let candidates: Vec<String> = r
+                .model
+                .clauses
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| is_current(r.model, *i))
+                .map(|(_, c)| c.name.clone())
+                .collect();
+            let help =
+                match crate::diagnostic::suggest(&name.text, candidates.iter().map(String::as_str))
+                {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None if candidates.is_empty() => {
+                        "the amended contract has no clauses".to_owned()
+                    }
+                    None => format!(
+                        "the amended contract's clauses are: {}",
+                        candidates.join(", ")
+                    ),
+                };
+            r.diagnostics.push(
+                Diagnostic::error(
+                    Code::UnknownClause,
+                    name.span,
+                    format!(
+                        "cannot {verb} `{}`: the amended contract has no such clause",
+                        name.text
+                    ),
+                )
+                .with_label("no clause of this name")
+                .with_help(help),
+            );
+            None
+        }
+    }
+}
+
+/// Loads and checks a contract or amendment file: its model and every finding.
+pub fn check_contract_file(ws: &mut Workspace, path: &Path) -> Checked<Model> {
+    match load_chain(ws, path, None) {
+        Ok(chain) => build_model(&chain),
+        Err(diagnostics) => Checked {
+            value: None,
+            diagnostics,
+        },
+    }
+}

@@ -1,0 +1,570 @@
+//! The resolved contract: what the checker hands to the evaluator.
+//!
+//! Names are resolved to indices, param references are kept as references (a
+//! scenario binds them), and the amendment chain is flattened into clause
+//! histories: each clause name has versions, each in force over a date range.
+//! `amend` and `replace` add versions to the same history, which is how a
+//! total cap counts what accrued under earlier versions.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+pub use crate::calendar::Date;
+use crate::calendar::{Duration, PeriodUnit};
+use crate::money::{Currency, Money, Rate};
+use crate::source::Span;
+use crate::syntax::ast::CmpOp;
+
+/// Index of a party.
+pub type PartyId = usize;
+/// Index of an action.
+pub type ActionId = usize;
+/// Index of a metric.
+pub type MetricId = usize;
+/// Index of a condition.
+pub type ConditionId = usize;
+/// Index of a param.
+pub type ParamId = usize;
+/// Index of a defined type.
+pub type TypeId = usize;
+/// Index of a clause history.
+pub type ClauseId = usize;
+
+/// The kind of a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueType {
+    /// Money, of a known currency or (for a required param) any.
+    Money(Option<Currency>),
+    /// A percentage.
+    Percent,
+    /// A date.
+    Date,
+    /// A duration.
+    Duration,
+    /// A plain number.
+    Number,
+    /// true or false.
+    Bool,
+    /// Free text.
+    Text,
+    /// One of a defined type's values.
+    Enum(TypeId),
+}
+
+impl ValueType {
+    /// Whether `<`, `>` and friends apply.
+    pub fn is_ordered(self) -> bool {
+        matches!(
+            self,
+            ValueType::Money(_) | ValueType::Percent | ValueType::Date | ValueType::Number
+        )
+    }
+
+    /// Whether a value of type `other` fits a slot of this type.
+    pub fn accepts(self, other: ValueType) -> bool {
+        match (self, other) {
+            (ValueType::Money(None), ValueType::Money(_))
+            | (ValueType::Money(_), ValueType::Money(None)) => true,
+            (a, b) => a == b,
+        }
+    }
+}
+
+/// A concrete value.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Value {
+    /// Money.
+    Money(Money),
+    /// A percentage.
+    Percent(Rate),
+    /// A date.
+    Date(Date),
+    /// A duration.
+    Duration(Duration),
+    /// A number.
+    Number(Decimal),
+    /// A boolean.
+    Bool(bool),
+    /// Text.
+    Text(String),
+    /// A defined value: (type, index of the value).
+    Enum(TypeId, usize),
+}
+
+impl Value {
+    /// The value's type.
+    pub fn value_type(&self) -> ValueType {
+        match self {
+            Value::Money(m) => ValueType::Money(Some(m.currency)),
+            Value::Percent(_) => ValueType::Percent,
+            Value::Date(_) => ValueType::Date,
+            Value::Duration(_) => ValueType::Duration,
+            Value::Number(_) => ValueType::Number,
+            Value::Bool(_) => ValueType::Bool,
+            Value::Text(_) => ValueType::Text,
+            Value::Enum(t, _) => ValueType::Enum(*t),
+        }
+    }
+}
+
+/// A slot's content: a literal value or a param, resolved when a scenario binds params.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueRef {
+    /// A literal.
+    Lit(Value),
+    /// A param.
+    Param(ParamId),
+}
+
+/// A [`ValueRef`] with the span it was written at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    /// The content.
+    pub value: ValueRef,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// An operand in a resolved expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ROperand {
+    /// A literal, param or defined value.
+    Value(ValueRef),
+    /// The action argument at this index.
+    Arg(usize),
+    /// A condition's current value.
+    Condition(ConditionId),
+}
+
+/// A resolved boolean expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RExpr {
+    /// An operand used as a boolean.
+    Atom(ROperand),
+    /// A comparison.
+    Compare(ROperand, CmpOp, ROperand),
+    /// Membership in a list.
+    In(ROperand, Vec<ROperand>),
+    /// Negation.
+    Not(Box<RExpr>),
+    /// All of.
+    And(Vec<RExpr>),
+    /// Any of.
+    Or(Vec<RExpr>),
+}
+
+/// A party.
+#[derive(Debug, Clone)]
+pub struct Party {
+    /// Name.
+    pub name: String,
+    /// Display title.
+    pub title: Option<String>,
+    /// Declaration.
+    pub span: Span,
+}
+
+/// A defined type (`define … as one of …`).
+#[derive(Debug, Clone)]
+pub struct EnumType {
+    /// Name.
+    pub name: String,
+    /// Its values in order.
+    pub values: Vec<String>,
+    /// Declaration.
+    pub span: Span,
+}
+
+/// An action and its typed arguments.
+#[derive(Debug, Clone)]
+pub struct Action {
+    /// Name.
+    pub name: String,
+    /// (argument name, type).
+    pub args: Vec<(String, ValueType)>,
+    /// Declaration.
+    pub span: Span,
+}
+
+/// A metric reported by scenarios.
+#[derive(Debug, Clone)]
+pub struct Metric {
+    /// Name.
+    pub name: String,
+    /// Currency of its figures.
+    pub currency: Currency,
+    /// How often a figure is given.
+    pub unit: PeriodUnit,
+    /// Declaration.
+    pub span: Span,
+}
+
+/// A condition scenarios switch.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    /// Name.
+    pub name: String,
+    /// Value until switched.
+    pub default: bool,
+    /// Declaration.
+    pub span: Span,
+}
+
+/// A param: an assumption or a required input.
+#[derive(Debug, Clone)]
+pub struct Param {
+    /// Name.
+    pub name: String,
+    /// Its type.
+    pub ty: ValueType,
+    /// The default, when it has one.
+    pub default: Option<Value>,
+    /// Declaration.
+    pub span: Span,
+}
+
+/// A party's right to terminate by notice.
+#[derive(Debug, Clone)]
+pub struct TerminationRight {
+    /// Who holds it.
+    pub party: PartyId,
+    /// The notice period.
+    pub notice: Slot,
+    /// Written `for convenience`.
+    pub convenience: bool,
+    /// First day the right exists (the effective date of the document declaring it).
+    pub from: Date,
+    /// Declaration.
+    pub span: Span,
+}
+
+/// Automatic renewal of the term.
+#[derive(Debug, Clone)]
+pub struct Renewal {
+    /// Length of each renewal.
+    pub every: Duration,
+    /// How long before the term's last day a non-renewal notice must be given.
+    pub notice: Duration,
+}
+
+/// The term.
+#[derive(Debug, Clone)]
+pub struct Term {
+    /// The initial term's last day; `None` runs until terminated.
+    pub last_day: Option<Date>,
+    /// Renewal, if any.
+    pub renewal: Option<Renewal>,
+    /// Declaration.
+    pub span: Span,
+}
+
+/// Where a clause version comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The contract's or amendment's name.
+    pub document: String,
+    /// How it got there: `original`, `added`, `replaced`, `amended`.
+    pub how: &'static str,
+}
+
+/// A rule about an action: prohibition or permission.
+#[derive(Debug, Clone)]
+pub struct ActionRule {
+    /// Who.
+    pub party: PartyId,
+    /// Which action.
+    pub action: ActionId,
+    /// When it applies to an occurrence.
+    pub condition: Option<RExpr>,
+    /// Permission (true) or prohibition (false).
+    pub permits: bool,
+    /// For permissions: the clauses whose prohibitions it overrides.
+    pub notwithstanding: Vec<ClauseId>,
+    /// The statement.
+    pub span: Span,
+}
+
+/// An obligation to act by a deadline.
+#[derive(Debug, Clone)]
+pub struct Obligation {
+    /// Who.
+    pub party: PartyId,
+    /// Which action.
+    pub action: ActionId,
+    /// Which occurrences count.
+    pub condition: Option<RExpr>,
+    /// `by DATE` (date slot) or `within DURATION` (duration slot).
+    pub deadline: DeadlineSlot,
+    /// The statement.
+    pub span: Span,
+}
+
+/// An obligation's deadline before params are bound.
+#[derive(Debug, Clone)]
+pub enum DeadlineSlot {
+    /// `by DATE`
+    By(Slot),
+    /// `within DURATION` of the clause's start.
+    Within(Slot),
+}
+
+/// A licence grant.
+#[derive(Debug, Clone)]
+pub struct Licence {
+    /// Grantor.
+    pub grantor: PartyId,
+    /// Licensee.
+    pub licensee: PartyId,
+    /// Exclusive or not.
+    pub exclusive: bool,
+    /// Subject, compared exactly.
+    pub subject: String,
+    /// The statement.
+    pub span: Span,
+}
+
+/// A designation (`PARTY is "ROLE" of PARTY`).
+#[derive(Debug, Clone)]
+pub struct Designation {
+    /// Who holds the role.
+    pub holder: PartyId,
+    /// The role.
+    pub role: String,
+    /// For whom.
+    pub of: PartyId,
+    /// The statement.
+    pub span: Span,
+}
+
+/// What a payment charges.
+#[derive(Debug, Clone)]
+pub enum Charge {
+    /// A share of a metric, with marginal tiers.
+    Share {
+        /// The metric.
+        metric: MetricId,
+        /// Rates, lowest tier first.
+        rates: Vec<Slot>,
+        /// Thresholds between tiers (one fewer than rates).
+        thresholds: Vec<Slot>,
+    },
+    /// A fixed sum, once or per period.
+    Fixed {
+        /// The sum.
+        amount: Slot,
+        /// The date of a one-off payment.
+        on: Option<Slot>,
+    },
+}
+
+/// A payment statement with its modifiers.
+#[derive(Debug, Clone)]
+pub struct Payment {
+    /// Who pays.
+    pub payer: PartyId,
+    /// Who is paid.
+    pub payee: PartyId,
+    /// What is charged.
+    pub charge: Charge,
+    /// The payment period (`every`); for shares defaults to the metric's unit.
+    pub every: Option<PeriodUnit>,
+    /// `due DURATION after period end`.
+    pub due: Option<Slot>,
+    /// `capped at MONEY in total`.
+    pub cap_total: Option<Slot>,
+    /// `capped at MONEY per UNIT`.
+    pub cap_per: Option<Slot>,
+    /// `at least MONEY per UNIT`.
+    pub floor: Option<Slot>,
+    /// The currency, when known before params are bound.
+    pub currency: Option<Currency>,
+    /// The statement.
+    pub span: Span,
+}
+
+/// A clause's windows.
+#[derive(Debug, Clone, Default)]
+pub struct Windows {
+    /// `from DATE`.
+    pub from: Option<Slot>,
+    /// `until DATE`.
+    pub until: Option<Slot>,
+    /// `for DURATION`.
+    pub for_: Option<Slot>,
+    /// `while EXPR`: all must hold.
+    pub while_: Vec<(RExpr, Span)>,
+    /// `unless EXPR`: none may hold.
+    pub unless: Vec<(RExpr, Span)>,
+}
+
+/// One version of a clause.
+#[derive(Debug, Clone)]
+pub struct ClauseVersion {
+    /// Display title.
+    pub title: Option<String>,
+    /// First day this version governs.
+    pub in_force_from: Date,
+    /// Last day this version governs (`None`: until the contract ends).
+    pub in_force_until: Option<Date>,
+    /// Where it comes from.
+    pub origin: Origin,
+    /// The clause block (or the `replace`/`amend` block) it was written in.
+    pub span: Span,
+    /// The clause's name as written in that block.
+    pub name_span: Span,
+    /// Windows.
+    pub windows: Windows,
+    /// Prohibitions and permissions.
+    pub rules: Vec<ActionRule>,
+    /// Obligations.
+    pub obligations: Vec<Obligation>,
+    /// Licences.
+    pub licences: Vec<Licence>,
+    /// Designations.
+    pub designations: Vec<Designation>,
+    /// Payments.
+    pub payments: Vec<Payment>,
+}
+
+/// A clause's history under one name.
+#[derive(Debug, Clone)]
+pub struct Clause {
+    /// Name.
+    pub name: String,
+    /// Versions in date order; a removal ends the last version.
+    pub versions: Vec<ClauseVersion>,
+}
+
+/// An amendment applied to the contract.
+#[derive(Debug, Clone)]
+pub struct AmendmentInfo {
+    /// Its name.
+    pub name: String,
+    /// Its title.
+    pub title: Option<String>,
+    /// Its effective date.
+    pub effective: Date,
+    /// Its declaration.
+    pub span: Span,
+}
+
+/// What a name refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Symbol {
+    /// A party.
+    Party(PartyId),
+    /// An action.
+    Action(ActionId),
+    /// A metric.
+    Metric(MetricId),
+    /// A condition.
+    Condition(ConditionId),
+    /// A param.
+    Param(ParamId),
+    /// A defined type.
+    Type(TypeId),
+    /// A defined value: (type, value index).
+    Value(TypeId, usize),
+    /// A clause.
+    Clause(ClauseId),
+}
+
+impl Symbol {
+    /// The kind of thing, in words.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Symbol::Party(_) => "party",
+            Symbol::Action(_) => "action",
+            Symbol::Metric(_) => "metric",
+            Symbol::Condition(_) => "condition",
+            Symbol::Param(_) => "param",
+            Symbol::Type(_) => "defined type",
+            Symbol::Value(..) => "defined value",
+            Symbol::Clause(_) => "clause",
+        }
+    }
+}
+
+/// A contract with its amendment chain applied.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// The base contract's name.
+    pub name: String,
+    /// Its title.
+    pub title: Option<String>,
+    /// The name of the last document in the chain (the contract or its latest amendment).
+    pub document: String,
+    /// The base contract's declaration.
+    pub span: Span,
+    /// Parties.
+    pub parties: Vec<Party>,
+    /// Effective date.
+    pub effective: Date,
+    /// Term.
+    pub term: Term,
+    /// Defined types.
+    pub types: Vec<EnumType>,
+    /// Actions.
+    pub actions: Vec<Action>,
+    /// Metrics.
+    pub metrics: Vec<Metric>,
+    /// Conditions.
+    pub conditions: Vec<Condition>,
+    /// Params.
+    pub params: Vec<Param>,
+    /// Termination rights.
+    pub terminations: Vec<TerminationRight>,
+    /// Clause histories in declaration order.
+    pub clauses: Vec<Clause>,
+    /// Amendments in the order applied.
+    pub amendments: Vec<AmendmentInfo>,
+    /// Every declared name.
+    pub symbols: HashMap<String, (Symbol, Span)>,
+}
+
+impl Model {
+    /// Looks a name up.
+    pub fn symbol(&self, name: &str) -> Option<Symbol> {
+        self.symbols.get(name).map(|(s, _)| *s)
+    }
+
+    /// Names of every symbol of the same kind as `kind`, for suggestions.
+    pub fn names_of_kind(&self, kind: &str) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .symbols
+            .iter()
+            .filter(|(_, (s, _))| s.kind() == kind)
+            .map(|(n, _)| n.as_str())
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// A clause by name.
+    pub fn clause_id(&self, name: &str) -> Option<ClauseId> {
+        match self.symbol(name) {
+            Some(Symbol::Clause(id)) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// Shows a value for people.
+    pub fn show_value(&self, value: &Value) -> String {
+        match value {
+            Value::Money(m) => m.to_string(),
+            Value::Percent(r) => r.to_string(),
+            Value::Date(d) => d.to_string(),
+            Value::Duration(d) => d.to_string(),
+            Value::Number(n) => n.normalize().to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Text(t) => format!("{t:?}"),
+            Value::Enum(t, i) => self
+                .types
+                .get(*t)
+                .and_then(|ty| ty.values.get(*i))
+                .cloned()
+                .unwrap_or_default(),
+        }
+    }
+}

@@ -1,0 +1,1281 @@
+//! Building the [`Model`]: names, types, dates and the amendment chain.
+//!
+//! The base contract is read first, then each amendment in chain order. Every
+//! declaration registers its name in one namespace (a clause and a party may
+//! not share a name, which keeps `by CLAUSE` and `PARTY` unambiguous);
+//! clause names are registered before any clause body is resolved so that
+//! `notwithstanding` may point forward.
+
+use std::collections::HashMap;
+
+use crate::calendar::{Date, PeriodUnit};
+use crate::diagnostic::{suggest, Code, Diagnostic};
+use crate::money::{Currency, Rate};
+use crate::source::Span;
+use crate::syntax::ast::{self, CmpOp, Literal, Operand};
+
+use super::model::*;
+
+/// The longest amendment chain accepted.
+pub const MAX_AMENDMENT_CHAIN: usize = 64;
+
+/// Expected kinds for slots, used for messages and type checks.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Want {
+    Money(Option<Currency>),
+    Percent,
+    Date,
+    Duration,
+}
+
+impl Want {
+    fn ty(self) -> ValueType {
+        match self {
+            Want::Money(c) => ValueType::Money(c),
+            Want::Percent => ValueType::Percent,
+            Want::Date => ValueType::Date,
+            Want::Duration => ValueType::Duration,
+        }
+    }
+}
+
+/// Describes a type for messages.
+pub fn describe_type(model: &Model, ty: ValueType) -> String {
+    match ty {
+        ValueType::Money(Some(c)) => format!("an amount in {c}"),
+        ValueType::Money(None) => "an amount of money".to_owned(),
+        ValueType::Percent => "a percentage".to_owned(),
+        ValueType::Date => "a date".to_owned(),
+        ValueType::Duration => "a duration".to_owned(),
+        ValueType::Number => "a number".to_owned(),
+        ValueType::Bool => "true or false".to_owned(),
+        ValueType::Text => "a text".to_owned(),
+        ValueType::Enum(t) => format!(
+            "one of the values of `{}`",
+            model.types.get(t).map_or("?", |t| t.name.as_str())
+        ),
+    }
+}
+
+fn example(ty: ValueType) -> &'static str {
+    match ty {
+        ValueType::Money(_) => "USD 5 million",
+        ValueType::Percent => "20%",
+        ValueType::Date => "2026-04-27",
+        ValueType::Duration => "90 days",
+        ValueType::Number => "12",
+        ValueType::Bool => "true",
+        ValueType::Text => "\"text\"",
+        ValueType::Enum(_) => "one of the defined values",
+    }
+}
+
+/// Converts a literal to a value (enum values need the model, so they are names, not literals).
+pub fn literal_value(literal: &Literal) -> Value {
+    match literal {
+        Literal::Money(m) => Value::Money(*m),
+        Literal::Percent(r) => Value::Percent(*r),
+        Literal::Date(d) => Value::Date(*d),
+        Literal::Duration(d) => Value::Duration(*d),
+        Literal::Number(n) => Value::Number(*n),
+        Literal::Bool(b) => Value::Bool(*b),
+        Literal::Text(t) => Value::Text(t.clone()),
+    }
+}
+
+/// Resolves names against a model and records diagnostics.
+pub(crate) struct Resolver<'m> {
+    pub model: &'m mut Model,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl<'m> Resolver<'m> {
+    pub fn new(model: &'m mut Model) -> Self {
+        Resolver {
+            model,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    fn error(&mut self, d: Diagnostic) {
+        self.diagnostics.push(d);
+    }
+
+    /// Registers a name, reporting a duplicate.
+    pub fn declare(&mut self, name: &ast::Name, symbol: Symbol) -> bool {
+        if let Some((existing, span)) = self.model.symbols.get(&name.text) {
+            let kind = existing.kind();
+            let d = Diagnostic::error(Code::DuplicateName, name.span, format!("`{}` is already declared as a {kind}", name.text))
+                .with_label("declared again here")
+                .with_secondary(*span, "first declared here")
+                .with_help("every party, clause, action, metric, condition, param and defined value needs its own name");
+            self.error(d);
+            return false;
+        }
+        self.model
+            .symbols
+            .insert(name.text.clone(), (symbol, name.span));
+        true
+    }
+
+    /// Looks up a name that must be of one kind.
+    pub fn lookup(&mut self, name: &ast::Name, kind: &'static str) -> Option<Symbol> {
+        match self.model.symbol(&name.text) {
+            Some(s) if s.kind() == kind => Some(s),
+            Some(other) => {
+                let d = Diagnostic::error(
+                    Code::UnknownName,
+                    name.span,
+                    format!("`{}` is a {}, not a {kind}", name.text, other.kind()),
+                )
+                .with_label(format!("a {kind} is expected here"));
+                let d = self.with_suggestion(d, &name.text, kind);
+                self.error(d);
+                None
+            }
+            None => {
+                let d = Diagnostic::error(
+                    Code::UnknownName,
+                    name.span,
+                    format!("unknown {kind} `{}`", name.text),
+                )
+                .with_label(format!("no {kind} has this name"));
+                let d = self.with_suggestion(d, &name.text, kind);
+                self.error(d);
+                None
+            }
+        }
+    }
+
+    fn with_suggestion(&self, d: Diagnostic, name: &str, kind: &'static str) -> Diagnostic {
+        let candidates = self.model.names_of_kind(kind);
+        match suggest(name, candidates.iter().copied()) {
+            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None => d.with_help(match kind {
+                "party" => "declare it in the contract's `parties { … }` block".to_owned(),
+                "action" => {
+                    "declare it with `action NAME` (and its arguments) in the contract".to_owned()
+                }
+                "metric" => "declare it with `metric NAME in USD per year`".to_owned(),
+                "condition" => "declare it with `condition NAME default true`".to_owned(),
+                "param" => "declare it with `param NAME = VALUE` in the contract or an amendment"
+                    .to_owned(),
+                "clause" => {
+                    if candidates.is_empty() {
+                        "the contract declares no clauses".to_owned()
+                    } else {
+                        format!("the clauses are: {}", candidates.join(", "))
+                    }
+                }
+                _ => format!("declare the {kind} before using it"),
+            }),
+        }
+    }
+
+    pub fn party(&mut self, name: &ast::Name) -> Option<PartyId> {
+        match self.lookup(name, "party")? {
+            Symbol::Party(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    pub fn action(&mut self, name: &ast::Name) -> Option<ActionId> {
+        match self.lookup(name, "action")? {
+            Symbol::Action(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    pub fn metric(&mut self, name: &ast::Name) -> Option<MetricId> {
+        match self.lookup(name, "metric")? {
+            Symbol::Metric(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    pub fn clause(&mut self, name: &ast::Name) -> Option<ClauseId> {
+        match self.lookup(name, "clause")? {
+            Symbol::Clause(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The type named in `action x(arg: TYPE)` or `param x: TYPE`.
+    pub fn type_name(&mut self, name: &ast::Name) -> Option<ValueType> {
+        Some(match name.text.as_str() {
+            "money" => ValueType::Money(None),
+            "percent" | "percentage" | "rate" => ValueType::Percent,
+            "date" => ValueType::Date,
+            "duration" => ValueType::Duration,
+            "number" => ValueType::Number,
+            "text" => ValueType::Text,
+            "bool" | "boolean" | "condition" => ValueType::Bool,
+            other => match self.model.symbol(other) {
+                Some(Symbol::Type(t)) => ValueType::Enum(t),
+                _ => {
+                    let mut candidates = vec![
+                        "money", "percent", "date", "duration", "number", "text", "bool",
+                    ];
+                    let defined = self.model.names_of_kind("defined type");
+                    candidates.extend(defined.iter().copied());
+                    let help = match suggest(other, candidates.iter().copied()) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => "types are money, percent, date, duration, number, text, bool, or a name defined with `define NAME as one of …`".to_owned(),
+                    };
+                    let candidates_owned: Vec<String> =
+                        candidates.iter().map(|s| (*s).to_owned()).collect();
+                    drop(candidates_owned);
+                    self.error(
+                        Diagnostic::error(
+                            Code::UnknownName,
+                            name.span,
+                            format!("unknown type `{other}`"),
+                        )
+                        .with_label("not a type")
+                        .with_help(help),
+                    );
+                    return None;
+                }
+            },
+        })
+    }
+
+    /// A value for a param default, a `set`, or an argument: literals, or a defined value's name.
+    pub fn plain_value(&mut self, operand: &Operand, expected: Option<ValueType>) -> Option<Value> {
+        let value = match operand {
+            Operand::Literal(l, _) => literal_value(l),
+            Operand::Name(n) => match self.model.symbol(&n.text) {
+                Some(Symbol::Value(t, i)) => Value::Enum(t, i),
+                _ => {
+                    let mut d = Diagnostic::error(
+                        Code::UnknownName,
+                        n.span,
+                        format!("unknown value `{}`", n.text),
+                    )
+                    .with_label("not a defined value");
+                    if let Some(ValueType::Enum(t)) = expected {
+                        if let Some(ty) = self.model.types.get(t) {
+                            let help = match suggest(&n.text, ty.values.iter().map(String::as_str))
+                            {
+                                Some(s) => format!("did you mean `{s}`?"),
+                                None => {
+                                    format!("`{}` is one of: {}", ty.name, ty.values.join(", "))
+                                }
+                            };
+                            d = d.with_help(help);
+                        }
+                    }
+                    self.error(d);
+                    return None;
+                }
+            },
+        };
+        if let Some(expected) = expected {
+            self.check_type(&value, expected, operand.span())?;
+        }
+        self.check_rate(&value, operand.span());
+        Some(value)
+    }
+
+    fn check_type(&mut self, value: &Value, expected: ValueType, span: Span) -> Option<()> {
+        let actual = value.value_type();
+        if expected.accepts(actual) {
+            return Some(());
+        }
+        if let (ValueType::Money(Some(a)), ValueType::Money(Some(b))) = (expected, actual) {
+            self.error(
+                Diagnostic::error(Code::CurrencyMismatch, span, format!("this amount is in {b}, but {a} is expected here"))
+                    .with_label(format!("{b}, not {a}"))
+                    .with_help("one computation uses one currency; convert the amount or declare the metric in the same currency"),
+            );
+            return None;
+        }
+        let expected_text = describe_type(self.model, expected);
+        let actual_text = describe_type(self.model, actual);
+        self.error(
+            Diagnostic::error(
+                Code::TypeMismatch,
+                span,
+                format!("expected {expected_text}, found {actual_text}"),
+            )
+            .with_label(format!("this is {actual_text}"))
+            .with_help(format!(
+                "write {expected_text} here, like {}",
+                example(expected)
+            )),
+        );
+        None
+    }
+
+    fn check_rate(&mut self, value: &Value, span: Span) {
+        if let Value::Percent(Rate(r)) = value {
+            if *r > rust_decimal::Decimal::ONE_HUNDRED || r.is_sign_negative() {
+                self.error(
+                    Diagnostic::error(Code::RateOver100, span, format!("{}% is not a share between 0% and 100%", r.normalize()))
+                        .with_label("out of range")
+                        .with_help("a share of a metric is at most 100%; for a multiple, use a fixed sum or a formula"),
+                );
+            }
+        }
+    }
+
+    /// A slot: a literal of the wanted type, or a param of that type.
+    pub fn slot(&mut self, operand: &Operand, want: Want) -> Option<Slot> {
+        let span = operand.span();
+        let expected = want.ty();
+        match operand {
+            Operand::Literal(l, _) => {
+                let value = literal_value(l);
+                self.check_type(&value, expected, span)?;
+                self.check_rate(&value, span);
+                Some(Slot {
+                    value: ValueRef::Lit(value),
+                    span,
+                })
+            }
+            Operand::Name(n) => match self.model.symbol(&n.text) {
+                Some(Symbol::Param(p)) => {
+                    let param = self.model.params.get(p)?.clone();
+                    if !expected.accepts(param.ty) {
+                        let d = Diagnostic::error(
+                            Code::TypeMismatch,
+                            span,
+                            format!(
+                                "param `{}` is {}, but {} is expected here",
+                                n.text,
+                                describe_type(self.model, param.ty),
+                                describe_type(self.model, expected)
+                            ),
+                        )
+                        .with_label("wrong kind of value")
+                        .with_secondary(param.span, "declared here")
+                        .with_help(format!(
+                            "use a param that holds {}",
+                            describe_type(self.model, expected)
+                        ));
+                        self.error(d);
+                        return None;
+                    }
+                    if let (ValueType::Money(Some(want_c)), Some(Value::Money(m))) =
+                        (expected, &param.default)
+                    {
+                        if m.currency != want_c {
+                            self.error(
+                                Diagnostic::error(
+                                    Code::CurrencyMismatch,
+                                    span,
+                                    format!(
+                                        "param `{}` is in {}, but {want_c} is expected here",
+                                        n.text, m.currency
+                                    ),
+                                )
+                                .with_label("other currency")
+                                .with_secondary(param.span, "declared here")
+                                .with_help("one computation uses one currency"),
+                            );
+                            return None;
+                        }
+                    }
+                    Some(Slot {
+                        value: ValueRef::Param(p),
+                        span,
+                    })
+                }
+                Some(other) => {
+                    self.error(
+                        Diagnostic::error(
+                            Code::TypeMismatch,
+                            span,
+                            format!(
+                                "`{}` is a {}, but {} is expected here",
+                                n.text,
+                                other.kind(),
+                                describe_type(self.model, expected)
+                            ),
+                        )
+                        .with_label("not a value")
+                        .with_help(format!(
+                            "write {} here, like {}, or the name of a param",
+                            describe_type(self.model, expected),
+                            example(expected)
+                        )),
+                    );
+                    None
+                }
+                None => {
+                    let params = self.model.names_of_kind("param");
+                    let help = match suggest(&n.text, params.iter().copied()) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!(
+                            "declare it with `param {} = {}`, or write the value itself",
+                            n.text,
+                            example(expected)
+                        ),
+                    };
+                    self.error(
+                        Diagnostic::error(
+                            Code::UnknownName,
+                            span,
+                            format!("unknown param `{}`", n.text),
+                        )
+                        .with_label("no param has this name")
+                        .with_help(help),
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    /// Resolves an expression; `args` are the action's arguments in scope (empty for windows).
+    pub fn expr(&mut self, e: &ast::Expr, args: &[(String, ValueType)]) -> Option<RExpr> {
+        Some(match e {
+            ast::Expr::Atom(o) => {
+                let (op, ty) = self.operand(o, args)?;
+                if ty != ValueType::Bool {
+                    self.error(
+                        Diagnostic::error(
+                            Code::TypeMismatch,
+                            o.span(),
+                            format!("this is {}, not a condition", describe_type(self.model, ty)),
+                        )
+                        .with_label("not true or false")
+                        .with_help(
+                            "compare it with `is`, `is not`, `in`, `<`, … or name a condition",
+                        ),
+                    );
+                    return None;
+                }
+                RExpr::Atom(op)
+            }
+            ast::Expr::Compare(a, op, b, span) => {
+                let (ra, ta) = self.operand(a, args)?;
+                let (rb, tb) = self.operand(b, args)?;
+                self.comparable(ta, tb, *span, b.span())?;
+                if !matches!(op, CmpOp::Is | CmpOp::IsNot) && !ta.is_ordered() {
+                    self.error(
+                        Diagnostic::error(
+                            Code::TypeMismatch,
+                            *span,
+                            format!(
+                                "{} has no order, so `<` and `>` do not apply",
+                                describe_type(self.model, ta)
+                            ),
+                        )
+                        .with_label("not ordered")
+                        .with_help("use `is`, `is not` or `in [ … ]`"),
+                    );
+                    return None;
+                }
+                RExpr::Compare(ra, *op, rb)
+            }
+            ast::Expr::In(a, items, span) => {
+                let (ra, ta) = self.operand(a, args)?;
+                let mut out = Vec::new();
+                for item in items {
+                    let (ri, ti) = self.operand(item, args)?;
+                    self.comparable(ta, ti, *span, item.span())?;
+                    out.push(ri);
+                }
+                RExpr::In(ra, out)
+            }
+            ast::Expr::Not(inner, _) => RExpr::Not(Box::new(self.expr(inner, args)?)),
+            ast::Expr::And(items, _) => RExpr::And(
+                items
+                    .iter()
+                    .map(|i| self.expr(i, args))
+                    .collect::<Option<Vec<_>>>()?,
+            ),
+            ast::Expr::Or(items, _) => RExpr::Or(
+                items
+                    .iter()
+                    .map(|i| self.expr(i, args))
+                    .collect::<Option<Vec<_>>>()?,
+            ),
+        })
+    }
+
+    fn comparable(&mut self, a: ValueType, b: ValueType, span: Span, at: Span) -> Option<()> {
+        if a.accepts(b) {
+            return Some(());
+        }
+        let code = match (a, b) {
+            (ValueType::Money(Some(_)), ValueType::Money(Some(_))) => Code::CurrencyMismatch,
+            _ => Code::TypeMismatch,
+        };
+        self.error(
+            Diagnostic::error(
+                code,
+                at,
+                format!(
+                    "cannot compare {} with {}",
+                    describe_type(self.model, a),
+                    describe_type(self.model, b)
+                ),
+            )
+            .with_label("different kind")
+            .with_secondary(span, "in this comparison")
+            .with_help(
+                "both sides of a comparison must be of the same kind (and the same currency)",
+            ),
+        );
+        None
+    }
+
+    fn operand(
+        &mut self,
+        o: &Operand,
+        args: &[(String, ValueType)],
+    ) -> Option<(ROperand, ValueType)> {
+        match o {
+            Operand::Literal(l, span) => {
+                let v = literal_value(l);
+                self.check_rate(&v, *span);
+                let ty = v.value_type();
+                Some((ROperand::Value(ValueRef::Lit(v)), ty))
+            }
+            Operand::Name(n) => {
+                if let Some(i) = args.iter().position(|(a, _)| *a == n.text) {
+                    return Some((ROperand::Arg(i), args.get(i)?.1));
+                }
+                match self.model.symbol(&n.text) {
+                    Some(Symbol::Param(p)) => Some((
+                        ROperand::Value(ValueRef::Param(p)),
+                        self.model.params.get(p)?.ty,
+                    )),
+                    Some(Symbol::Value(t, i)) => Some((
+                        ROperand::Value(ValueRef::Lit(Value::Enum(t, i))),
+                        ValueType::Enum(t),
+                    )),
+                    Some(Symbol::Condition(c)) => Some((ROperand::Condition(c), ValueType::Bool)),
+                    Some(other) => {
+                        self.error(
+                            Diagnostic::error(Code::TypeMismatch, n.span, format!("`{}` is a {}; it cannot be used in a condition", n.text, other.kind()))
+                                .with_label("not a value")
+                                .with_help("conditions compare the action's arguments, params, defined values and conditions"),
+                        );
+                        None
+                    }
+                    None => {
+                        let mut candidates: Vec<&str> =
+                            args.iter().map(|(a, _)| a.as_str()).collect();
+                        let others: Vec<String> = self
+                            .model
+                            .symbols
+                            .iter()
+                            .filter(|(_, (s, _))| {
+                                matches!(
+                                    s,
+                                    Symbol::Param(_) | Symbol::Value(..) | Symbol::Condition(_)
+                                )
+                            })
+                            .map(|(k, _)| k.clone())
+                            .collect();
+                        candidates.extend(others.iter().map(String::as_str));
+                        candidates.sort_unstable();
+                        let help = match suggest(&n.text, candidates.iter().copied()) {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None if args.is_empty() => {
+                                "name a condition, a param or a defined value".to_owned()
+                            }
+                            None => format!(
+                                "the action's arguments are: {}",
+                                args.iter()
+                                    .map(|(a, _)| a.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        };
+                        self.error(
+                            Diagnostic::error(
+                                Code::UnknownName,
+                                n.span,
+                                format!("unknown name `{}`", n.text),
+                            )
+                            .with_label("not declared")
+                            .with_help(help),
+                        );
+                        None
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A blank model for the builder to fill in.
+pub(crate) fn empty_model(contract: &ast::Contract) -> Model {
+    Model {
+        name: contract.name.text.clone(),
+        title: contract.title.as_ref().map(|t| t.text.clone()),
+        document: contract.name.text.clone(),
+        span: contract.span,
+        parties: Vec::new(),
+        effective: Date::default(),
+        term: Term {
+            last_day: None,
+            renewal: None,
+            span: contract.span,
+        },
+        types: Vec::new(),
+        actions: Vec::new(),
+        metrics: Vec::new(),
+        conditions: Vec::new(),
+        params: Vec::new(),
+        terminations: Vec::new(),
+        clauses: Vec::new(),
+        amendments: Vec::new(),
+        symbols: HashMap::new(),
+    }
+}
+
+/// Applies the declarations shared by contracts and amendments.
+pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
+    match decl {
+        ast::Decl::Parties(parties, _) => {
+            for p in parties {
+                let id = r.model.parties.len();
+                if r.declare(&p.name, Symbol::Party(id)) {
+                    r.model.parties.push(Party {
+                        name: p.name.text.clone(),
+                        title: p.title.as_ref().map(|t| t.text.clone()),
+                        span: p.name.span,
+                    });
+                }
+            }
+        }
+        ast::Decl::Define(d) => {
+            let id = r.model.types.len();
+            if r.declare(&d.name, Symbol::Type(id)) {
+                let mut values = Vec::new();
+                for v in &d.values {
+                    if r.declare(v, Symbol::Value(id, values.len())) {
+                        values.push(v.text.clone());
+                    }
+                }
+                r.model.types.push(EnumType {
+                    name: d.name.text.clone(),
+                    values,
+                    span: d.span,
+                });
+            }
+        }
+        ast::Decl::Action(a) => {
+            let mut args: Vec<(String, ValueType)> = Vec::new();
+            for (name, ty) in &a.args {
+                if let Some(prev) = args.iter().position(|(n, _)| *n == name.text) {
+                    let _ = prev;
+                    r.diagnostics.push(
+                        Diagnostic::error(
+                            Code::DuplicateName,
+                            name.span,
+                            format!("argument `{}` is declared twice", name.text),
+                        )
+                        .with_label("again")
+                        .with_help("give each argument its own name"),
+                    );
+                    continue;
+                }
+                if let Some(t) = r.type_name(ty) {
+                    args.push((name.text.clone(), t));
+                }
+            }
+            let id = r.model.actions.len();
+            if r.declare(&a.name, Symbol::Action(id)) {
+                r.model.actions.push(Action {
+                    name: a.name.text.clone(),
+                    args,
+                    span: a.span,
+                });
+            }
+        }
+        ast::Decl::Metric(m) => {
+            let id = r.model.metrics.len();
+            if r.declare(&m.name, Symbol::Metric(id)) {
+                r.model.metrics.push(Metric {
+                    name: m.name.text.clone(),
+                    currency: m.currency,
+                    unit: m.unit,
+                    span: m.span,
+                });
+            }
+        }
+        ast::Decl::Condition(c) => {
+            let default = match c.default {
+                Some(d) => d,
+                None => {
+                    r.diagnostics.push(
+                        Diagnostic::error(Code::MissingDefault, c.span, format!("condition `{}` has no default value", c.name.text))
+                            .with_label("add `default true` or `default false`")
+                            .with_help("a condition holds its default until a scenario switches it with `on DATE … becomes …`"),
+                    );
+                    false
+                }
+            };
+            let id = r.model.conditions.len();
+            if r.declare(&c.name, Symbol::Condition(id)) {
+                r.model.conditions.push(Condition {
+                    name: c.name.text.clone(),
+                    default,
+                    span: c.span,
+                });
+            }
+        }
+        ast::Decl::Param(p) => {
+            let (ty, default) = match &p.kind {
+                ast::ParamKind::Default(value) => match r.plain_value(value, None) {
+                    Some(v) => (v.value_type(), Some(v)),
+                    None => return,
+                },
+                ast::ParamKind::Required(ty) => match r.type_name(ty) {
+                    Some(t) => (t, None),
+                    None => return,
+                },
+            };
+            let id = r.model.params.len();
+            if r.declare(&p.name, Symbol::Param(id)) {
+                r.model.params.push(Param {
+                    name: p.name.text.clone(),
+                    ty,
+                    default,
+                    span: p.span,
+                });
+            }
+        }
+        ast::Decl::Termination(t) => {
+            let party = r.party(&t.party);
+            let notice = r.slot(&t.notice, Want::Duration);
+            if let (Some(party), Some(notice)) = (party, notice) {
+                r.model.terminations.push(TerminationRight {
+                    party,
+                    notice,
+                    convenience: t.convenience,
+                    from: effective,
+                    span: t.span,
+                });
+            }
+        }
+        ast::Decl::Term(t) => {
+            let last_day = match t.length {
+                ast::TermLength::Until(d) => Some(d),
+                ast::TermLength::For(dur) => dur.last_day_from(r.model.effective),
+            };
+            if let Some(last) = last_day {
+                if last < r.model.effective {
+                    r.diagnostics.push(
+                        Diagnostic::error(
+                            Code::EndBeforeStart,
+                            t.span,
+                            format!(
+                                "the term ends on {last}, before the effective date {}",
+                                r.model.effective
+                            ),
+                        )
+                        .with_label("ends before it starts")
+                        .with_help("the term's last day must be on or after the effective date"),
+                    );
+                }
+            }
+            let renewal = t.renewal.as_ref().map(|rn| Renewal {
+                every: rn.every,
+                notice: rn.notice,
+            });
+            if let Some(rn) = &t.renewal {
+                if rn.every.count == 0 {
+                    r.diagnostics.push(
+                        Diagnostic::error(Code::InvalidNumber, rn.span, "a renewal period of zero length never advances")
+                            .with_label("zero")
+                            .with_help("renew for at least one day, e.g. `renews every 1 year unless notice 60 days`"),
+                    );
+                }
+            }
+            r.model.term = Term {
+                last_day,
+                renewal,
+                span: t.span,
+            };
+        }
+        // Effective dates and clauses are handled by the caller, which knows the document.
+        ast::Decl::Effective(..) | ast::Decl::Clause(_) => {}
+    }
+}
+
+/// A clause body being assembled, with the payment that modifiers attach to.
+pub(crate) struct BodyBuilder {
+    pub version: ClauseVersion,
+    /// Index in `version.payments` of the payment the next modifier applies to.
+    pub current_payment: Option<usize>,
+    /// Whether modifiers may apply to the clause's only payment even without a preceding statement (`amend`).
+    pub amending: bool,
+}
+
+/// Resolves clause items into a version.
+pub(crate) fn clause_items(r: &mut Resolver<'_>, b: &mut BodyBuilder, items: &[ast::ClauseItem]) {
+    for item in items {
+        match item {
+            ast::ClauseItem::Window(w) => window(r, b, w),
+            ast::ClauseItem::Statement(s) => statement(r, b, s),
+            ast::ClauseItem::Modifier(m) => modifier(r, b, m),
+        }
+    }
+    for p in &b.version.payments {
+        check_payment(r, p);
+    }
+}
+
+fn window(r: &mut Resolver<'_>, b: &mut BodyBuilder, w: &ast::Window) {
+    let amending = b.amending;
+    let w_span = w.span();
+    let set = |r: &mut Resolver<'_>, target: &mut Option<Slot>, slot: Option<Slot>, what: &str| {
+        if let Some(slot) = slot {
+            if let (Some(prev), false) = (target.as_ref(), amending) {
+                r.diagnostics.push(
+                    Diagnostic::error(
+                        Code::Redundant,
+                        w_span,
+                        format!("this clause already has a `{what}` window"),
+                    )
+                    .with_label("second window of the same kind")
+                    .with_secondary(prev.span, "first one")
+                    .with_help(
+                        "keep one; to change a window in an amendment, use `amend CLAUSE { … }`",
+                    ),
+                );
+                return;
+            }
+            *target = Some(slot);
+        }
+    };
+    match w {
+        ast::Window::From(o, _) => {
+            let s = r.slot(o, Want::Date);
+            set(r, &mut b.version.windows.from, s, "from");
+        }
+        ast::Window::Until(o, _) => {
+            let s = r.slot(o, Want::Date);
+            set(r, &mut b.version.windows.until, s, "until");
+        }
+        ast::Window::For(o, _) => {
+            let s = r.slot(o, Want::Duration);
+            set(r, &mut b.version.windows.for_, s, "for");
+        }
+        ast::Window::While(e, span) => {
+            if let Some(e) = r.expr(e, &[]) {
+                if amending {
+                    b.version.windows.while_.clear();
+                }
+                b.version.windows.while_.push((e, *span));
+            }
+        }
+        ast::Window::Unless(e, span) => {
+            if let Some(e) = r.expr(e, &[]) {
+                if amending {
+                    b.version.windows.unless.clear();
+                }
+                b.version.windows.unless.push((e, *span));
+            }
+        }
+    }
+    if let (
+        Some(Slot {
+            value: ValueRef::Lit(Value::Date(from)),
+            ..
+        }),
+        Some(Slot {
+            value: ValueRef::Lit(Value::Date(until)),
+            span,
+        }),
+    ) = (&b.version.windows.from, &b.version.windows.until)
+    {
+        if until < from {
+            let d = Diagnostic::error(Code::EndBeforeStart, *span, format!("the window ends on {until}, before it starts on {from}"))
+                .with_label("ends before it starts")
+                .with_help("`from` and `until` are both inclusive; the `until` date must not be earlier than the `from` date");
+            r.diagnostics.push(d);
+            b.version.windows.until = None;
+        }
+    }
+}
+
+fn rule_condition(
+    r: &mut Resolver<'_>,
+    action: Option<ActionId>,
+    condition: &Option<ast::Expr>,
+) -> Option<Option<RExpr>> {
+    let args = action
+        .and_then(|a| r.model.actions.get(a))
+        .map(|a| a.args.clone())
+        .unwrap_or_default();
+    match condition {
+        Some(e) => r.expr(e, &args).map(Some),
+        None => Some(None),
+    }
+}
+
+fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
+    match s {
+        ast::Statement::Prohibition {
+            party,
+            action,
+            condition,
+            span,
+        }
+        | ast::Statement::Permission {
+            party,
+            action,
+            condition,
+            span,
+            ..
+        } => {
+            let party = r.party(party);
+            let action = r.action(action);
+            let condition = rule_condition(r, action, condition);
+            let notwithstanding = match s {
+                ast::Statement::Permission {
+                    notwithstanding, ..
+                } => notwithstanding.iter().filter_map(|n| r.clause(n)).collect(),
+                _ => Vec::new(),
+            };
+            if let (Some(party), Some(action), Some(condition)) = (party, action, condition) {
+                let permits = matches!(s, ast::Statement::Permission { .. });
+                b.version.rules.push(ActionRule {
+                    party,
+                    action,
+                    condition,
+                    permits,
+                    notwithstanding,
+                    span: *span,
+                });
+            }
+        }
+        ast::Statement::Obligation {
+            party,
+            action,
+            condition,
+            deadline,
+            span,
+        } => {
+            let party = r.party(party);
+            let action = r.action(action);
+            let condition = rule_condition(r, action, condition);
+            let deadline = match deadline {
+                ast::Deadline::By(o) => r.slot(o, Want::Date).map(DeadlineSlot::By),
+                ast::Deadline::Within(o) => r.slot(o, Want::Duration).map(DeadlineSlot::Within),
+            };
+            if let (Some(party), Some(action), Some(condition), Some(deadline)) =
+                (party, action, condition, deadline)
+            {
+                b.version.obligations.push(Obligation {
+                    party,
+                    action,
+                    condition,
+                    deadline,
+                    span: *span,
+                });
+            }
+        }
+        ast::Statement::Licence {
+            grantor,
+            licensee,
+            exclusive,
+            subject,
+            span,
+        } => {
+            let grantor = r.party(grantor);
+            let licensee = r.party(licensee);
+            if let (Some(grantor), Some(licensee)) = (grantor, licensee) {
+                if b.amending {
+                    b.version.licences.clear();
+                }
+                b.version.licences.push(Licence {
+                    grantor,
+                    licensee,
+                    exclusive: *exclusive,
+                    subject: subject.text.clone(),
+                    span: *span,
+                });
+            }
+        }
+        ast::Statement::Designation {
+            holder,
+            role,
+            of,
+            span,
+        } => {
+            let holder = r.party(holder);
+            let of = r.party(of);
+            if let (Some(holder), Some(of)) = (holder, of) {
+                b.version.designations.push(Designation {
+                    holder,
+                    role: role.text.clone(),
+                    of,
+                    span: *span,
+                });
+            }
+        }
+        ast::Statement::Payment {
+            payer,
+            payee,
+            amount,
+            span,
+        } => {
+            let payer = r.party(payer);
+            let payee = r.party(payee);
+            let charge = match amount {
+                ast::PaymentAmount::Share {
+                    rate,
+                    metric,
+                    tiers,
+                } => {
+                    let metric_id = r.metric(metric);
+                    let currency = metric_id
+                        .and_then(|m| r.model.metrics.get(m))
+                        .map(|m| m.currency);
+                    let mut rates = Vec::new();
+                    let mut thresholds = Vec::new();
+                    rates.extend(r.slot(rate, Want::Percent));
+                    for (threshold, next) in tiers {
+                        thresholds.extend(r.slot(threshold, Want::Money(currency)));
+                        rates.extend(r.slot(next, Want::Percent));
+                    }
+                    metric_id.map(|metric| {
+                        (
+                            Charge::Share {
+                                metric,
+                                rates,
+                                thresholds,
+                            },
+                            currency,
+                        )
+                    })
+                }
+                ast::PaymentAmount::Fixed { amount, on } => {
+                    let slot = r.slot(amount, Want::Money(None));
+                    let currency = slot.as_ref().and_then(|s| slot_currency(r.model, s));
+                    let on = on.as_ref().and_then(|o| r.slot(o, Want::Date));
+                    slot.map(|amount| (Charge::Fixed { amount, on }, currency))
+                }
+            };
+            if let (Some(payer), Some(payee), Some((charge, currency))) = (payer, payee, charge) {
+                let payment = Payment {
+                    payer,
+                    payee,
+                    charge,
+                    every: None,
+                    due: None,
+                    cap_total: None,
+                    cap_per: None,
+                    floor: None,
+                    currency,
+                    span: *span,
+                };
+                let replaces = if b.amending && b.version.payments.len() == 1 {
+                    Some(0)
+                } else {
+                    None
+                };
+                match replaces {
+                    Some(i) => {
+                        if let Some(slot) = b.version.payments.get_mut(i) {
+                            *slot = payment;
+                        }
+                        b.current_payment = Some(i);
+                    }
+                    None => {
+                        b.version.payments.push(payment);
+                        b.current_payment = Some(b.version.payments.len() - 1);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn slot_currency(model: &Model, slot: &Slot) -> Option<Currency> {
+    match &slot.value {
+        ValueRef::Lit(Value::Money(m)) => Some(m.currency),
+        ValueRef::Param(p) => match model.params.get(*p).map(|p| &p.default) {
+            Some(Some(Value::Money(m))) => Some(m.currency),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn modifier(r: &mut Resolver<'_>, b: &mut BodyBuilder, m: &ast::Modifier) {
+    let target = match b.current_payment {
+        Some(i) => Some(i),
+        None if b.amending && b.version.payments.len() == 1 => Some(0),
+        None => None,
+    };
+    let Some(index) = target else {
+        let message = if b.amending && b.version.payments.len() > 1 {
+            "this clause has several payment statements, so the modifier does not say which one it changes"
+        } else {
+            "a payment modifier must follow a payment statement"
+        };
+        r.diagnostics.push(
+            Diagnostic::error(Code::AmbiguousPayment, m.span(), message)
+                .with_label("applies to no payment")
+                .with_help("put the modifier on the line after `PARTY must pay …`; to change one of several payments, use `replace`"),
+        );
+        return;
+    };
+    let currency = b.version.payments.get(index).and_then(|p| p.currency);
+    let Some(payment) = b.version.payments.get(index).cloned() else {
+        return;
+    };
+    let mut payment = payment;
+    let unit_matches = |r: &mut Resolver<'_>, unit: PeriodUnit, payment: &Payment, span: Span| {
+        let every = payment.every.or_else(|| match &payment.charge {
+            Charge::Share { metric, .. } => r.model.metrics.get(*metric).map(|m| m.unit),
+            Charge::Fixed { .. } => None,
+        });
+        if let Some(every) = every {
+            if every != unit {
+                r.diagnostics.push(
+                    Diagnostic::error(
+                        Code::PeriodMismatch,
+                        span,
+                        format!("this limit is per {unit}, but the payment is made every {every}"),
+                    )
+                    .with_label(format!("per {unit}"))
+                    .with_help(format!(
+                        "write the limit per {every}, or change the payment's `every`"
+                    )),
+                );
+            }
+        }
+    };
+    match m {
+        ast::Modifier::Every(unit, _) => payment.every = Some(*unit),
+        ast::Modifier::Due(o, _) => payment.due = r.slot(o, Want::Duration),
+        ast::Modifier::CapTotal(o, _) => payment.cap_total = r.slot(o, Want::Money(currency)),
+        ast::Modifier::CapPer(o, unit, span) => {
+            unit_matches(r, *unit, &payment, *span);
+            payment.cap_per = r.slot(o, Want::Money(currency));
+        }
+        ast::Modifier::Floor(o, unit, span) => {
+            unit_matches(r, *unit, &payment, *span);
+            payment.floor = r.slot(o, Want::Money(currency));
+        }
+    }
+    if let Some(slot) = b.version.payments.get_mut(index) {
+        *slot = payment;
+    }
+}
+
+fn literal_money(slot: &Option<Slot>) -> Option<(rust_decimal::Decimal, Span)> {
+    match slot {
+        Some(Slot {
+            value: ValueRef::Lit(Value::Money(m)),
+            span,
+        }) => Some((m.amount, *span)),
+        _ => None,
+    }
+}
+
+fn check_payment(r: &mut Resolver<'_>, p: &Payment) {
+    if let Charge::Share { thresholds, .. } = &p.charge {
+        let mut previous: Option<(rust_decimal::Decimal, Span)> = None;
+        for t in thresholds {
+            if let Some((value, span)) = literal_money(&Some(t.clone())) {
+                if let Some((prev, prev_span)) = previous {
+                    if value <= prev {
+                        r.diagnostics.push(
+                            Diagnostic::error(
+                                Code::TierOrder,
+                                span,
+                                "tier thresholds must increase",
+                            )
+                            .with_label("not above the previous threshold")
+                            .with_secondary(prev_span, "previous threshold")
+                            .with_help("list the tiers from the lowest threshold to the highest"),
+                        );
+                    }
+                }
+                previous = Some((value, span));
+            }
+        }
+    }
+    if let Charge::Fixed { on: Some(on), .. } = &p.charge {
+        if p.every.is_some() {
+            r.diagnostics.push(
+                Diagnostic::error(
+                    Code::Redundant,
+                    on.span,
+                    "a fixed sum is paid either `on DATE` or `every UNIT`, not both",
+                )
+                .with_label("one-off date")
+                .with_help("remove `every …` for a one-off payment, or `on …` for a periodic one"),
+            );
+        }
+    }
+    if let Charge::Fixed { on: None, amount } = &p.charge {
+        if p.every.is_none() {
+            r.diagnostics.push(
+                Diagnostic::error(Code::MissingDeclaration, amount.span, "a fixed sum needs `on DATE` or `every UNIT`")
+                    .with_label("when is it paid?")
+                    .with_help("write `USD 1 million on 2027-01-01` for a one-off payment or add `every year` on the next line"),
+            );
+        }
+    }
+    if let (Some((floor, floor_span)), Some((cap, cap_span))) =
+        (literal_money(&p.floor), literal_money(&p.cap_per))
+    {
+        if floor > cap {
+            r.diagnostics.push(
+                Diagnostic::error(Code::EndBeforeStart, floor_span, "the floor is above the per-period cap")
+                    .with_label("floor")
+                    .with_secondary(cap_span, "cap")
+                    .with_help("a period owes at least the floor and at most the cap, so the floor must not exceed the cap"),
+            );
+        }
+    }
+    if let Charge::Share { metric, .. } = &p.charge {
+        if let (Some(every), Some(m)) = (p.every, r.model.metrics.get(*metric)) {
+            let rank = |u: PeriodUnit| match u {
+                PeriodUnit::Month => 1,
+                PeriodUnit::Quarter => 2,
+                PeriodUnit::Year | PeriodUnit::ContractYear => 3,
+            };
+            if rank(m.unit) > rank(every) {
+                r.diagnostics.push(
+                    Diagnostic::warning(Code::PeriodMismatch, p.span, format!("`{}` is reported per {}, but this payment is made every {every}", m.name, m.unit))
+                        .with_label("finer than the metric")
+                        .with_secondary(m.span, "declared here")
+                        .with_help("each payment period then takes the metric's figure pro-rata by days; report the metric per payment period to avoid it"),
+                );
+            }
+        }
+    }
+}
+
+/// A fresh version for a clause block.
+pub(crate) fn new_version(
+    title: Option<String>,
+    from: Date,
+    origin: Origin,
+    span: Span,
+    name_span: Span,
+) -> ClauseVersion {
+    ClauseVersion {
+        title,
+        in_force_from: from,
+        in_force_until: None,
+        origin,
+        span,
+        name_span,
+        windows: Windows::default(),
+        rules: Vec::new(),
+        obligations: Vec::new(),
+        licences: Vec::new(),
+        designations: Vec::new(),
+        payments: Vec::new(),
+    }
+}
+
+/// The last day before `date`.
+pub(crate) fn day_before(date: Date) -> Date {
+    date.pred_opt().unwrap_or(date)
+}

@@ -1,0 +1,814 @@
+//! Checking a scenario against its contract's model, producing a [`Plan`]:
+//! events in date order, metric figures, bound params and resolved expectations.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::calendar::Period;
+use crate::diagnostic::{has_errors, suggest, Code, Diagnostic};
+use crate::money::Money;
+use crate::source::{FileId, Span};
+use crate::syntax::ast::{self, Document, ExpectKind, ScenarioItem, StatusWord};
+use crate::workspace::{relative_to, Workspace};
+
+use super::model::*;
+use super::resolve::Resolver;
+use super::{build_model, load_chain, Checked};
+
+/// The most events one scenario may hold.
+pub const MAX_EVENTS: usize = 5_000_000;
+/// The most metric figures one scenario may hold.
+pub const MAX_FIGURES: usize = 5_000_000;
+
+/// A scenario ready to evaluate.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Scenario name.
+    pub name: String,
+    /// Scenario title.
+    pub title: Option<String>,
+    /// The scenario's file.
+    pub file: FileId,
+    /// The scenario block.
+    pub span: Span,
+    /// Param values, by param index.
+    pub params: Vec<Value>,
+    /// Whether each param was set by the scenario (rather than defaulted).
+    pub params_set: Vec<bool>,
+    /// Events in date order (source order within a day).
+    pub events: Vec<PlanEvent>,
+    /// Metric figures, by (metric, period start).
+    pub figures: BTreeMap<(MetricId, Date), Figure>,
+    /// Expectations in source order.
+    pub expectations: Vec<PlanExpectation>,
+}
+
+/// An event of the scenario.
+#[derive(Debug, Clone)]
+pub struct PlanEvent {
+    /// When.
+    pub date: Date,
+    /// What.
+    pub kind: PlanEventKind,
+    /// The line.
+    pub span: Span,
+}
+
+/// What an event does.
+#[derive(Debug, Clone)]
+pub enum PlanEventKind {
+    /// A party takes an action.
+    Action(ActionCall),
+    /// A party grants a licence.
+    Grant {
+        /// Grantor.
+        grantor: PartyId,
+        /// Licensee.
+        licensee: PartyId,
+        /// Subject.
+        subject: String,
+    },
+    /// A condition switches.
+    Becomes {
+        /// Which.
+        condition: ConditionId,
+        /// New value, from that day.
+        value: bool,
+    },
+    /// A party exercises its termination right.
+    Terminates(PartyId),
+    /// A party gives notice of non-renewal.
+    NonRenewal(PartyId),
+    /// A payment is made.
+    Pays {
+        /// Payer.
+        payer: PartyId,
+        /// Payee.
+        payee: PartyId,
+        /// Amount.
+        amount: Money,
+    },
+}
+
+/// A party taking an action with argument values (in declaration order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionCall {
+    /// Who.
+    pub party: PartyId,
+    /// What.
+    pub action: ActionId,
+    /// Argument values in the action's declaration order.
+    pub args: Vec<Value>,
+}
+
+/// A metric figure.
+#[derive(Debug, Clone)]
+pub struct Figure {
+    /// The period.
+    pub period: Period,
+    /// The amount.
+    pub amount: Money,
+    /// The line.
+    pub span: Span,
+}
+
+/// A resolved expectation.
+#[derive(Debug, Clone)]
+pub struct PlanExpectation {
+    /// What is expected.
+    pub kind: Expect,
+    /// The line.
+    pub span: Span,
+}
+
+/// The forms of expectation, resolved.
+#[derive(Debug, Clone)]
+pub enum Expect {
+    /// Verdict of an action on a date.
+    Verdict {
+        /// The action.
+        call: ActionCall,
+        /// The date.
+        date: Date,
+        /// Expected permitted?
+        permitted: bool,
+        /// A clause expected among the forbidding ones.
+        by: Option<ClauseId>,
+    },
+    /// Amount accrued for a period.
+    Owes {
+        /// Payer.
+        payer: PartyId,
+        /// Payee.
+        payee: PartyId,
+        /// Amount.
+        amount: Money,
+        /// Period.
+        period: Period,
+        /// Clause.
+        clause: ClauseId,
+    },
+    /// Amount overdue on a date.
+    Overdue {
+        /// Payer.
+        payer: PartyId,
+        /// Payee.
+        payee: PartyId,
+        /// Amount.
+        amount: Money,
+        /// Date.
+        date: Date,
+    },
+    /// Clause status on a date.
+    Status {
+        /// Clause.
+        clause: ClauseId,
+        /// Status.
+        status: StatusWord,
+        /// Date.
+        date: Date,
+    },
+    /// Total cap first reached in a period.
+    CapReached {
+        /// Clause.
+        clause: ClauseId,
+        /// Period.
+        period: Period,
+    },
+    /// The contract's last day in force.
+    Ends(Date),
+    /// A breach of the clause occurs.
+    Breach(ClauseId),
+    /// No breach (of the clause, or at all).
+    NoBreach(Option<ClauseId>),
+    /// Due date of a period's payment.
+    Due {
+        /// Clause.
+        clause: ClauseId,
+        /// Period.
+        period: Period,
+        /// Date.
+        date: Date,
+    },
+}
+
+/// Loads a scenario file, its contract chain, and checks them together.
+pub fn check_scenario(ws: &mut Workspace, path: &Path) -> Checked<(Model, Plan)> {
+    let (file, parsed) = ws.load(path, None);
+    let document = match parsed {
+        Ok(d) => d,
+        Err(diagnostics) => {
+            return Checked {
+                value: None,
+                diagnostics,
+            }
+        }
+    };
+    let file = file.unwrap_or_default();
+    let Document::Scenario(scenario) = document.as_ref() else {
+        return Checked {
+            value: None,
+            diagnostics: vec![Diagnostic::whole_file(Code::WrongDocument, file, format!("{} is not a scenario", path.display()))
+                .with_help("`covenant eval` and `covenant test` run scenarios; use `covenant check` for contracts and amendments")],
+        };
+    };
+    let contract_ref = scenario.items.iter().find_map(|i| match i {
+        ScenarioItem::Contract(text, _) => Some(text.clone()),
+        _ => None,
+    });
+    let Some(contract_ref) = contract_ref else {
+        return Checked {
+            value: None,
+            diagnostics: vec![Diagnostic::error(
+                Code::MissingDeclaration,
+                scenario.name.span,
+                format!(
+                    "scenario `{}` does not name its contract",
+                    scenario.name.text
+                ),
+            )
+            .with_label("no `contract` line")
+            .with_help("add `contract \"path/to/contract.cov\"`, relative to this file")],
+        };
+    };
+    let scenario_path = ws
+        .sources
+        .get(file)
+        .map(|f| f.path.clone())
+        .unwrap_or_else(|| path.to_path_buf());
+    let contract_path = relative_to(&scenario_path, &contract_ref.text);
+    let chain = match load_chain(ws, &contract_path, Some(contract_ref.span)) {
+        Ok(chain) => chain,
+        Err(diagnostics) => {
+            return Checked {
+                value: None,
+                diagnostics,
+            }
+        }
+    };
+    let checked = build_model(&chain);
+    let Some(mut model) = checked.value else {
+        return Checked {
+            value: None,
+            diagnostics: checked.diagnostics,
+        };
+    };
+    let mut diagnostics = checked.diagnostics;
+    let plan = plan_scenario(&mut model, scenario, file, &mut diagnostics);
+    if has_errors(&diagnostics) {
+        Checked {
+            value: None,
+            diagnostics,
+        }
+    } else {
+        Checked {
+            value: plan.map(|p| (model, p)),
+            diagnostics,
+        }
+    }
+}
+
+/// Checks a parsed scenario against a model.
+pub fn plan_scenario(
+    model: &mut Model,
+    scenario: &ast::Scenario,
+    file: FileId,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Plan> {
+    let mut r = Resolver::new(model);
+    let mut set: Vec<Option<(Value, Span)>> = vec![None; r.model.params.len()];
+    let mut events = Vec::new();
+    let mut figures: BTreeMap<(MetricId, Date), Figure> = BTreeMap::new();
+    let mut expectations = Vec::new();
+    let mut seen_contract: Option<Span> = None;
+
+    for item in &scenario.items {
+        match item {
+            ScenarioItem::Contract(_, span) => {
+                if let Some(first) = seen_contract {
+                    r.diagnostics.push(
+                        Diagnostic::error(
+                            Code::DuplicateName,
+                            *span,
+                            "the scenario names its contract twice",
+                        )
+                        .with_label("second contract line")
+                        .with_secondary(first, "first one")
+                        .with_help("a scenario evaluates one contract; keep one `contract` line"),
+                    );
+                }
+                seen_contract = Some(*span);
+            }
+            ScenarioItem::Set(name, value, span) => {
+                let Some(Symbol::Param(p)) = r.lookup(name, "param") else {
+                    continue;
+                };
+                let ty = r.model.params.get(p).map(|p| p.ty);
+                if let Some(v) = r.plain_value(value, ty) {
+                    if let Some(Some((_, prev))) = set.get(p) {
+                        r.diagnostics.push(
+                            Diagnostic::error(Code::DuplicateName, *span, format!("param `{}` is set twice", name.text))
+                                .with_label("set again")
+                                .with_secondary(*prev, "first set here")
+                                .with_help("set each param once per scenario; write a second scenario for another value"),
+                        );
+                    }
+                    if let Some(slot) = set.get_mut(p) {
+                        *slot = Some((v, *span));
+                    }
+                }
+            }
+            ScenarioItem::Event(e) => {
+                if events.len() >= MAX_EVENTS {
+                    r.diagnostics.push(limit(e.span, "events", MAX_EVENTS));
+                    break;
+                }
+                if let Some(kind) = event(&mut r, e) {
+                    events.push(PlanEvent {
+                        date: e.date,
+                        kind,
+                        span: e.span,
+                    });
+                }
+            }
+            ScenarioItem::Figure {
+                metric,
+                period,
+                period_span,
+                amount,
+                span,
+            } => {
+                if figures.len() >= MAX_FIGURES {
+                    r.diagnostics
+                        .push(limit(*span, "metric figures", MAX_FIGURES));
+                    break;
+                }
+                let Some(m) = r.metric(metric) else { continue };
+                let Some(info) = r.model.metrics.get(m).cloned() else {
+                    continue;
+                };
+                if period.unit != info.unit {
+                    r.diagnostics.push(
+                        Diagnostic::error(
+                            Code::PeriodMismatch,
+                            *period_span,
+                            format!(
+                                "`{}` is reported per {}, but this figure is for a {}",
+                                info.name, info.unit, period.unit
+                            ),
+                        )
+                        .with_label(format!("a {}", period.unit))
+                        .with_secondary(info.span, "declared here")
+                        .with_help(match info.unit {
+                            crate::calendar::PeriodUnit::Year => {
+                                "give one figure per calendar year, like `for 2027`"
+                            }
+                            crate::calendar::PeriodUnit::Quarter => {
+                                "give one figure per quarter, like `for 2027-Q1`"
+                            }
+                            _ => "give one figure per month, like `for 2027-03`",
+                        }),
+                    );
+                    continue;
+                }
+                let money = match amount {
+                    ast::Operand::Literal(ast::Literal::Money(m), _) => Some(*m),
+                    other => {
+                        match r.plain_value(other, Some(ValueType::Money(Some(info.currency)))) {
+                            Some(Value::Money(m)) => Some(m),
+                            _ => None,
+                        }
+                    }
+                };
+                let Some(money) = money else { continue };
+                if money.currency != info.currency {
+                    r.diagnostics.push(
+                        Diagnostic::error(
+                            Code::CurrencyMismatch,
+                            amount.span(),
+                            format!(
+                                "`{}` is reported in {}, but this figure is in {}",
+                                info.name, info.currency, money.currency
+                            ),
+                        )
+                        .with_label(format!("{} figure", money.currency))
+                        .with_secondary(info.span, "declared here")
+                        .with_help(format!("give the figure in {}", info.currency)),
+                    );
+                    continue;
+                }
+                let key = (m, period.start);
+                if let Some(prev) = figures.get(&key) {
+                    r.diagnostics.push(
+                        Diagnostic::error(
+                            Code::DuplicateFigure,
+                            *span,
+                            format!("`{}` already has a figure for {}", info.name, period),
+                        )
+                        .with_label("second figure")
+                        .with_secondary(prev.span, "first figure")
+                        .with_help("give one figure per metric and period"),
+                    );
+                    continue;
+                }
+                figures.insert(
+                    key,
+                    Figure {
+                        period: *period,
+                        amount: money,
+                        span: *span,
+                    },
+                );
+            }
+            ScenarioItem::Expect(x) => {
+                if let Some(kind) = expectation(&mut r, &x.kind) {
+                    expectations.push(PlanExpectation { kind, span: x.span });
+                }
+            }
+        }
+    }
+
+    let mut params = Vec::new();
+    let mut params_set = Vec::new();
+    for (i, p) in r.model.params.clone().iter().enumerate() {
+        match (set.get(i).cloned().flatten(), &p.default) {
+            (Some((v, _)), _) => {
+                params.push(v);
+                params_set.push(true);
+            }
+            (None, Some(d)) => {
+                params.push(d.clone());
+                params_set.push(false);
+            }
+            (None, None) => {
+                r.diagnostics.push(
+                    Diagnostic::error(
+                        Code::MissingParam,
+                        scenario.name.span,
+                        format!(
+                            "the contract requires param `{}`, which this scenario does not set",
+                            p.name
+                        ),
+                    )
+                    .with_label("missing `set`")
+                    .with_secondary(p.span, "required here")
+                    .with_help(format!(
+                        "add `set {} = …` with {}",
+                        p.name,
+                        super::describe_type(r.model, p.ty)
+                    )),
+                );
+                params.push(Value::Bool(false));
+                params_set.push(false);
+            }
+        }
+    }
+    // Stable: source order within a day.
+    events.sort_by_key(|e: &PlanEvent| e.date);
+    diagnostics.append(&mut r.diagnostics);
+    Some(Plan {
+        name: scenario.name.text.clone(),
+        title: scenario.title.as_ref().map(|t| t.text.clone()),
+        file,
+        span: scenario.span,
+        params,
+        params_set,
+        events,
+        figures,
+        expectations,
+    })
+}
+
+fn limit(span: Span, what: &str, max: usize) -> Diagnostic {
+    Diagnostic::error(
+        Code::LimitExceeded,
+        span,
+        format!("the scenario has more than {max} {what}"),
+    )
+    .with_label("limit reached here")
+    .with_help("split the scenario into several files")
+}
+
+/// Resolves `PARTY ACTION [ARG VALUE]…` against the action's declaration.
+pub(crate) fn action_call(r: &mut Resolver<'_>, u: &ast::ActionUse) -> Option<ActionCall> {
+    let party = r.party(&u.party);
+    let action = r.action(&u.action)?;
+    let decl = r.model.actions.get(action)?.clone();
+    let mut values: Vec<Option<Value>> = vec![None; decl.args.len()];
+    let mut ok = true;
+    for (name, operand) in &u.args {
+        match decl.args.iter().position(|(a, _)| *a == name.text) {
+            Some(i) => {
+                let ty = decl.args.get(i).map(|(_, t)| *t);
+                if values.get(i).is_some_and(Option::is_some) {
+                    r.diagnostics.push(
+                        Diagnostic::error(
+                            Code::DuplicateName,
+                            name.span,
+                            format!("argument `{}` is given twice", name.text),
+                        )
+                        .with_label("again")
+                        .with_help("give each argument once"),
+                    );
+                    ok = false;
+                    continue;
+                }
+                match r.plain_value(operand, ty) {
+                    Some(v) => {
+                        if let Some(slot) = values.get_mut(i) {
+                            *slot = Some(v);
+                        }
+                    }
+                    None => ok = false,
+                }
+            }
+            None => {
+                let help = match suggest(&name.text, decl.args.iter().map(|(a, _)| a.as_str())) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None if decl.args.is_empty() => format!("`{}` takes no arguments", decl.name),
+                    None => format!(
+                        "`{}` takes: {}",
+                        decl.name,
+                        decl.args
+                            .iter()
+                            .map(|(a, _)| a.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+                r.diagnostics.push(
+                    Diagnostic::error(
+                        Code::UnknownArgument,
+                        name.span,
+                        format!("action `{}` has no argument `{}`", decl.name, name.text),
+                    )
+                    .with_label("unknown argument")
+                    .with_secondary(decl.span, "declared here")
+                    .with_help(help),
+                );
+                ok = false;
+            }
+        }
+    }
+    let mut args = Vec::new();
+    for (i, v) in values.into_iter().enumerate() {
+        match v {
+            Some(v) => args.push(v),
+            None if ok => {
+                let (arg, ty) = decl.args.get(i)?.clone();
+                r.diagnostics.push(
+                    Diagnostic::error(
+                        Code::MissingArgument,
+                        u.action.span,
+                        format!("`{}` needs its argument `{arg}`", decl.name),
+                    )
+                    .with_label(format!("no `{arg}` given"))
+                    .with_secondary(decl.span, "declared here")
+                    .with_help(format!(
+                        "add `{arg} VALUE` after the action, with {}",
+                        super::describe_type(r.model, ty)
+                    )),
+                );
+                ok = false;
+            }
+            None => {}
+        }
+    }
+    if !ok {
+        return None;
+    }
+    Some(ActionCall {
+        party: party?,
+        action,
+        args,
+    })
+}
+
+fn event(r: &mut Resolver<'_>, e: &ast::Event) -> Option<PlanEventKind> {
+    Some(match &e.kind {
+        ast::EventKind::Action(u) => PlanEventKind::Action(action_call(r, u)?),
+        ast::EventKind::Grant {
+            grantor,
+            licensee,
+            subject,
+            ..
+        } => {
+            let g = r.party(grantor);
+            let l = r.party(licensee);
+            PlanEventKind::Grant {
+                grantor: g?,
+                licensee: l?,
+                subject: subject.text.clone(),
+            }
+        }
+        ast::EventKind::Becomes(name, value) => match r.lookup(name, "condition")? {
+            Symbol::Condition(c) => PlanEventKind::Becomes {
+                condition: c,
+                value: *value,
+            },
+            _ => return None,
+        },
+        ast::EventKind::Terminates(party) => {
+            let p = r.party(party)?;
+            if !r.model.terminations.iter().any(|t| t.party == p) {
+                let others: Vec<String> = r
+                    .model
+                    .terminations
+                    .iter()
+                    .filter_map(|t| r.model.parties.get(t.party).map(|p| p.name.clone()))
+                    .collect();
+                let help = if others.is_empty() {
+                    "the contract gives no party a right to terminate; add `PARTY may terminate with 90 days notice` to the contract".to_owned()
+                } else {
+                    format!(
+                        "only {} may terminate under this contract",
+                        others.join(" and ")
+                    )
+                };
+                r.diagnostics.push(
+                    Diagnostic::error(
+                        Code::NoTerminationRight,
+                        party.span,
+                        format!("`{}` has no right to terminate this contract", party.text),
+                    )
+                    .with_label("no termination right")
+                    .with_help(help),
+                );
+                return None;
+            }
+            PlanEventKind::Terminates(p)
+        }
+        ast::EventKind::NonRenewal(party) => {
+            let p = r.party(party)?;
+            if r.model.term.renewal.is_none() {
+                r.diagnostics.push(
+                    Diagnostic::warning(Code::IneffectiveEvent, e.span, "the contract does not renew, so a notice of non-renewal has no effect")
+                        .with_label("no renewal to stop")
+                        .with_help("remove the event, or give the term a renewal (`renews every 1 year unless notice 60 days`)"),
+                );
+            }
+            PlanEventKind::NonRenewal(p)
+        }
+        ast::EventKind::Pays {
+            payer,
+            payee,
+            amount,
+        } => {
+            let a = r.party(payer);
+            let b = r.party(payee);
+            PlanEventKind::Pays {
+                payer: a?,
+                payee: b?,
+                amount: *amount,
+            }
+        }
+    })
+}
+
+fn expectation(r: &mut Resolver<'_>, x: &ExpectKind) -> Option<Expect> {
+    Some(match x {
+        ExpectKind::Verdict {
+            query,
+            date,
+            permitted,
+            by,
+        } => {
+            let call = action_call(r, query);
+            let by = match by {
+                Some(n) => Some(r.clause(n)?),
+                None => None,
+            };
+            Expect::Verdict {
+                call: call?,
+                date: *date,
+                permitted: *permitted,
+                by,
+            }
+        }
+        ExpectKind::Owes {
+            payer,
+            payee,
+            amount,
+            period,
+            clause,
+        } => {
+            let a = r.party(payer);
+            let b = r.party(payee);
+            let c = r.clause(clause)?;
+            if !has_payment(r.model, c) {
+                r.diagnostics.push(
+                    Diagnostic::error(
+                        Code::NotAPayment,
+                        clause.span,
+                        format!("clause `{}` has no payment", clause.text),
+                    )
+                    .with_label("nothing is owed under this clause")
+                    .with_help("name the clause that holds the `must pay` statement"),
+                );
+                return None;
+            }
+            Expect::Owes {
+                payer: a?,
+                payee: b?,
+                amount: *amount,
+                period: *period,
+                clause: c,
+            }
+        }
+        ExpectKind::Overdue {
+            payer,
+            payee,
+            amount,
+            date,
+        } => {
+            let a = r.party(payer);
+            let b = r.party(payee);
+            Expect::Overdue {
+                payer: a?,
+                payee: b?,
+                amount: *amount,
+                date: *date,
+            }
+        }
+        ExpectKind::Status {
+            clause,
+            status,
+            date,
+        } => Expect::Status {
+            clause: r.clause(clause)?,
+            status: *status,
+            date: *date,
+        },
+        ExpectKind::CapReached { clause, period } => {
+            let c = r.clause(clause)?;
+            if !has_payment(r.model, c) {
+                r.diagnostics.push(
+                    Diagnostic::error(
+                        Code::NotAPayment,
+                        clause.span,
+                        format!("clause `{}` has no payment, so it has no cap", clause.text),
+                    )
+                    .with_label("no payment here")
+                    .with_help("name the clause that holds the capped `must pay` statement"),
+                );
+                return None;
+            }
+            Expect::CapReached {
+                clause: c,
+                period: *period,
+            }
+        }
+        ExpectKind::Ends(d) => Expect::Ends(*d),
+        ExpectKind::Breach(c) => Expect::Breach(r.clause(c)?),
+        ExpectKind::NoBreach(c) => Expect::NoBreach(match c {
+            Some(c) => Some(r.clause(c)?),
+            None => None,
+        }),
+        ExpectKind::Due {
+            clause,
+            period,
+            date,
+        } => {
+            let c = r.clause(clause)?;
+            if !has_payment(r.model, c) {
+                r.diagnostics.push(
+                    Diagnostic::error(
+                        Code::NotAPayment,
+                        clause.span,
+                        format!(
+                            "clause `{}` has no payment, so nothing falls due",
+                            clause.text
+                        ),
+                    )
+                    .with_label("no payment here")
+                    .with_help("name the clause that holds the `must pay` statement"),
+                );
+                return None;
+            }
+            Expect::Due {
+                clause: c,
+                period: *period,
+                date: *date,
+            }
+        }
+    })
+}
+
+fn has_payment(model: &Model, clause: ClauseId) -> bool {
+    model
+        .clauses
+        .get(clause)
+        .is_some_and(|c| c.versions.iter().any(|v| !v.payments.is_empty()))
+}
+
+/// Resolves an action query against a model (for `covenant explain`), collecting diagnostics.
+pub fn action_call_public(
+    model: &mut Model,
+    query: &ast::ActionUse,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<ActionCall> {
+    let mut r = Resolver::new(model);
+    let call = action_call(&mut r, query);
+    diagnostics.append(&mut r.diagnostics);
+    call
+}

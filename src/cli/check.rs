@@ -1,0 +1,68 @@
+//! `covenant check FILE…`
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::{eprint_diagnostics, Exit, Format};
+use crate::diagnostic::{has_errors, to_json, JsonDiagnostic};
+use crate::pipeline::check_path;
+use crate::workspace::Workspace;
+
+#[derive(Serialize)]
+struct CheckReport {
+    schema: &'static str,
+    files: Vec<FileResult>,
+}
+
+#[derive(Serialize)]
+struct FileResult {
+    file: String,
+    ok: bool,
+    diagnostics: Vec<JsonDiagnostic>,
+}
+
+/// Checks each file; exit 1 when any has errors.
+pub fn run(files: &[PathBuf], format: Format, color: bool) -> Exit {
+    let mut ws = Workspace::new();
+    let mut failed = false;
+    let mut results = Vec::new();
+    for file in files {
+        let diagnostics = check_path(&mut ws, file);
+        let errors = has_errors(&diagnostics);
+        failed |= errors;
+        match format {
+            Format::Text => {
+                eprint_diagnostics(&diagnostics, &ws.sources, color);
+                let status = if errors {
+                    "has errors"
+                } else if diagnostics.is_empty() {
+                    "ok"
+                } else {
+                    "ok, with warnings"
+                };
+                println!("{}: {status}", file.display());
+            }
+            Format::Json => results.push(FileResult {
+                file: file.display().to_string(),
+                ok: !errors,
+                diagnostics: to_json(&diagnostics, &ws.sources),
+            }),
+        }
+    }
+    if format == Format::Json {
+        let report = CheckReport {
+            schema: "covenant.check/1",
+            files: results,
+        };
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
+    }
+    if failed {
+        Exit::Failure
+    } else {
+        Exit::Success
+    }
+}

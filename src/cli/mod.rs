@@ -1,0 +1,199 @@
+//! The command line: argument parsing and exit codes, nothing else.
+//!
+//! Each subcommand lives in its own file and calls the library's
+//! [`crate::pipeline`]; output formatting comes from [`crate::report`].
+
+mod check;
+mod eval;
+mod explain;
+mod test;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::calendar::Date;
+use crate::diagnostic::{render, Diagnostic};
+use crate::source::SourceMap;
+
+/// How a command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything passed (warnings allowed).
+    Success,
+    /// Errors in the input or failed expectations.
+    Failure,
+    /// The command line itself was wrong (a missing file, a bad flag).
+    Usage,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> Self {
+        match e {
+            Exit::Success => ExitCode::SUCCESS,
+            Exit::Failure => ExitCode::from(1),
+            Exit::Usage => ExitCode::from(2),
+        }
+    }
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// For tools (versioned schemas, see docs/json-schema.md).
+    Json,
+}
+
+/// When to colour diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Covenant: check contracts, evaluate scenarios, and regression-test deals.
+#[derive(Debug, Parser)]
+#[command(name = "covenant", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Colour diagnostics: auto (a terminal without NO_COLOR), always or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    color: ColorChoice,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Parse and check contracts, amendments and scenarios; print diagnostics.
+    Check {
+        /// Files to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Evaluate scenarios against their contracts and report the answers.
+    Eval {
+        /// Scenario files.
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+        /// Stop the timeline at this date and report every clause's state on it.
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<Date>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Run every scenario under the paths (default: the current folder) like a test suite.
+    Test {
+        /// Files or folders.
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Explain which clauses are active on a date and why; optionally decide an action.
+    Explain {
+        /// The scenario file.
+        scenario: PathBuf,
+        /// The date to explain.
+        #[arg(long, value_parser = parse_date)]
+        on: Date,
+        /// An action, written as in a scenario: PARTY ACTION [ARG VALUE]…
+        action: Vec<String>,
+    },
+}
+
+fn parse_date(text: &str) -> Result<Date, String> {
+    Date::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("`{text}` is not a date like 2026-04-27"))
+}
+
+/// Whether diagnostics on stderr should be coloured.
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal()
+        }
+    }
+}
+
+/// Prints diagnostics to stderr.
+fn eprint_diagnostics(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) {
+    if !diagnostics.is_empty() {
+        eprint!("{}", render(diagnostics, sources, color));
+    }
+}
+
+/// Reports a path given on the command line that does not exist (a usage error).
+fn missing_paths(paths: &[PathBuf]) -> Option<Exit> {
+    let missing: Vec<&PathBuf> = paths.iter().filter(|p| !p.exists()).collect();
+    if missing.is_empty() {
+        return None;
+    }
+    for p in missing {
+        eprintln!("error: no such file or folder: {}", p.display());
+    }
+    Some(Exit::Usage)
+}
+
+/// Runs the command line and returns the process's exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Success
+            };
+            let _ = e.print();
+            return code.into();
+        }
+    };
+    let color = use_color(cli.color);
+    let exit = match cli.command {
+        Command::Check { files, format } => {
+            missing_paths(&files).unwrap_or_else(|| check::run(&files, format, color))
+        }
+        Command::Eval {
+            scenarios,
+            as_of,
+            format,
+        } => {
+            missing_paths(&scenarios).unwrap_or_else(|| eval::run(&scenarios, as_of, format, color))
+        }
+        Command::Test { paths, format } => {
+            let paths = if paths.is_empty() {
+                vec![PathBuf::from(".")]
+            } else {
+                paths
+            };
+            missing_paths(&paths).unwrap_or_else(|| test::run(&paths, format, color))
+        }
+        Command::Explain {
+            scenario,
+            on,
+            action,
+        } => {
+            let scenario_list = [scenario];
+            missing_paths(&scenario_list).unwrap_or_else(|| {
+                let [scenario] = scenario_list;
+                explain::run(&scenario, on, &action, color)
+            })
+        }
+    };
+    exit.into()
+}

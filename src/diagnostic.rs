@@ -1,0 +1,444 @@
+//! Diagnostics: every problem Covenant reports, with a stable code, labelled
+//! spans and help in plain words.
+//!
+//! Stages collect diagnostics into a `Vec` instead of stopping at the first,
+//! so that a user sees every problem in one run. Rendering is separate from
+//! collection: the same [`Diagnostic`] becomes a miette report on a terminal
+//! or a JSON object for tools.
+
+use std::fmt;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, Severity as MietteSeverity,
+};
+use serde::Serialize;
+
+use crate::source::{SourceMap, Span};
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing, changes nothing.
+    Advice,
+    /// Probably a mistake, but the input can still be evaluated.
+    Warning,
+    /// The input cannot be evaluated as written.
+    Error,
+}
+
+macro_rules! codes {
+    ($( $variant:ident => $code:literal, $help:literal; )*) => {
+        /// A stable diagnostic code; its text form is `covenant::<code>`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $(
+                #[doc = $help]
+                $variant,
+            )*
+        }
+
+        impl Code {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The code's stable text, e.g. `covenant::unknown_name`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => concat!("covenant::", $code),)* }
+            }
+
+            /// A one-line description of what the code means.
+            pub fn summary(self) -> &'static str {
+                match self { $(Code::$variant => $help,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    Io => "io", "a file could not be read";
+    FileTooLarge => "file_too_large", "a file is larger than Covenant accepts";
+    InvalidUtf8 => "invalid_utf8", "a file is not valid UTF-8 text";
+    NestingTooDeep => "nesting_too_deep", "brackets are nested more deeply than Covenant accepts";
+    Syntax => "syntax", "the text does not follow the language's grammar";
+    InvalidDate => "invalid_date", "a date that does not exist in the calendar";
+    InvalidPeriod => "invalid_period", "a period that does not exist (quarters run Q1 to Q4, months 01 to 12)";
+    InvalidNumber => "invalid_number", "a number too large or too precise to represent exactly";
+    UnknownName => "unknown_name", "a name that is not declared";
+    DuplicateName => "duplicate_name", "the same name is declared twice";
+    TypeMismatch => "type_mismatch", "a value of the wrong kind (money, percent, date, number, duration, condition)";
+    CurrencyMismatch => "currency_mismatch", "two currencies are mixed in one computation";
+    RateOver100 => "rate_over_100", "a percentage above 100%";
+    EndBeforeStart => "end_before_start", "a period or window that ends before it starts";
+    UnknownClause => "unknown_clause", "an amendment names a clause the amended contract does not have";
+    MissingFile => "missing_file", "a referenced file does not exist";
+    WrongDocument => "wrong_document", "a file of the wrong kind is referenced (a scenario where a contract is expected)";
+    MissingDeclaration => "missing_declaration", "a required line is missing (effective date, term, contract)";
+    MissingParam => "missing_param", "a required param is not set by the scenario";
+    MissingArgument => "missing_argument", "an action is used without one of its declared arguments";
+    UnknownArgument => "unknown_argument", "an action is given an argument it does not declare";
+    AmendmentCycle => "amendment_cycle", "an amendment chain refers back to itself";
+    NoTerminationRight => "no_termination_right", "a party terminates without a termination right";
+    AmbiguousPayment => "ambiguous_payment", "a payment modifier without exactly one payment statement to apply to";
+    TierOrder => "tier_order", "tier thresholds that do not increase";
+    DuplicateFigure => "duplicate_figure", "two figures for the same metric and period";
+    PeriodMismatch => "period_mismatch", "a metric's period does not fit the payment period";
+    NotAPayment => "not_a_payment", "a payment question about a clause that has no payment";
+    MissingDefault => "missing_default", "a condition without a default value";
+    LimitExceeded => "limit_exceeded", "an input exceeds one of Covenant's explicit limits";
+    Redundant => "redundant", "a line that repeats or contradicts another line of the same clause";
+    IneffectiveEvent => "ineffective_event", "a scenario event that has no effect";
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A labelled span inside a diagnostic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    /// Where.
+    pub span: Span,
+    /// What is there, in a few words (may be empty).
+    pub text: String,
+}
+
+/// One problem found in the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The stable code.
+    pub code: Code,
+    /// How serious.
+    pub severity: Severity,
+    /// The headline, a full sentence.
+    pub message: String,
+    /// The primary location and further labelled locations; the first label is primary.
+    pub labels: Vec<Label>,
+    /// What to do about it.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// An error with a primary label.
+    pub fn error(code: Code, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            labels: vec![Label {
+                span,
+                text: String::new(),
+            }],
+            help: None,
+        }
+    }
+
+    /// A warning with a primary label.
+    pub fn warning(code: Code, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, span, message)
+        }
+    }
+
+    /// A diagnostic about a whole file, where no narrower span makes sense.
+    pub fn whole_file(code: Code, file: crate::source::FileId, message: impl Into<String>) -> Self {
+        Diagnostic::error(code, Span::new(file, 0, 0), message)
+    }
+
+    /// Sets the primary label's text.
+    pub fn with_label(mut self, text: impl Into<String>) -> Self {
+        if let Some(first) = self.labels.first_mut() {
+            first.text = text.into();
+        }
+        self
+    }
+
+    /// Adds a secondary label.
+    pub fn with_secondary(mut self, span: Span, text: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            span,
+            text: text.into(),
+        });
+        self
+    }
+
+    /// Sets the help text.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// The primary span.
+    pub fn span(&self) -> Span {
+        self.labels.first().map(|l| l.span).unwrap_or_default()
+    }
+
+    /// Whether this is an error (as opposed to a warning or advice).
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Whether any diagnostic in the list is an error.
+pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
+    diagnostics.iter().any(Diagnostic::is_error)
+}
+
+/// A diagnostic bound to its sources so that miette can render it.
+struct Bound<'a> {
+    diagnostic: &'a Diagnostic,
+    /// Labels that lie in the primary file.
+    labels: Vec<&'a Label>,
+    source: Option<NamedSource<std::sync::Arc<str>>>,
+    /// Labels in other files, each rendered as a related note with its own source.
+    related: Vec<Related>,
+}
+
+struct Related {
+    text: String,
+    label: LabeledSpan,
+    source: NamedSource<std::sync::Arc<str>>,
+}
+
+impl fmt::Debug for Bound<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+impl fmt::Display for Bound<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+impl std::error::Error for Bound<'_> {}
+
+impl miette::Diagnostic for Bound<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.diagnostic.code.as_str()))
+    }
+    fn severity(&self) -> Option<MietteSeverity> {
+        Some(match self.diagnostic.severity {
+            Severity::Error => MietteSeverity::Error,
+            Severity::Warning => MietteSeverity::Warning,
+            Severity::Advice => MietteSeverity::Advice,
+        })
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diagnostic
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.source.is_none() {
+            return None;
+        }
+        let labels = self.labels.iter().enumerate().map(|(i, l)| {
+            let text = (!l.text.is_empty()).then(|| l.text.clone());
+            if i == 0 {
+                LabeledSpan::new_primary_with_span(text, l.span.source_span())
+            } else {
+                LabeledSpan::new_with_span(text, l.span.source_span())
+            }
+        });
+        Some(Box::new(labels))
+    }
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+        ))
+    }
+}
+
+impl fmt::Debug for Related {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+impl fmt::Display for Related {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+impl std::error::Error for Related {}
+impl miette::Diagnostic for Related {
+    fn severity(&self) -> Option<MietteSeverity> {
+        Some(MietteSeverity::Advice)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(self.label.clone())))
+    }
+}
+
+fn bind<'a>(diagnostic: &'a Diagnostic, sources: &SourceMap) -> Bound<'a> {
+    let primary_file = diagnostic.span().file;
+    let source = sources.get(primary_file).map(|f| f.named_source());
+    let mut labels = Vec::new();
+    let mut related = Vec::new();
+    for label in &diagnostic.labels {
+        if label.span.file == primary_file {
+            labels.push(label);
+        } else if let Some(file) = sources.get(label.span.file) {
+            related.push(Related {
+                text: if label.text.is_empty() {
+                    format!("see also {}", file.name)
+                } else {
+                    label.text.clone()
+                },
+                label: LabeledSpan::new_primary_with_span(None, label.span.source_span()),
+                source: file.named_source(),
+            });
+        }
+    }
+    Bound {
+        diagnostic,
+        labels,
+        source,
+        related,
+    }
+}
+
+/// Renders diagnostics for a person: miette's graphical report, with or without colour.
+pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let bound = bind(diagnostic, sources);
+        if handler.render_report(&mut out, &bound).is_err() {
+            out.push_str(&format!("{}: {}\n", diagnostic.code, diagnostic.message));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A diagnostic as JSON for tools (`--format json`).
+#[derive(Debug, Serialize)]
+pub struct JsonDiagnostic {
+    /// The stable code.
+    pub code: &'static str,
+    /// `error`, `warning` or `advice`.
+    pub severity: Severity,
+    /// The headline.
+    pub message: String,
+    /// What to do about it.
+    pub help: Option<String>,
+    /// Every labelled location, primary first.
+    pub labels: Vec<JsonLabel>,
+}
+
+/// One labelled location in a [`JsonDiagnostic`].
+#[derive(Debug, Serialize)]
+pub struct JsonLabel {
+    /// The file's name as given.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// Byte offset of the start.
+    pub start: u32,
+    /// Byte offset one past the end.
+    pub end: u32,
+    /// The label's text.
+    pub text: String,
+}
+
+/// Converts diagnostics to their JSON form.
+pub fn to_json(diagnostics: &[Diagnostic], sources: &SourceMap) -> Vec<JsonDiagnostic> {
+    diagnostics
+        .iter()
+        .map(|d| JsonDiagnostic {
+            code: d.code.as_str(),
+            severity: d.severity,
+            message: d.message.clone(),
+            help: d.help.clone(),
+            labels: d
+                .labels
+                .iter()
+                .map(|l| {
+                    let (file, (line, column)) = match sources.get(l.span.file) {
+                        Some(f) => (f.name.clone(), f.line_col(l.span.start)),
+                        None => (String::new(), (0, 0)),
+                    };
+                    JsonLabel {
+                        file,
+                        line,
+                        column,
+                        start: l.span.start,
+                        end: l.span.end,
+                        text: l.text.clone(),
+                    }
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// Edit distance between two short names, for "did you mean" suggestions.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        current[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[b.len()]
+}
+
+/// The closest candidate to `name`, if one is close enough to be a likely typo.
+pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1) + 1;
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|(d, c)| *d <= limit && *c != name)
+        .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names_only() {
+        let names = ["revenue_share", "ip_licence", "azure_primary"];
+        assert_eq!(suggest("revenue_shar", names), Some("revenue_share"));
+        assert_eq!(suggest("ip_license", names), Some("ip_licence"));
+        assert_eq!(suggest("termination", names), None);
+    }
+
+    #[test]
+    fn codes_are_unique_and_prefixed() {
+        let mut seen = std::collections::BTreeSet::new();
+        for code in Code::ALL {
+            assert!(code.as_str().starts_with("covenant::"));
+            assert!(seen.insert(code.as_str()), "{code} twice");
+        }
+    }
+}

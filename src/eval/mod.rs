@@ -1,0 +1,1109 @@
+//! Eval: the timeline interpreter.
+//!
+//! Evaluation runs in a fixed order, each step using only what the earlier
+//! ones produced, which is what makes it total and deterministic:
+//!
+//! 1. bind params and compute the horizon (the last day anything asks about);
+//! 2. work out when the contract ends (term, renewals, non-renewal notices,
+//!    terminations by notice) — this depends only on events, never on clauses;
+//! 3. build condition timelines and each clause's active day intervals
+//!    (versions × windows × conditions, clipped to the term);
+//! 4. index action rules (the compiled [`Program`]) and decide each event;
+//! 5. check obligations' deadlines, accrue payments, settle recorded payments;
+//! 6. answer the expectations.
+//!
+//! Nothing here panics on any checked input: arithmetic is checked and an
+//! overflow becomes a diagnostic.
+
+pub mod outcome;
+pub mod payments;
+pub mod program;
+
+use chrono::NaiveDate;
+
+use crate::calendar::{Date, Duration, Period};
+use crate::check::model::*;
+use crate::check::scenario::{ActionCall, Expect, Plan, PlanEventKind};
+use crate::diagnostic::Diagnostic;
+use crate::money::{round_money, Money};
+use crate::source::{SourceMap, Span};
+use crate::syntax::ast::StatusWord;
+
+pub use outcome::*;
+pub use program::{Interval, Program};
+
+/// How to evaluate.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Stop the timeline at this date.
+    pub as_of: Option<Date>,
+}
+
+/// Caps the number of renewals computed, so that a one-day renewal over a long horizon stays bounded.
+pub const MAX_RENEWALS: usize = 100_000;
+
+/// A contract compiled for a scenario, with the contract's end worked out.
+#[derive(Debug, Clone)]
+pub struct Compiled<'m> {
+    /// The compiled program.
+    pub program: Program<'m>,
+    /// How the contract ends.
+    pub end: ContractEnd,
+    /// The last day the timeline covers.
+    pub timeline_end: Date,
+    /// Remarks met while compiling.
+    pub notes: Vec<String>,
+}
+
+/// Binds params, works out the contract's end and compiles the clauses into day intervals and rule indexes.
+pub fn compile<'m>(
+    model: &'m Model,
+    plan: &Plan,
+    options: Options,
+) -> Result<Compiled<'m>, Vec<Diagnostic>> {
+    let horizon_hint = horizon(model, plan, options.as_of);
+    let mut program = Program {
+        model,
+        params: plan.params.clone(),
+        conditions: Vec::new(),
+        last_day: None,
+        horizon: horizon_hint,
+        intervals: Vec::new(),
+        rules_by_action: Vec::new(),
+    };
+    let cutoff = options.as_of.unwrap_or(NaiveDate::MAX);
+    let mut notes = Vec::new();
+    let end =
+        contract_end(&program, plan, horizon_hint, cutoff, &mut notes).map_err(|d| vec![d])?;
+    program.last_day = end.last_day;
+    let timeline_end = match (end.last_day, options.as_of) {
+        (Some(last), Some(a)) => last.min(a),
+        (Some(last), None) => last,
+        (None, _) => horizon_hint,
+    };
+    program.horizon = timeline_end;
+    program.conditions = program::condition_timelines(model, plan, cutoff);
+    let clip = end.last_day.unwrap_or(timeline_end);
+    program.intervals = clause_intervals(&program, clip).map_err(|d| vec![d])?;
+    program.rules_by_action = index_rules(&program);
+    Ok(Compiled {
+        program,
+        end,
+        timeline_end,
+        notes,
+    })
+}
+
+/// Evaluates a checked scenario against its model.
+pub fn evaluate(
+    model: &Model,
+    plan: &Plan,
+    sources: &SourceMap,
+    options: Options,
+) -> Result<Evaluation, Vec<Diagnostic>> {
+    let Compiled {
+        program,
+        end,
+        timeline_end,
+        mut notes,
+    } = compile(model, plan, options)?;
+    let cutoff = options.as_of.unwrap_or(NaiveDate::MAX);
+    let mut evaluation = Evaluation {
+        scenario: plan.name.clone(),
+        scenario_title: plan.title.clone(),
+        contract: model.name.clone(),
+        contract_title: model.title.clone(),
+        effective: model.effective,
+        amendments: model
+            .amendments
+            .iter()
+            .map(|a| (a.name.clone(), a.effective))
+            .collect(),
+        end,
+        horizon: timeline_end,
+        as_of: options.as_of,
+        params: model
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| ParamValue {
+                name: p.name.clone(),
+                value: plan
+                    .params
+                    .get(i)
+                    .map(|v| model.show_value(v))
+                    .unwrap_or_default(),
+                set_by_scenario: plan.params_set.get(i).copied().unwrap_or(false),
+            })
+            .collect(),
+        events: Vec::new(),
+        accruals: Vec::new(),
+        status_changes: Vec::new(),
+        breaches: Vec::new(),
+        expectations: Vec::new(),
+        clause_states: Vec::new(),
+        notes: Vec::new(),
+    };
+
+    run_events(&program, plan, sources, cutoff, &mut evaluation);
+    check_obligations(&program, plan, timeline_end, &mut evaluation);
+    evaluation
+        .breaches
+        .sort_by(|a, b| a.date.cmp(&b.date).then(a.clause.cmp(&b.clause)));
+    evaluation.accruals =
+        payments::accruals(&program, plan, options.as_of, &mut notes).map_err(|d| vec![d])?;
+    evaluation.status_changes = status_changes(&program, &evaluation);
+    evaluation.expectations = plan
+        .expectations
+        .iter()
+        .map(|x| expectation(&program, plan, &evaluation, x, sources))
+        .collect();
+    evaluation.clause_states = clause_states_on(&program, timeline_end);
+    evaluation.notes = notes;
+    Ok(evaluation)
+}
+
+/// The last day anything in the scenario refers to (or `as_of`).
+fn horizon(model: &Model, plan: &Plan, as_of: Option<Date>) -> Date {
+    if let Some(a) = as_of {
+        return a;
+    }
+    let mut h = model.effective;
+    for e in &plan.events {
+        h = h.max(e.date);
+    }
+    for f in plan.figures.values() {
+        h = h.max(f.period.end);
+    }
+    for a in &model.amendments {
+        h = h.max(a.effective);
+    }
+    for x in &plan.expectations {
+        let d = match &x.kind {
+            Expect::Verdict { date, .. }
+            | Expect::Overdue { date, .. }
+            | Expect::Status { date, .. }
+            | Expect::Ends(date) => *date,
+            Expect::Due { date, period, .. } => (*date).max(period.end),
+            Expect::Owes { period, .. } | Expect::CapReached { period, .. } => period.end,
+            Expect::Breach(_) | Expect::NoBreach(_) => h,
+        };
+        h = h.max(d);
+    }
+    h
+}
+
+fn contract_end(
+    program: &Program<'_>,
+    plan: &Plan,
+    horizon: Date,
+    cutoff: Date,
+    notes: &mut Vec<String>,
+) -> Result<ContractEnd, Diagnostic> {
+    let model = program.model;
+    let mut renewals = Vec::new();
+    let mut last_day = model.term.last_day;
+    let mut reason = match model.term.last_day {
+        Some(d) => format!("the term ends on {d}"),
+        None => "the contract has no fixed term".to_owned(),
+    };
+    let notices: Vec<(Date, PartyId)> = plan
+        .events
+        .iter()
+        .filter(|e| e.date <= cutoff)
+        .filter_map(|e| match e.kind {
+            PlanEventKind::NonRenewal(p) => Some((e.date, p)),
+            _ => None,
+        })
+        .collect();
+    let terminations: Vec<(Date, PartyId)> = plan
+        .events
+        .iter()
+        .filter(|e| e.date <= cutoff)
+        .filter_map(|e| match e.kind {
+            PlanEventKind::Terminates(p) => Some((e.date, p)),
+            _ => None,
+        })
+        .collect();
+    let last_termination = terminations
+        .iter()
+        .map(|(d, _)| *d)
+        .max()
+        .unwrap_or(horizon);
+    let renew_until = horizon.max(last_termination);
+
+    if let (Some(initial), Some(rn)) = (model.term.last_day, &model.term.renewal) {
+        let first_renewal = initial.succ_opt().unwrap_or(initial);
+        let mut current = initial;
+        let mut n: u32 = 0;
+        loop {
+            let deadline = rn.notice.before(current).unwrap_or(current);
+            if let Some((date, party)) = notices.iter().find(|(d, _)| *d <= deadline) {
+                last_day = Some(current);
+                reason = format!(
+                    "{} gave notice of non-renewal on {date}, so the term ends on {current}",
+                    program.party_name(*party)
+                );
+                break;
+            }
+            if current >= renew_until
+                && notices.iter().all(|(d, _)| *d > deadline)
+                && notices.is_empty()
+            {
+                last_day = None;
+                reason = format!(
+                    "the term renews automatically; the current term ends on {current} and renews unless a party gives notice of non-renewal by {deadline}"
+                );
+                break;
+            }
+            if renewals.len() >= MAX_RENEWALS {
+                last_day = None;
+                reason = format!("the term renews more than {MAX_RENEWALS} times within the scenario; stopped counting at {current}");
+                break;
+            }
+            n = n.saturating_add(1);
+            let span = Duration {
+                count: rn.every.count.saturating_mul(n),
+                unit: rn.every.unit,
+            };
+            let Some(next) = span.last_day_from(first_renewal) else {
+                break;
+            };
+            renewals.push((current.succ_opt().unwrap_or(current), next));
+            current = next;
+        }
+    } else if !notices.is_empty() {
+        notes.push(
+            "a notice of non-renewal was given, but the contract does not renew automatically"
+                .to_owned(),
+        );
+    }
+
+    for (date, party) in terminations {
+        let right = model
+            .terminations
+            .iter()
+            .filter(|t| t.party == party && t.from <= date)
+            .last();
+        let Some(right) = right else {
+            notes.push(format!("{} terminates on {date}, but has no termination right in force that day; the termination has no effect", program.party_name(party)));
+            continue;
+        };
+        if last_day.is_some_and(|l| date > l) {
+            notes.push(format!("{} terminates on {date}, after the contract already ended; the termination has no effect", program.party_name(party)));
+            continue;
+        }
+        let notice = program.duration(&right.notice)?;
+        let Some(end) = notice.after(date) else {
+            continue;
+        };
+        if last_day.is_none_or(|l| end < l) {
+            last_day = Some(end);
+            reason = format!(
+                "{} terminated on {date} with {notice} notice, so the contract ends on {end}",
+                program.party_name(party)
+            );
+        }
+    }
+    if let Some(l) = last_day {
+        renewals.retain(|(renewed_on, _)| *renewed_on <= l);
+    }
+    Ok(ContractEnd {
+        last_day,
+        reason,
+        renewals,
+    })
+}
+
+fn clause_intervals(program: &Program<'_>, clip: Date) -> Result<Vec<Vec<Interval>>, Diagnostic> {
+    let model = program.model;
+    let change_dates: Vec<Date> = {
+        let mut v: Vec<Date> = program
+            .conditions
+            .iter()
+            .flat_map(|c| c.changes.iter().map(|(d, _)| *d))
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let mut all = Vec::with_capacity(model.clauses.len());
+    for clause in &model.clauses {
+        let mut intervals: Vec<Interval> = Vec::new();
+        let first_start = clause
+            .versions
+            .first()
+            .map_or(model.effective, |v| v.in_force_from);
+        for (vi, v) in clause.versions.iter().enumerate() {
+            let mut start = v.in_force_from.max(model.effective);
+            let mut end = v.in_force_until.unwrap_or(NaiveDate::MAX).min(clip);
+            let from = match &v.windows.from {
+                Some(s) => Some(program.date(s)?),
+                None => None,
+            };
+            if let Some(f) = from {
+                start = start.max(f);
+            }
+            if let Some(u) = &v.windows.until {
+                end = end.min(program.date(u)?);
+            }
+            if let Some(f) = &v.windows.for_ {
+                let clause_start = from.unwrap_or(first_start).max(model.effective);
+                let dur = program.duration(f)?;
+                if let Some(last) = dur.last_day_from(clause_start) {
+                    end = end.min(last);
+                }
+            }
+            if start > end {
+                continue;
+            }
+            if v.windows.while_.is_empty() && v.windows.unless.is_empty() {
+                intervals.push(Interval {
+                    start,
+                    end,
+                    version: vi,
+                });
+                continue;
+            }
+            // Split at condition switches and keep the pieces where the windows hold.
+            let mut piece_start = start;
+            let cuts = change_dates
+                .iter()
+                .copied()
+                .filter(|d| *d > start && *d <= end)
+                .chain(std::iter::once(end.succ_opt().unwrap_or(end)));
+            for cut in cuts {
+                let piece_end = cut.pred_opt().unwrap_or(cut).min(end);
+                if piece_start <= piece_end {
+                    let on = v
+                        .windows
+                        .while_
+                        .iter()
+                        .all(|(e, _)| program.holds(e, &[], piece_start))
+                        && !v
+                            .windows
+                            .unless
+                            .iter()
+                            .any(|(e, _)| program.holds(e, &[], piece_start));
+                    if on {
+                        match intervals.last_mut() {
+                            Some(last)
+                                if last.version == vi
+                                    && last.end.succ_opt() == Some(piece_start) =>
+                            {
+                                last.end = piece_end
+                            }
+                            _ => intervals.push(Interval {
+                                start: piece_start,
+                                end: piece_end,
+                                version: vi,
+                            }),
+                        }
+                    }
+                }
+                piece_start = cut;
+            }
+        }
+        intervals.sort_by_key(|iv| iv.start);
+        all.push(intervals);
+    }
+    Ok(all)
+}
+
+fn index_rules(program: &Program<'_>) -> Vec<Vec<program::IndexedRule>> {
+    let model = program.model;
+    let mut by_action: Vec<Vec<program::IndexedRule>> = vec![Vec::new(); model.actions.len()];
+    for (cid, clause) in model.clauses.iter().enumerate() {
+        for (vi, v) in clause.versions.iter().enumerate() {
+            let intervals: Vec<(Date, Date)> = program
+                .intervals
+                .get(cid)
+                .map(|ivs| {
+                    ivs.iter()
+                        .filter(|iv| iv.version == vi)
+                        .map(|iv| (iv.start, iv.end))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if intervals.is_empty() {
+                continue;
+            }
+            for rule in &v.rules {
+                if let Some(list) = by_action.get_mut(rule.action) {
+                    list.push(program::IndexedRule {
+                        clause: cid,
+                        party: rule.party,
+                        permits: rule.permits,
+                        condition: rule.condition.clone(),
+                        notwithstanding: rule.notwithstanding.clone(),
+                        intervals: intervals.clone(),
+                    });
+                }
+            }
+        }
+    }
+    by_action
+}
+
+/// The source text of a span with whitespace folded, for reports.
+pub fn excerpt(sources: &SourceMap, span: Span) -> String {
+    let text = sources.slice(span);
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let line = match line.find("//") {
+            Some(i) => &line[..i],
+            None => line,
+        };
+        for word in line.split_whitespace() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+    }
+    out
+}
+
+fn run_events(
+    program: &Program<'_>,
+    plan: &Plan,
+    sources: &SourceMap,
+    cutoff: Date,
+    ev: &mut Evaluation,
+) {
+    let model = program.model;
+    let ended = program.last_day;
+    for e in &plan.events {
+        if e.date > cutoff {
+            break;
+        }
+        let text = excerpt(sources, e.span);
+        let text = text
+            .split_once(' ')
+            .and_then(|(_, rest)| rest.split_once(' '))
+            .map_or(text.clone(), |(_, rest)| rest.to_owned());
+        let after_end = ended.is_some_and(|l| e.date > l);
+        let mut verdict = None;
+        let effect = match &e.kind {
+            PlanEventKind::Action(call) => {
+                let v = program.verdict(call, e.date);
+                for clause in &v.forbidden_by {
+                    let span = model
+                        .clause_id(clause)
+                        .and_then(|c| {
+                            let version = program.active_version(c, e.date)?;
+                            let v = model.clauses.get(c)?.versions.get(version)?;
+                            v.rules
+                                .iter()
+                                .find(|r| {
+                                    !r.permits && r.action == call.action && r.party == call.party
+                                })
+                                .map(|r| r.span)
+                        })
+                        .unwrap_or_default();
+                    ev.breaches.push(Breach {
+                        date: e.date,
+                        clause: clause.clone(),
+                        text: format!("{text}: forbidden by {clause}"),
+                        span,
+                    });
+                }
+                let effect = if after_end {
+                    format!("{} (the contract had already ended)", v.explain())
+                } else {
+                    v.explain()
+                };
+                verdict = Some(v);
+                effect
+            }
+            PlanEventKind::Grant {
+                grantor,
+                licensee,
+                subject,
+            } => {
+                let mut breached = Vec::new();
+                for (cid, clause) in model.clauses.iter().enumerate() {
+                    let Some(vi) = program.active_version(cid, e.date) else {
+                        continue;
+                    };
+                    let Some(v) = clause.versions.get(vi) else {
+                        continue;
+                    };
+                    for l in &v.licences {
+                        if l.exclusive
+                            && l.grantor == *grantor
+                            && l.subject == *subject
+                            && l.licensee != *licensee
+                        {
+                            ev.breaches.push(Breach {
+                                date: e.date,
+                                clause: clause.name.clone(),
+                                text: format!(
+                                    "{text}: {} holds an exclusive licence to {subject:?} under {}",
+                                    program.party_name(l.licensee),
+                                    clause.name
+                                ),
+                                span: l.span,
+                            });
+                            breached.push(clause.name.clone());
+                        }
+                    }
+                }
+                if breached.is_empty() {
+                    "no exclusive licence is infringed".to_owned()
+                } else {
+                    format!("breaches the exclusive licence of {}", breached.join(", "))
+                }
+            }
+            PlanEventKind::Becomes { condition, value } => {
+                let name = model
+                    .conditions
+                    .get(*condition)
+                    .map_or("", |c| c.name.as_str());
+                format!("{name} is {value} from {}", e.date)
+            }
+            PlanEventKind::Terminates(party) => match ev.end.last_day {
+                Some(l)
+                    if ev.end.reason.contains(&format!("terminated on {}", e.date))
+                        && ev.end.reason.starts_with(&program.party_name(*party)) =>
+                {
+                    format!("termination by notice: the contract's last day is {l}")
+                }
+                _ => "no effect (see notes)".to_owned(),
+            },
+            PlanEventKind::NonRenewal(_) => match ev.end.last_day {
+                Some(l) if ev.end.reason.contains("non-renewal") => {
+                    format!("the term does not renew after {l}")
+                }
+                _ => "no effect on the end date".to_owned(),
+            },
+            PlanEventKind::Pays { amount, .. } => {
+                format!("{amount} paid; settles the oldest amounts owed first")
+            }
+        };
+        ev.events.push(EventOutcome {
+            date: e.date,
+            text,
+            verdict,
+            effect,
+            span: e.span,
+        });
+    }
+}
+
+fn check_obligations(program: &Program<'_>, plan: &Plan, timeline_end: Date, ev: &mut Evaluation) {
+    let model = program.model;
+    for (cid, clause) in model.clauses.iter().enumerate() {
+        let Some(intervals) = program.intervals.get(cid) else {
+            continue;
+        };
+        let Some(clause_start) = intervals.first().map(|iv| iv.start) else {
+            continue;
+        };
+        let mut checked: Vec<(Date, ActionId, PartyId)> = Vec::new();
+        for (vi, v) in clause.versions.iter().enumerate() {
+            for o in &v.obligations {
+                let deadline = match &o.deadline {
+                    DeadlineSlot::By(s) => program.date(s).ok(),
+                    DeadlineSlot::Within(s) => {
+                        program.duration(s).ok().and_then(|d| d.after(clause_start))
+                    }
+                };
+                let Some(deadline) = deadline else { continue };
+                // The obligation binds only if its version governs on the deadline.
+                if program.active_version(cid, deadline) != Some(vi)
+                    || checked.contains(&(deadline, o.action, o.party))
+                {
+                    continue;
+                }
+                checked.push((deadline, o.action, o.party));
+                let met = plan.events.iter().any(|e| match &e.kind {
+                    PlanEventKind::Action(ActionCall {
+                        party,
+                        action,
+                        args,
+                    }) => {
+                        *party == o.party
+                            && *action == o.action
+                            && e.date >= clause_start
+                            && e.date <= deadline
+                            && o.condition
+                                .as_ref()
+                                .is_none_or(|c| program.holds(c, args, e.date))
+                    }
+                    _ => false,
+                });
+                let Some(breach_day) = deadline.succ_opt() else {
+                    continue;
+                };
+                if !met && breach_day <= timeline_end {
+                    let action = model.actions.get(o.action).map_or("", |a| a.name.as_str());
+                    ev.breaches.push(Breach {
+                        date: breach_day,
+                        clause: clause.name.clone(),
+                        text: format!(
+                            "{} did not {action} by {deadline}",
+                            program.party_name(o.party)
+                        ),
+                        span: o.span,
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn version_label(v: &ClauseVersion) -> String {
+    format!("{} ({})", v.origin.document, v.origin.how)
+}
+
+fn status_changes(program: &Program<'_>, ev: &Evaluation) -> Vec<StatusChange> {
+    let model = program.model;
+    let mut out = vec![StatusChange {
+        date: model.effective,
+        clause: None,
+        text: format!("{} takes effect", model.name),
+    }];
+    for a in &model.amendments {
+        out.push(StatusChange {
+            date: a.effective,
+            clause: None,
+            text: format!("amendment {} takes effect", a.name),
+        });
+    }
+    for (cid, clause) in model.clauses.iter().enumerate() {
+        let Some(intervals) = program.intervals.get(cid) else {
+            continue;
+        };
+        let mut previous: Option<Interval> = None;
+        for iv in intervals {
+            let Some(v) = clause.versions.get(iv.version) else {
+                continue;
+            };
+            let continuing = previous.is_some_and(|p| p.end.succ_opt() == Some(iv.start));
+            if continuing {
+                out.push(StatusChange {
+                    date: iv.start,
+                    clause: Some(clause.name.clone()),
+                    text: format!("{} is now governed by {}", clause.name, version_label(v)),
+                });
+            } else if iv.start != model.effective {
+                out.push(StatusChange {
+                    date: iv.start,
+                    clause: Some(clause.name.clone()),
+                    text: format!("{} becomes active", clause.name),
+                });
+            }
+            previous = Some(*iv);
+        }
+        // Report each gap and the final end, but not an end that is just the contract's end.
+        for pair in intervals.windows(2) {
+            if let [a, b] = pair {
+                if a.end.succ_opt() != Some(b.start) {
+                    out.push(StatusChange {
+                        date: a.end,
+                        clause: Some(clause.name.clone()),
+                        text: format!("{} lapses after this day", clause.name),
+                    });
+                }
+            }
+        }
+        if let Some(last) = intervals.last() {
+            if Some(last.end) != program.last_day && last.end < program.horizon {
+                out.push(StatusChange {
+                    date: last.end,
+                    clause: Some(clause.name.clone()),
+                    text: format!("{} lapses after this day", clause.name),
+                });
+            }
+        }
+    }
+    for (renewed_on, new_last) in &ev.end.renewals {
+        out.push(StatusChange {
+            date: *renewed_on,
+            clause: None,
+            text: format!("the term renews, now ending on {new_last}"),
+        });
+    }
+    if let Some(l) = ev.end.last_day {
+        if l <= program.horizon {
+            out.push(StatusChange {
+                date: l,
+                clause: None,
+                text: format!("the contract ends after this day: {}", ev.end.reason),
+            });
+        }
+    }
+    for e in &ev.events {
+        if e.effect.contains(" is true from ") || e.effect.contains(" is false from ") {
+            out.push(StatusChange {
+                date: e.date,
+                clause: None,
+                text: e.effect.clone(),
+            });
+        }
+    }
+    out.sort_by(|a, b| a.date.cmp(&b.date));
+    out
+}
+
+/// Each clause's state on `on`: active or not, the governing version, and why.
+pub fn clause_states_on(program: &Program<'_>, on: Date) -> Vec<ClauseState> {
+    let model = program.model;
+    model
+        .clauses
+        .iter()
+        .enumerate()
+        .map(|(cid, clause)| {
+            let active = program.active_version(cid, on);
+            let governing =
+                active.or_else(|| clause.versions.iter().rposition(|v| v.in_force_from <= on));
+            let v = governing.and_then(|i| clause.versions.get(i));
+            let detail = match (active, v) {
+                (Some(_), Some(v)) => describe_version(program, v),
+                (None, _) => inactive_reason(program, cid, on),
+                _ => String::new(),
+            };
+            ClauseState {
+                clause: clause.name.clone(),
+                title: v.and_then(|v| v.title.clone()),
+                active: active.is_some(),
+                version: v.map(version_label),
+                detail,
+            }
+        })
+        .collect()
+}
+
+fn describe_version(program: &Program<'_>, v: &ClauseVersion) -> String {
+    let mut parts = Vec::new();
+    for l in &v.licences {
+        parts.push(format!(
+            "{} grants {} {} licence to {:?}",
+            program.party_name(l.grantor),
+            program.party_name(l.licensee),
+            if l.exclusive {
+                "an exclusive"
+            } else {
+                "a non-exclusive"
+            },
+            l.subject
+        ));
+    }
+    for d in &v.designations {
+        parts.push(format!(
+            "{} is {:?} of {}",
+            program.party_name(d.holder),
+            d.role,
+            program.party_name(d.of)
+        ));
+    }
+    for r in &v.rules {
+        let action = program
+            .model
+            .actions
+            .get(r.action)
+            .map_or("", |a| a.name.as_str());
+        parts.push(format!(
+            "{} {} {action}{}",
+            program.party_name(r.party),
+            if r.permits { "may" } else { "must not" },
+            if r.condition.is_some() {
+                " (conditionally)"
+            } else {
+                ""
+            }
+        ));
+    }
+    for p in &v.payments {
+        parts.push(format!(
+            "{} pays {}",
+            program.party_name(p.payer),
+            program.party_name(p.payee)
+        ));
+    }
+    for o in &v.obligations {
+        let action = program
+            .model
+            .actions
+            .get(o.action)
+            .map_or("", |a| a.name.as_str());
+        parts.push(format!("{} must {action}", program.party_name(o.party)));
+    }
+    parts.join("; ")
+}
+
+fn inactive_reason(program: &Program<'_>, cid: ClauseId, on: Date) -> String {
+    let model = program.model;
+    let Some(clause) = model.clauses.get(cid) else {
+        return String::new();
+    };
+    if program.last_day.is_some_and(|l| on > l) {
+        return "the contract has ended".to_owned();
+    }
+    if on < model.effective {
+        return "the contract is not yet in effect".to_owned();
+    }
+    let Some((vi, v)) = clause
+        .versions
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, v)| v.in_force_from <= on)
+    else {
+        return "not yet added to the contract".to_owned();
+    };
+    if v.in_force_until.is_some_and(|u| on > u) && clause.versions.len() == vi + 1 {
+        let by = model
+            .amendments
+            .iter()
+            .find(|a| Some(a.effective) == v.in_force_until.and_then(|u| u.succ_opt()))
+            .map(|a| a.name.clone());
+        return match by {
+            Some(a) => format!("removed by {a}"),
+            None => "removed".to_owned(),
+        };
+    }
+    let mut reasons = Vec::new();
+    if let Some(from) = v.windows.from.as_ref().and_then(|s| program.date(s).ok()) {
+        if on < from {
+            reasons.push(format!("it starts on {from}"));
+        }
+    }
+    if let Some(until) = v.windows.until.as_ref().and_then(|s| program.date(s).ok()) {
+        if on > until {
+            reasons.push(format!("it ran until {until}"));
+        }
+    }
+    for (e, _) in &v.windows.while_ {
+        if !program.holds(e, &[], on) {
+            reasons.push("its `while` condition does not hold".to_owned());
+        }
+    }
+    for (e, _) in &v.windows.unless {
+        if program.holds(e, &[], on) {
+            reasons.push("its `unless` condition holds".to_owned());
+        }
+    }
+    if reasons.is_empty() {
+        "its window does not cover this day".to_owned()
+    } else {
+        reasons.join("; ")
+    }
+}
+
+fn money_eq(a: Money, b: Money) -> bool {
+    a.currency == b.currency
+        && round_money(a.amount, a.currency) == round_money(b.amount, b.currency)
+}
+
+fn in_period(period: Period, accrual: &Accrual) -> bool {
+    period.contains(accrual.period.start)
+}
+
+fn expectation(
+    program: &Program<'_>,
+    plan: &Plan,
+    ev: &Evaluation,
+    x: &crate::check::scenario::PlanExpectation,
+    sources: &SourceMap,
+) -> ExpectationOutcome {
+    let model = program.model;
+    let text = excerpt(sources, x.span);
+    let text = text.strip_prefix("expect ").unwrap_or(&text).to_owned();
+    let (passed, actual) = match &x.kind {
+        Expect::Verdict {
+            call,
+            date,
+            permitted,
+            by,
+        } => {
+            let v = program.verdict(call, *date);
+            let by_ok = by.is_none_or(|c| v.forbidden_by.contains(&program.clause_name(c)));
+            (v.permitted == *permitted && by_ok, v.explain())
+        }
+        Expect::Owes {
+            payer,
+            payee,
+            amount,
+            period,
+            clause,
+        } => {
+            let name = program.clause_name(*clause);
+            let payer_name = program.party_name(*payer);
+            let payee_name = program.party_name(*payee);
+            let matching: Vec<&Accrual> = ev
+                .accruals
+                .iter()
+                .filter(|a| a.clause == name && in_period(*period, a))
+                .collect();
+            let parties_ok = matching
+                .iter()
+                .all(|a| a.payer == payer_name && a.payee == payee_name);
+            let mut total = Money::zero(amount.currency);
+            let mut currency_ok = true;
+            for a in &matching {
+                if a.owed.currency == amount.currency {
+                    total.amount += a.owed.amount;
+                } else {
+                    currency_ok = false;
+                }
+            }
+            let actual = if matching.is_empty() {
+                format!("nothing accrued under {name} for {period}")
+            } else if !parties_ok {
+                let a = matching
+                    .first()
+                    .map(|a| format!("{} owes {}", a.payer, a.payee))
+                    .unwrap_or_default();
+                format!("under {name}, {a}")
+            } else {
+                format!("{payer_name} owes {payee_name} {total} for {period}")
+            };
+            (
+                parties_ok && currency_ok && money_eq(total, *amount),
+                actual,
+            )
+        }
+        Expect::Overdue {
+            payer,
+            payee,
+            amount,
+            date,
+        } => {
+            let overdue = payments::overdue(&ev.accruals, plan, model, *payer, *payee, *date);
+            let value = overdue.get(&amount.currency).copied().unwrap_or_default();
+            let others: Vec<String> = overdue
+                .iter()
+                .filter(|(c, v)| **c != amount.currency && !v.is_zero())
+                .map(|(c, v)| Money::new(*c, *v).to_string())
+                .collect();
+            let shown = Money::new(amount.currency, value);
+            let mut actual = format!("{shown} overdue on {date}");
+            if !others.is_empty() {
+                actual.push_str(&format!(" (and {})", others.join(", ")));
+            }
+            (money_eq(shown, *amount) && others.is_empty(), actual)
+        }
+        Expect::Status {
+            clause,
+            status,
+            date,
+        } => {
+            let active = program.active_version(*clause, *date);
+            let name = program.clause_name(*clause);
+            match status {
+                StatusWord::Active => {
+                    (active.is_some(), state_text(program, *clause, *date, &name))
+                }
+                StatusWord::Inactive => {
+                    (active.is_none(), state_text(program, *clause, *date, &name))
+                }
+                StatusWord::Exclusive | StatusWord::NonExclusive => {
+                    let licences: Vec<bool> = active
+                        .and_then(|vi| model.clauses.get(*clause)?.versions.get(vi))
+                        .map(|v| v.licences.iter().map(|l| l.exclusive).collect())
+                        .unwrap_or_default();
+                    let want = matches!(status, StatusWord::Exclusive);
+                    let actual = match (active, licences.as_slice()) {
+                        (None, _) => format!("{name} is not active on {date}"),
+                        (Some(_), []) => format!("{name} grants no licence"),
+                        (Some(_), ls) => format!(
+                            "{name} is {} on {date}",
+                            if ls.iter().all(|e| *e) {
+                                "exclusive"
+                            } else {
+                                "non-exclusive"
+                            }
+                        ),
+                    };
+                    (
+                        !licences.is_empty() && licences.iter().all(|e| *e == want),
+                        actual,
+                    )
+                }
+            }
+        }
+        Expect::CapReached { clause, period } => {
+            let name = program.clause_name(*clause);
+            let reached = ev
+                .accruals
+                .iter()
+                .find(|a| a.clause == name && a.cap_reached);
+            match reached {
+                Some(a) => (
+                    in_period(*period, a),
+                    format!("the cap of {name} is reached in {}", a.label),
+                ),
+                None => (false, format!("the cap of {name} is never reached")),
+            }
+        }
+        Expect::Ends(date) => match ev.end.last_day {
+            Some(l) => (l == *date, format!("the contract ends on {l}")),
+            None => (false, ev.end.reason.clone()),
+        },
+        Expect::Breach(clause) => {
+            let name = program.clause_name(*clause);
+            let found = ev.breaches.iter().find(|b| b.clause == name);
+            match found {
+                Some(b) => (true, format!("breach of {name} on {}", b.date)),
+                None => (false, format!("no breach of {name}")),
+            }
+        }
+        Expect::NoBreach(clause) => {
+            let name = clause.map(|c| program.clause_name(c));
+            let found = ev
+                .breaches
+                .iter()
+                .find(|b| name.as_ref().is_none_or(|n| b.clause == *n));
+            match found {
+                Some(b) => (false, format!("breach of {} on {}", b.clause, b.date)),
+                None => (
+                    true,
+                    match name {
+                        Some(n) => format!("no breach of {n}"),
+                        None => "no breach".to_owned(),
+                    },
+                ),
+            }
+        }
+        Expect::Due {
+            clause,
+            period,
+            date,
+        } => {
+            let name = program.clause_name(*clause);
+            let found: Vec<&Accrual> = ev
+                .accruals
+                .iter()
+                .filter(|a| a.clause == name && in_period(*period, a))
+                .collect();
+            match found.as_slice() {
+                [] => (false, format!("no payment under {name} for {period}")),
+                many => {
+                    let dues: Vec<String> = many.iter().map(|a| a.due.to_string()).collect();
+                    (
+                        many.iter().all(|a| a.due == *date),
+                        format!("due on {}", dues.join(", ")),
+                    )
+                }
+            }
+        }
+    };
+    ExpectationOutcome {
+        text,
+        passed,
+        actual,
+        span: x.span,
+    }
+}
+
+fn state_text(program: &Program<'_>, clause: ClauseId, date: Date, name: &str) -> String {
+    match program.active_version(clause, date) {
+        Some(_) => format!("{name} is active on {date}"),
+        None => format!(
+            "{name} is inactive on {date}: {}",
+            inactive_reason(program, clause, date)
+        ),
+    }
+}

@@ -1,0 +1,259 @@
+//! The typed answers of an evaluation, before they are rendered.
+//!
+//! These are the evaluator's own types (exact money, real dates); the report
+//! stage turns them into text or into the versioned JSON schema.
+
+use crate::calendar::{Date, Period};
+use crate::money::Money;
+use crate::source::Span;
+
+/// Everything one scenario's evaluation answers.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    /// Scenario name.
+    pub scenario: String,
+    /// Scenario title.
+    pub scenario_title: Option<String>,
+    /// The contract's name.
+    pub contract: String,
+    /// The contract's title.
+    pub contract_title: Option<String>,
+    /// Effective date.
+    pub effective: Date,
+    /// Amendments applied: (name, effective).
+    pub amendments: Vec<(String, Date)>,
+    /// How the contract ends.
+    pub end: ContractEnd,
+    /// The last day the timeline covers.
+    pub horizon: Date,
+    /// The `--as-of` date, when given.
+    pub as_of: Option<Date>,
+    /// Params and their values.
+    pub params: Vec<ParamValue>,
+    /// Events in date order with their effects.
+    pub events: Vec<EventOutcome>,
+    /// Payment periods and one-off payments.
+    pub accruals: Vec<Accrual>,
+    /// Status changes in date order.
+    pub status_changes: Vec<StatusChange>,
+    /// Breaches in date order.
+    pub breaches: Vec<Breach>,
+    /// Expectations in source order.
+    pub expectations: Vec<ExpectationOutcome>,
+    /// Each clause's state on the horizon (or `--as-of`) date.
+    pub clause_states: Vec<ClauseState>,
+    /// Remarks: missing figures, ineffective events.
+    pub notes: Vec<String>,
+}
+
+impl Evaluation {
+    /// Number of failed expectations.
+    pub fn failures(&self) -> usize {
+        self.expectations.iter().filter(|e| !e.passed).count()
+    }
+}
+
+/// A param's value in this scenario.
+#[derive(Debug, Clone)]
+pub struct ParamValue {
+    /// Name.
+    pub name: String,
+    /// Value, shown.
+    pub value: String,
+    /// Whether the scenario set it (rather than the contract's default).
+    pub set_by_scenario: bool,
+}
+
+/// How and when the contract ends.
+#[derive(Debug, Clone)]
+pub struct ContractEnd {
+    /// The last day in force; `None` when it is still in force at the horizon.
+    pub last_day: Option<Date>,
+    /// Why it ends (or why it does not).
+    pub reason: String,
+    /// Renewals: each new last day of the term, with the date it renewed.
+    pub renewals: Vec<(Date, Date)>,
+}
+
+/// The verdict on an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// Permitted or forbidden.
+    pub permitted: bool,
+    /// Prohibitions that forbid it (clause names).
+    pub forbidden_by: Vec<String>,
+    /// Permissions that apply (clause names).
+    pub permitted_by: Vec<String>,
+    /// Prohibitions that applied but were overridden by `notwithstanding`.
+    pub overridden: Vec<String>,
+}
+
+impl Verdict {
+    /// A sentence: "permitted (no active clause forbids it)", "forbidden by azure_exclusivity".
+    pub fn explain(&self) -> String {
+        if self.permitted {
+            if !self.overridden.is_empty() {
+                format!(
+                    "permitted by {} notwithstanding {}",
+                    self.permitted_by.join(", "),
+                    self.overridden.join(", ")
+                )
+            } else if !self.permitted_by.is_empty() {
+                format!("permitted by {}", self.permitted_by.join(", "))
+            } else {
+                "permitted (no active clause forbids it)".to_owned()
+            }
+        } else {
+            format!("forbidden by {}", self.forbidden_by.join(", "))
+        }
+    }
+}
+
+/// An event with its effect.
+#[derive(Debug, Clone)]
+pub struct EventOutcome {
+    /// When.
+    pub date: Date,
+    /// The event as written (normalised whitespace).
+    pub text: String,
+    /// For actions, the verdict.
+    pub verdict: Option<Verdict>,
+    /// What it did, in words.
+    pub effect: String,
+    /// The line.
+    pub span: Span,
+}
+
+/// What limited a period's amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// Raised to the floor.
+    Floor,
+    /// Cut to the per-period cap.
+    PeriodCap,
+    /// Cut to the headroom under the total cap.
+    TotalCap,
+    /// Nothing owed: the total cap was reached earlier.
+    CapExhausted,
+}
+
+impl Limit {
+    /// Words for the report.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Limit::Floor => "raised to the floor",
+            Limit::PeriodCap => "cut to the per-period cap",
+            Limit::TotalCap => "cut to the headroom under the total cap",
+            Limit::CapExhausted => "nothing owed: the total cap was already reached",
+        }
+    }
+
+    /// A stable key for machine formats.
+    pub fn key(self) -> &'static str {
+        match self {
+            Limit::Floor => "floor",
+            Limit::PeriodCap => "period_cap",
+            Limit::TotalCap => "total_cap",
+            Limit::CapExhausted => "cap_exhausted",
+        }
+    }
+}
+
+/// One period's (or one date's) accrual under a payment clause.
+#[derive(Debug, Clone)]
+pub struct Accrual {
+    /// Clause name.
+    pub clause: String,
+    /// Index of the payment statement within the clause.
+    pub payment: usize,
+    /// Payer name.
+    pub payer: String,
+    /// Payee name.
+    pub payee: String,
+    /// The period (for a one-off payment, the day it falls on).
+    pub period: Period,
+    /// A label for the period (`2027`, `2027-Q1`, `on 2027-06-30`).
+    pub label: String,
+    /// The metric figure the share applied to, if any.
+    pub base: Option<Money>,
+    /// The metric's name, for shares.
+    pub metric: Option<String>,
+    /// The share has no figure for this period.
+    pub figure_missing: bool,
+    /// The rate or tiers, in words (`20%`, `8% up to USD 5,000,000, then 5%`), or the fixed sum.
+    pub terms: String,
+    /// Days the clause was in force in the period.
+    pub days_in_force: i64,
+    /// Days in the period.
+    pub days_in_period: i64,
+    /// Amount before floor and caps (after pro-rating).
+    pub computed: Money,
+    /// What changed the amount, in order.
+    pub limits: Vec<Limit>,
+    /// Amount owed for the period.
+    pub owed: Money,
+    /// Accrued under the clause so far, this period included.
+    pub total: Money,
+    /// The total cap, if any.
+    pub cap: Option<Money>,
+    /// Headroom left under the total cap after this period.
+    pub headroom: Option<Money>,
+    /// Whether the total cap was first reached in this period.
+    pub cap_reached: bool,
+    /// The due date.
+    pub due: Date,
+    /// Which clause version governed (document name and how).
+    pub version: String,
+}
+
+/// A change in the state of the contract or a clause.
+#[derive(Debug, Clone)]
+pub struct StatusChange {
+    /// When.
+    pub date: Date,
+    /// Which clause, if it is about one.
+    pub clause: Option<String>,
+    /// What happened.
+    pub text: String,
+}
+
+/// A breach of a clause.
+#[derive(Debug, Clone)]
+pub struct Breach {
+    /// When.
+    pub date: Date,
+    /// Which clause.
+    pub clause: String,
+    /// What happened.
+    pub text: String,
+    /// The clause statement breached.
+    pub span: Span,
+}
+
+/// An expectation's result.
+#[derive(Debug, Clone)]
+pub struct ExpectationOutcome {
+    /// The expectation as written.
+    pub text: String,
+    /// Whether it held.
+    pub passed: bool,
+    /// What the evaluation found.
+    pub actual: String,
+    /// The line.
+    pub span: Span,
+}
+
+/// A clause's state on one day.
+#[derive(Debug, Clone)]
+pub struct ClauseState {
+    /// Clause name.
+    pub clause: String,
+    /// Title of the version in force.
+    pub title: Option<String>,
+    /// Active on the day?
+    pub active: bool,
+    /// Which version governs (document and how), if any.
+    pub version: Option<String>,
+    /// Why it is inactive, or what it does.
+    pub detail: String,
+}

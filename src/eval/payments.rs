@@ -1,0 +1,641 @@
+//! Payment accrual: periods, tiers, floors, caps and due dates.
+//!
+//! Order within a period (LANGUAGE.md §4): marginal tiers on the period's
+//! figure, pro-rated by the days the clause was in force, then the floor,
+//! then the per-period cap, then the headroom under the total cap. Amounts
+//! stay unrounded; only reports round.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use crate::calendar::{days_inclusive, Date, Period, PeriodUnit};
+use crate::check::model::*;
+use crate::check::scenario::{Figure, Plan};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::money::{Currency, Money};
+
+use super::outcome::{Accrual, Limit};
+use super::program::Program;
+
+/// Largest number of periods one payment clause may accrue over (100 years of months is 1,200).
+pub const MAX_PERIODS: usize = 100_000;
+
+fn overflow(span: crate::source::Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::LimitExceeded,
+        span,
+        "an amount under this payment grows beyond what Covenant can represent exactly",
+    )
+    .with_label("amount overflows here")
+    .with_help(
+        "amounts are exact decimals of up to 28 digits; check the figures and rates for a typo",
+    )
+}
+
+/// Computes every accrual of every payment clause, in clause order then period order.
+pub fn accruals(
+    program: &Program<'_>,
+    plan: &Plan,
+    stop: Option<Date>,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Accrual>, Diagnostic> {
+    let mut out = Vec::new();
+    for (cid, clause) in program.model.clauses.iter().enumerate() {
+        let Some(intervals) = program.intervals.get(cid) else {
+            continue;
+        };
+        if intervals.is_empty() {
+            continue;
+        }
+        let payment_count = clause
+            .versions
+            .iter()
+            .map(|v| v.payments.len())
+            .max()
+            .unwrap_or(0);
+        for k in 0..payment_count {
+            accrue_payment(program, plan, cid, k, stop, notes, &mut out)?;
+        }
+    }
+    Ok(out)
+}
+
+struct Running {
+    total: Decimal,
+    reached: bool,
+}
+
+fn accrue_payment(
+    program: &Program<'_>,
+    plan: &Plan,
+    cid: ClauseId,
+    k: usize,
+    stop: Option<Date>,
+    notes: &mut Vec<String>,
+    out: &mut Vec<Accrual>,
+) -> Result<(), Diagnostic> {
+    let model = program.model;
+    let Some(clause) = model.clauses.get(cid) else {
+        return Ok(());
+    };
+    let intervals: Vec<_> = program
+        .intervals
+        .get(cid)
+        .map(|ivs| {
+            ivs.iter()
+                .filter(|iv| {
+                    clause
+                        .versions
+                        .get(iv.version)
+                        .is_some_and(|v| v.payments.len() > k)
+                })
+                .copied()
+                .collect()
+        })
+        .unwrap_or_default();
+    let (Some(first), Some(last)) = (intervals.first().copied(), intervals.last().copied()) else {
+        return Ok(());
+    };
+    let payment_of = |version: usize| clause.versions.get(version).and_then(|v| v.payments.get(k));
+    let Some(first_payment) = payment_of(first.version) else {
+        return Ok(());
+    };
+    let mut running = Running {
+        total: Decimal::ZERO,
+        reached: false,
+    };
+
+    // One-off sums: accrue on their date if the clause is active then.
+    let one_offs: Vec<(usize, Date)> = clause
+        .versions
+        .iter()
+        .enumerate()
+        .filter_map(|(vi, v)| match v.payments.get(k).map(|p| &p.charge) {
+            Some(Charge::Fixed { on: Some(on), .. }) => program.date(on).ok().map(|d| (vi, d)),
+            _ => None,
+        })
+        .collect();
+    if !one_offs.is_empty() {
+        let mut seen = Vec::new();
+        for (_, date) in one_offs {
+            if seen.contains(&date) || stop.is_some_and(|s| date > s) {
+                continue;
+            }
+            seen.push(date);
+            let Some(version) = intervals
+                .iter()
+                .find(|iv| iv.start <= date && date <= iv.end)
+                .map(|iv| iv.version)
+            else {
+                notes.push(format!("{}: the sum due on {date} is not owed because the clause is not in force that day", clause.name));
+                continue;
+            };
+            let Some(payment) = payment_of(version) else {
+                continue;
+            };
+            let Charge::Fixed { amount, .. } = &payment.charge else {
+                continue;
+            };
+            let amount = program.money(amount, payment.currency)?;
+            let period = Period {
+                start: date,
+                end: date,
+                unit: PeriodUnit::Month,
+                ordinal: 0,
+            };
+            let mut accrual = settle(
+                program,
+                clause,
+                version,
+                payment,
+                period,
+                format!("on {date}"),
+                None,
+                None,
+                false,
+                amount.amount,
+                amount.currency,
+                1,
+                1,
+                &mut running,
+                format!("fixed sum {amount}"),
+            )?;
+            accrual.payment = k;
+            out.push(accrual);
+        }
+        return Ok(());
+    }
+
+    let unit = first_payment
+        .every
+        .unwrap_or_else(|| match &first_payment.charge {
+            Charge::Share { metric, .. } => model
+                .metrics
+                .get(*metric)
+                .map_or(PeriodUnit::Year, |m| m.unit),
+            Charge::Fixed { .. } => PeriodUnit::Year,
+        });
+    let Some(mut period) = Period::containing(unit, first.start, model.effective) else {
+        return Ok(());
+    };
+    let mut count = 0usize;
+    let mut missing: Vec<String> = Vec::new();
+    while period.start <= last.end {
+        count += 1;
+        if count > MAX_PERIODS {
+            return Err(Diagnostic::error(
+                Code::LimitExceeded,
+                first_payment.span,
+                format!("this payment would accrue over more than {MAX_PERIODS} periods"),
+            )
+            .with_label("too many periods")
+            .with_help("give the contract a shorter term or evaluate with --as-of"));
+        }
+        if stop.is_some_and(|s| period.end > s) {
+            if period.start <= stop.unwrap_or(period.start) {
+                notes.push(format!("{} {}: the period is still running on the as-of date, so nothing is accrued for it yet", clause.name, period.label()));
+            }
+            break;
+        }
+        // Days in force within the period, and the version on the last of them.
+        let mut days = 0i64;
+        let mut governing = None;
+        for iv in &intervals {
+            let s = iv.start.max(period.start);
+            let e = iv.end.min(period.end);
+            if s <= e {
+                days += days_inclusive(s, e);
+                governing = Some(iv.version);
+            }
+        }
+        if let (Some(version), true) = (governing, days > 0) {
+            if let Some(payment) = payment_of(version) {
+                let mut accrual = period_accrual(
+                    program,
+                    plan,
+                    clause,
+                    version,
+                    payment,
+                    period,
+                    days,
+                    &mut running,
+                    &mut missing,
+                )?;
+                accrual.payment = k;
+                out.push(accrual);
+            }
+        }
+        match period.next(model.effective) {
+            Some(next) => period = next,
+            None => break,
+        }
+    }
+    if !missing.is_empty() {
+        notes.push(format!(
+            "{}: no figure was given for {}, so nothing (or only the floor) is owed for it",
+            clause.name,
+            join_runs(&missing)
+        ));
+    }
+    Ok(())
+}
+
+/// Joins period labels, collapsing long lists: `2019, 2020, …, 2026 (8 periods)`.
+fn join_runs(labels: &[String]) -> String {
+    if labels.len() <= 4 {
+        return labels.join(", ");
+    }
+    format!(
+        "{}, {}, …, {} ({} periods)",
+        labels[0],
+        labels[1],
+        labels[labels.len() - 1],
+        labels.len()
+    )
+}
+
+/// The metric's figure for a payment period: figures overlapping it, each counted pro-rata by days.
+fn metric_base(plan: &Plan, metric: MetricId, period: Period, currency: Currency) -> Option<Money> {
+    let from = period
+        .start
+        .checked_sub_days(chrono::Days::new(400))
+        .unwrap_or(period.start);
+    let mut total = Decimal::ZERO;
+    let mut any = false;
+    for (_, f) in plan.figures.range((metric, from)..=(metric, period.end)) {
+        let Figure {
+            period: fp, amount, ..
+        } = f;
+        let s = fp.start.max(period.start);
+        let e = fp.end.min(period.end);
+        if s > e {
+            continue;
+        }
+        any = true;
+        let overlap = days_inclusive(s, e);
+        let length = fp.days();
+        if overlap == length {
+            total = total.checked_add(amount.amount)?;
+        } else {
+            total = total.checked_add(
+                amount
+                    .amount
+                    .checked_mul(Decimal::from(overlap))?
+                    .checked_div(Decimal::from(length))?,
+            )?;
+        }
+    }
+    any.then_some(Money::new(currency, total))
+}
+
+/// Marginal tiers: each rate applies to the slice of the base between its thresholds.
+pub fn tiered(base: Decimal, rates: &[Decimal], thresholds: &[Decimal]) -> Option<Decimal> {
+    let base = base.max(Decimal::ZERO);
+    let mut owed = Decimal::ZERO;
+    let mut lower = Decimal::ZERO;
+    for (i, rate) in rates.iter().enumerate() {
+        let upper = thresholds.get(i).copied();
+        let top = upper.map_or(base, |u| base.min(u));
+        if top > lower {
+            owed = owed.checked_add((top - lower).checked_mul(*rate)?)?;
+        }
+        match upper {
+            Some(u) if base > u => lower = u,
+            _ => break,
+        }
+    }
+    Some(owed)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn period_accrual(
+    program: &Program<'_>,
+    plan: &Plan,
+    clause: &Clause,
+    version: usize,
+    payment: &Payment,
+    period: Period,
+    days: i64,
+    running: &mut Running,
+    missing: &mut Vec<String>,
+) -> Result<Accrual, Diagnostic> {
+    let span = payment.span;
+    let period_days = period.days();
+    let fraction = |x: Decimal| -> Option<Decimal> {
+        if days == period_days {
+            Some(x)
+        } else {
+            x.checked_mul(Decimal::from(days))?
+                .checked_div(Decimal::from(period_days))
+        }
+    };
+    let (computed, currency, base, metric_name, figure_missing, terms) = match &payment.charge {
+        Charge::Share {
+            metric,
+            rates,
+            thresholds,
+        } => {
+            let m = program.model.metrics.get(*metric);
+            let currency = m.map_or(Currency(*b"XXX"), |m| m.currency);
+            let rate_values = rates
+                .iter()
+                .map(|r| program.rate(r).map(|r| r.fraction()))
+                .collect::<Result<Vec<_>, _>>()?;
+            let threshold_values = thresholds
+                .iter()
+                .map(|t| program.money(t, Some(currency)).map(|m| m.amount))
+                .collect::<Result<Vec<_>, _>>()?;
+            if threshold_values.windows(2).any(|w| w[1] <= w[0]) {
+                return Err(Diagnostic::error(
+                    Code::TierOrder,
+                    span,
+                    "tier thresholds must increase",
+                )
+                .with_help("set the params so that each threshold is above the previous one"));
+            }
+            let terms = describe_tiers(program, rates, thresholds, currency);
+            let base = metric_base(plan, *metric, period, currency);
+            let computed = match base {
+                Some(b) => fraction(
+                    tiered(b.amount, &rate_values, &threshold_values)
+                        .ok_or_else(|| overflow(span))?,
+                )
+                .ok_or_else(|| overflow(span))?,
+                None => {
+                    missing.push(period.label());
+                    Decimal::ZERO
+                }
+            };
+            (
+                computed,
+                currency,
+                base,
+                m.map(|m| m.name.clone()),
+                base.is_none(),
+                terms,
+            )
+        }
+        Charge::Fixed { amount, .. } => {
+            let amount = program.money(amount, payment.currency)?;
+            (
+                fraction(amount.amount).ok_or_else(|| overflow(span))?,
+                amount.currency,
+                None,
+                None,
+                false,
+                format!("fixed sum {amount}"),
+            )
+        }
+    };
+    let label = period.label();
+    settle(
+        program,
+        clause,
+        version,
+        payment,
+        period,
+        label,
+        base,
+        metric_name,
+        figure_missing,
+        computed,
+        currency,
+        days,
+        period_days,
+        running,
+        terms,
+    )
+}
+
+fn describe_tiers(
+    program: &Program<'_>,
+    rates: &[Slot],
+    thresholds: &[Slot],
+    currency: Currency,
+) -> String {
+    let mut text = String::new();
+    for (i, r) in rates.iter().enumerate() {
+        let rate = program
+            .value(r)
+            .map(|v| program.model.show_value(v))
+            .unwrap_or_default();
+        if i == 0 {
+            text.push_str(&rate);
+        } else {
+            text.push_str(&format!(", then {rate}"));
+        }
+        if let Some(t) = thresholds.get(i) {
+            let amount = program
+                .money(t, Some(currency))
+                .map(|m| m.to_string())
+                .unwrap_or_default();
+            text.push_str(&format!(" up to {amount}"));
+        }
+    }
+    text
+}
+
+/// Applies floor, per-period cap and total cap, and fills in the accrual.
+#[allow(clippy::too_many_arguments)]
+fn settle(
+    program: &Program<'_>,
+    clause: &Clause,
+    version: usize,
+    payment: &Payment,
+    period: Period,
+    label: String,
+    base: Option<Money>,
+    metric: Option<String>,
+    figure_missing: bool,
+    computed: Decimal,
+    currency: Currency,
+    days: i64,
+    period_days: i64,
+    running: &mut Running,
+    terms: String,
+) -> Result<Accrual, Diagnostic> {
+    let span = payment.span;
+    let scale = |x: Decimal| -> Result<Decimal, Diagnostic> {
+        if days == period_days {
+            Ok(x)
+        } else {
+            x.checked_mul(Decimal::from(days))
+                .and_then(|v| v.checked_div(Decimal::from(period_days)))
+                .ok_or_else(|| overflow(span))
+        }
+    };
+    let mut owed = computed;
+    let mut limits = Vec::new();
+    if let Some(floor) = &payment.floor {
+        let floor = scale(program.money(floor, Some(currency))?.amount)?;
+        if owed < floor {
+            owed = floor;
+            limits.push(Limit::Floor);
+        }
+    }
+    if let Some(cap) = &payment.cap_per {
+        let cap = scale(program.money(cap, Some(currency))?.amount)?;
+        if owed > cap {
+            owed = cap;
+            limits.push(Limit::PeriodCap);
+        }
+    }
+    let cap_total = match &payment.cap_total {
+        Some(c) => Some(program.money(c, Some(currency))?),
+        None => None,
+    };
+    let mut cap_reached = false;
+    if let Some(cap) = cap_total {
+        if running.reached || running.total >= cap.amount {
+            if !owed.is_zero() {
+                limits.push(Limit::CapExhausted);
+            }
+            owed = Decimal::ZERO;
+            running.reached = true;
+        } else {
+            let headroom = cap.amount - running.total;
+            if owed >= headroom {
+                if owed > headroom {
+                    limits.push(Limit::TotalCap);
+                }
+                owed = headroom;
+                cap_reached = true;
+                running.reached = true;
+            }
+        }
+    }
+    running.total = running
+        .total
+        .checked_add(owed)
+        .ok_or_else(|| overflow(span))?;
+    let due = match &payment.due {
+        Some(d) => program.duration(d)?.after(period.end).unwrap_or(period.end),
+        None => period.end,
+    };
+    let v = clause.versions.get(version);
+    Ok(Accrual {
+        clause: clause.name.clone(),
+        payment: 0,
+        payer: program.party_name(payment.payer),
+        payee: program.party_name(payment.payee),
+        period,
+        label,
+        base,
+        metric,
+        figure_missing,
+        terms,
+        days_in_force: days,
+        days_in_period: period_days,
+        computed: Money::new(currency, computed),
+        limits,
+        owed: Money::new(currency, owed),
+        total: Money::new(currency, running.total),
+        cap: cap_total,
+        headroom: cap_total
+            .map(|c| Money::new(currency, (c.amount - running.total).max(Decimal::ZERO))),
+        cap_reached,
+        due,
+        version: v
+            .map(|v| format!("{} ({})", v.origin.document, v.origin.how))
+            .unwrap_or_default(),
+    })
+}
+
+/// Amounts owed by `payer` to `payee` that are past due on `date` after the
+/// payments made up to that day, settled oldest first; per currency.
+pub fn overdue(
+    accruals: &[Accrual],
+    plan: &Plan,
+    model: &Model,
+    payer: PartyId,
+    payee: PartyId,
+    date: Date,
+) -> BTreeMap<Currency, Decimal> {
+    let payer_name = model
+        .parties
+        .get(payer)
+        .map(|p| p.name.as_str())
+        .unwrap_or("");
+    let payee_name = model
+        .parties
+        .get(payee)
+        .map(|p| p.name.as_str())
+        .unwrap_or("");
+    let mut owed: Vec<(Date, Currency, Decimal)> = accruals
+        .iter()
+        .filter(|a| a.payer == payer_name && a.payee == payee_name && a.due <= date)
+        .map(|a| (a.due, a.owed.currency, a.owed.amount))
+        .collect();
+    owed.sort_by_key(|(due, _, _)| *due);
+    let mut paid: BTreeMap<Currency, Decimal> = BTreeMap::new();
+    for e in &plan.events {
+        if e.date > date {
+            break;
+        }
+        if let crate::check::scenario::PlanEventKind::Pays {
+            payer: p,
+            payee: q,
+            amount,
+        } = &e.kind
+        {
+            if *p == payer && *q == payee {
+                *paid.entry(amount.currency).or_default() += amount.amount;
+            }
+        }
+    }
+    let mut result: BTreeMap<Currency, Decimal> = BTreeMap::new();
+    for (due, currency, amount) in owed {
+        let credit = paid.entry(currency).or_default();
+        let settled = (*credit).min(amount);
+        *credit -= settled;
+        // Overdue means unpaid after the due date: on the due date itself it is not yet late.
+        if due < date {
+            *result.entry(currency).or_default() += amount - settled;
+        }
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap_or_default()
+    }
+
+    #[test]
+    fn marginal_tiers() {
+        // 8% up to 5m, then 5%: 7m owes 400k + 100k.
+        let owed = tiered(d("7000000"), &[d("0.08"), d("0.05")], &[d("5000000")]);
+        assert_eq!(owed, Some(d("500000")));
+        let owed = tiered(d("4000000"), &[d("0.08"), d("0.05")], &[d("5000000")]);
+        assert_eq!(owed, Some(d("320000")));
+        let owed = tiered(
+            d("20"),
+            &[d("0.1"), d("0.2"), d("0.3")],
+            &[d("10"), d("15")],
+        );
+        assert_eq!(owed, Some(d("1") + d("1") + d("1.5")));
+    }
+
+    #[test]
+    fn equal_tiers_equal_single_rate() {
+        for base in ["0", "1", "4999999.99", "5000000", "123456789.123"] {
+            let a = tiered(
+                d(base),
+                &[d("0.2"), d("0.2"), d("0.2")],
+                &[d("1000"), d("5000000")],
+            );
+            let b = tiered(d(base), &[d("0.2")], &[]);
+            assert_eq!(a, b, "base {base}");
+        }
+    }
+
+    #[test]
+    fn negative_base_owes_nothing() {
+        assert_eq!(tiered(d("-100"), &[d("0.2")], &[]), Some(Decimal::ZERO));
+    }
+}

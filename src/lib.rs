@@ -1,0 +1,20 @@
+//! Covenant: a contract-rules language and its interpreter.
+//!
+//! The pipeline, one module a stage:
+//! [`source`] (files and spans) → [`syntax`] (pest → typed AST) →
+//! [`check`] (names, types, dates, amendments → a resolved model) →
+//! [`eval`] (timeline interpreter) → [`report`] (text and JSON).
+//! [`diagnostic`] holds every problem's code and rendering; `main.rs` and
+//! [`cli`] are a thin shell over the library.
+
+pub mod calendar;
+pub mod check;
+pub mod cli;
+pub mod diagnostic;
+pub mod eval;
+pub mod money;
+pub mod pipeline;
+pub mod report;
+pub mod source;
+pub mod syntax;
+pub mod workspace;

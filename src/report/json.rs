@@ -1,0 +1,421 @@
+//! The versioned JSON schema of evaluation reports (`covenant.report/1`).
+//!
+//! These types are the contract with tools: fields are only ever added within
+//! a schema version. Money is an object `{ "currency": "USD", "amount":
+//! "6000000000.00" }` with the amount rounded to the currency's minor unit and
+//! written as a decimal string, so that no consumer meets a binary float.
+//! docs/json-schema.md describes every field.
+
+use serde::Serialize;
+
+use crate::diagnostic::JsonDiagnostic;
+use crate::eval::{Accrual, Evaluation};
+use crate::money::Money;
+use crate::source::{SourceMap, Span};
+
+/// The schema identifier written in every report.
+pub const SCHEMA: &str = "covenant.report/1";
+
+/// A whole report: scenarios and diagnostics.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    /// One entry per evaluated scenario.
+    pub scenarios: Vec<ScenarioReport>,
+    /// Every diagnostic met.
+    pub diagnostics: Vec<JsonDiagnostic>,
+}
+
+/// Money as JSON.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct JsonMoney {
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Rounded to the minor unit, as a decimal string.
+    pub amount: String,
+}
+
+impl From<Money> for JsonMoney {
+    fn from(m: Money) -> Self {
+        JsonMoney {
+            currency: m.currency.to_string(),
+            amount: m.plain(),
+        }
+    }
+}
+
+/// A file position.
+#[derive(Debug, Serialize)]
+pub struct JsonLocation {
+    /// File name.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+}
+
+fn location(sources: &SourceMap, span: Span) -> Option<JsonLocation> {
+    let f = sources.get(span.file)?;
+    Some(JsonLocation {
+        file: f.name.clone(),
+        line: f.line_col(span.start).0,
+    })
+}
+
+/// One scenario's answers.
+#[derive(Debug, Serialize)]
+pub struct ScenarioReport {
+    /// The scenario file.
+    pub file: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// Scenario title.
+    pub title: Option<String>,
+    /// The contract.
+    pub contract: JsonContract,
+    /// `--as-of`, if given.
+    pub as_of: Option<String>,
+    /// Last day covered.
+    pub horizon: String,
+    /// Params.
+    pub params: Vec<JsonParam>,
+    /// Events.
+    pub events: Vec<JsonEvent>,
+    /// Payment periods.
+    pub payments: Vec<JsonPayment>,
+    /// Status changes.
+    pub status_changes: Vec<JsonStatus>,
+    /// Breaches.
+    pub breaches: Vec<JsonBreach>,
+    /// Expectations.
+    pub expectations: Vec<JsonExpectation>,
+    /// Clause states on the horizon (or as-of) day.
+    pub clause_states: Vec<JsonClauseState>,
+    /// Notes.
+    pub notes: Vec<String>,
+    /// Counts.
+    pub summary: JsonSummary,
+}
+
+/// The contract's identity and end.
+#[derive(Debug, Serialize)]
+pub struct JsonContract {
+    /// Name.
+    pub name: String,
+    /// Title.
+    pub title: Option<String>,
+    /// Effective date.
+    pub effective: String,
+    /// Amendments applied.
+    pub amendments: Vec<JsonAmendment>,
+    /// Last day in force, or null when still in force at the horizon.
+    pub ends_on: Option<String>,
+    /// Why.
+    pub end_reason: String,
+    /// Renewals.
+    pub renewals: Vec<JsonRenewal>,
+}
+
+/// An amendment.
+#[derive(Debug, Serialize)]
+pub struct JsonAmendment {
+    /// Name.
+    pub name: String,
+    /// Effective date.
+    pub effective: String,
+}
+
+/// A renewal of the term.
+#[derive(Debug, Serialize)]
+pub struct JsonRenewal {
+    /// First day of the renewed term.
+    pub renewed_on: String,
+    /// Its last day.
+    pub until: String,
+}
+
+/// A param.
+#[derive(Debug, Serialize)]
+pub struct JsonParam {
+    /// Name.
+    pub name: String,
+    /// Value as written in reports.
+    pub value: String,
+    /// Set by the scenario (true) or defaulted (false).
+    pub set_by_scenario: bool,
+}
+
+/// An event.
+#[derive(Debug, Serialize)]
+pub struct JsonEvent {
+    /// Date.
+    pub date: String,
+    /// The event as written.
+    pub text: String,
+    /// For actions: the verdict.
+    pub verdict: Option<JsonVerdict>,
+    /// The effect in words.
+    pub effect: String,
+    /// Where it is written.
+    pub location: Option<JsonLocation>,
+}
+
+/// A verdict.
+#[derive(Debug, Serialize)]
+pub struct JsonVerdict {
+    /// Permitted?
+    pub permitted: bool,
+    /// Forbidding clauses.
+    pub forbidden_by: Vec<String>,
+    /// Permitting clauses.
+    pub permitted_by: Vec<String>,
+    /// Prohibitions overridden by `notwithstanding`.
+    pub overridden: Vec<String>,
+}
+
+/// A payment period.
+#[derive(Debug, Serialize)]
+pub struct JsonPayment {
+    /// Clause.
+    pub clause: String,
+    /// Index of the payment statement in the clause.
+    pub payment: usize,
+    /// Payer.
+    pub payer: String,
+    /// Payee.
+    pub payee: String,
+    /// Period label.
+    pub period: String,
+    /// First day.
+    pub period_start: String,
+    /// Last day.
+    pub period_end: String,
+    /// Metric, for shares.
+    pub metric: Option<String>,
+    /// Metric figure used.
+    pub base: Option<JsonMoney>,
+    /// No figure given.
+    pub figure_missing: bool,
+    /// Rate, tiers or fixed sum in words.
+    pub terms: String,
+    /// Days in force in the period.
+    pub days_in_force: i64,
+    /// Days in the period.
+    pub days_in_period: i64,
+    /// Before floor and caps.
+    pub computed: JsonMoney,
+    /// Floor and caps that changed the amount.
+    pub limits: Vec<&'static str>,
+    /// Owed for the period.
+    pub owed: JsonMoney,
+    /// Accrued under the clause so far.
+    pub total: JsonMoney,
+    /// Total cap.
+    pub cap: Option<JsonMoney>,
+    /// Headroom after this period.
+    pub headroom: Option<JsonMoney>,
+    /// The total cap was first reached in this period.
+    pub cap_reached: bool,
+    /// Due date.
+    pub due: String,
+    /// The version that governed.
+    pub version: String,
+}
+
+/// A status change.
+#[derive(Debug, Serialize)]
+pub struct JsonStatus {
+    /// Date.
+    pub date: String,
+    /// Clause, if any.
+    pub clause: Option<String>,
+    /// What happened.
+    pub text: String,
+}
+
+/// A breach.
+#[derive(Debug, Serialize)]
+pub struct JsonBreach {
+    /// Date.
+    pub date: String,
+    /// Clause.
+    pub clause: String,
+    /// What happened.
+    pub text: String,
+    /// The breached statement.
+    pub location: Option<JsonLocation>,
+}
+
+/// An expectation's result.
+#[derive(Debug, Serialize)]
+pub struct JsonExpectation {
+    /// As written.
+    pub text: String,
+    /// Held?
+    pub passed: bool,
+    /// What was found.
+    pub actual: String,
+    /// Where it is written.
+    pub location: Option<JsonLocation>,
+}
+
+/// A clause's state.
+#[derive(Debug, Serialize)]
+pub struct JsonClauseState {
+    /// Clause.
+    pub clause: String,
+    /// Title.
+    pub title: Option<String>,
+    /// Active?
+    pub active: bool,
+    /// Version in force.
+    pub version: Option<String>,
+    /// Detail.
+    pub detail: String,
+}
+
+/// Counts of expectations.
+#[derive(Debug, Serialize)]
+pub struct JsonSummary {
+    /// Total expectations.
+    pub expectations: usize,
+    /// Passed.
+    pub passed: usize,
+    /// Failed.
+    pub failed: usize,
+}
+
+fn payment(a: &Accrual) -> JsonPayment {
+    JsonPayment {
+        clause: a.clause.clone(),
+        payment: a.payment,
+        payer: a.payer.clone(),
+        payee: a.payee.clone(),
+        period: a.label.clone(),
+        period_start: a.period.start.to_string(),
+        period_end: a.period.end.to_string(),
+        metric: a.metric.clone(),
+        base: a.base.map(JsonMoney::from),
+        figure_missing: a.figure_missing,
+        terms: a.terms.clone(),
+        days_in_force: a.days_in_force,
+        days_in_period: a.days_in_period,
+        computed: a.computed.into(),
+        limits: a.limits.iter().map(|l| l.key()).collect(),
+        owed: a.owed.into(),
+        total: a.total.into(),
+        cap: a.cap.map(JsonMoney::from),
+        headroom: a.headroom.map(JsonMoney::from),
+        cap_reached: a.cap_reached,
+        due: a.due.to_string(),
+        version: a.version.clone(),
+    }
+}
+
+/// Converts an evaluation to its JSON form.
+pub fn scenario_report(ev: &Evaluation, file: &str, sources: &SourceMap) -> ScenarioReport {
+    let failed = ev.failures();
+    ScenarioReport {
+        file: file.to_owned(),
+        scenario: ev.scenario.clone(),
+        title: ev.scenario_title.clone(),
+        contract: JsonContract {
+            name: ev.contract.clone(),
+            title: ev.contract_title.clone(),
+            effective: ev.effective.to_string(),
+            amendments: ev
+                .amendments
+                .iter()
+                .map(|(n, d)| JsonAmendment {
+                    name: n.clone(),
+                    effective: d.to_string(),
+                })
+                .collect(),
+            ends_on: ev.end.last_day.map(|d| d.to_string()),
+            end_reason: ev.end.reason.clone(),
+            renewals: ev
+                .end
+                .renewals
+                .iter()
+                .map(|(a, b)| JsonRenewal {
+                    renewed_on: a.to_string(),
+                    until: b.to_string(),
+                })
+                .collect(),
+        },
+        as_of: ev.as_of.map(|d| d.to_string()),
+        horizon: ev.horizon.to_string(),
+        params: ev
+            .params
+            .iter()
+            .map(|p| JsonParam {
+                name: p.name.clone(),
+                value: p.value.clone(),
+                set_by_scenario: p.set_by_scenario,
+            })
+            .collect(),
+        events: ev
+            .events
+            .iter()
+            .map(|e| JsonEvent {
+                date: e.date.to_string(),
+                text: e.text.clone(),
+                verdict: e.verdict.as_ref().map(|v| JsonVerdict {
+                    permitted: v.permitted,
+                    forbidden_by: v.forbidden_by.clone(),
+                    permitted_by: v.permitted_by.clone(),
+                    overridden: v.overridden.clone(),
+                }),
+                effect: e.effect.clone(),
+                location: location(sources, e.span),
+            })
+            .collect(),
+        payments: ev.accruals.iter().map(payment).collect(),
+        status_changes: ev
+            .status_changes
+            .iter()
+            .map(|s| JsonStatus {
+                date: s.date.to_string(),
+                clause: s.clause.clone(),
+                text: s.text.clone(),
+            })
+            .collect(),
+        breaches: ev
+            .breaches
+            .iter()
+            .map(|b| JsonBreach {
+                date: b.date.to_string(),
+                clause: b.clause.clone(),
+                text: b.text.clone(),
+                location: location(sources, b.span),
+            })
+            .collect(),
+        expectations: ev
+            .expectations
+            .iter()
+            .map(|x| JsonExpectation {
+                text: x.text.clone(),
+                passed: x.passed,
+                actual: x.actual.clone(),
+                location: location(sources, x.span),
+            })
+            .collect(),
+        clause_states: ev
+            .clause_states
+            .iter()
+            .map(|c| JsonClauseState {
+                clause: c.clause.clone(),
+                title: c.title.clone(),
+                active: c.active,
+                version: c.version.clone(),
+                detail: c.detail.clone(),
+            })
+            .collect(),
+        notes: ev.notes.clone(),
+        summary: JsonSummary {
+            expectations: ev.expectations.len(),
+            passed: ev.expectations.len() - failed,
+            failed,
+        },
+    }
+}

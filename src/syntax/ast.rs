@@ -1,0 +1,710 @@
+//! The typed syntax tree: what the user wrote, with a span on every node.
+//!
+//! The tree is faithful to the text (names are still names, params are not yet
+//! substituted); the checker resolves it into a [`crate::check::Model`].
+//! Slots that take an amount, rate, date or duration hold an [`Operand`] so
+//! that formulas can later replace the literal-or-name form without touching
+//! the statements around them.
+
+use rust_decimal::Decimal;
+
+use crate::calendar::{Date, Duration, Period, PeriodUnit};
+use crate::money::{Currency, Money, Rate};
+use crate::source::Span;
+
+/// A name as written, with its span.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Name {
+    /// The text.
+    pub text: String,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// A display title (`"Revenue share"`), unescaped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    /// The unescaped text.
+    pub text: String,
+    /// Where it was written, quotes included.
+    pub span: Span,
+}
+
+/// A literal value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Literal {
+    /// `USD 38 billion`
+    Money(Money),
+    /// `20%`
+    Percent(Rate),
+    /// `2026-04-27`
+    Date(Date),
+    /// `90 days`
+    Duration(Duration),
+    /// `2.5`, `38 billion`
+    Number(Decimal),
+    /// `true` / `false`
+    Bool(bool),
+    /// `"text"`
+    Text(String),
+}
+
+/// A value slot: a literal, or a name resolved by the checker (a param, a defined value, a condition or an argument).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operand {
+    /// A literal with its span.
+    Literal(Literal, Span),
+    /// A name.
+    Name(Name),
+}
+
+impl Operand {
+    /// Where the operand was written.
+    pub fn span(&self) -> Span {
+        match self {
+            Operand::Literal(_, span) => *span,
+            Operand::Name(name) => name.span,
+        }
+    }
+}
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    /// `is`
+    Is,
+    /// `is not`
+    IsNot,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+/// A boolean expression (`where`, `while`, `unless`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expr {
+    /// A lone operand: a condition name or `true`/`false`.
+    Atom(Operand),
+    /// `a is b`, `a < b`, …
+    Compare(Operand, CmpOp, Operand, Span),
+    /// `a in [b, c]`
+    In(Operand, Vec<Operand>, Span),
+    /// `not e` (repeated `not`s are folded when lowering).
+    Not(Box<Expr>, Span),
+    /// `a and b and …`
+    And(Vec<Expr>, Span),
+    /// `a or b or …`
+    Or(Vec<Expr>, Span),
+}
+
+impl Expr {
+    /// The span of the whole expression.
+    pub fn span(&self) -> Span {
+        match self {
+            Expr::Atom(o) => o.span(),
+            Expr::Compare(_, _, _, s)
+            | Expr::In(_, _, s)
+            | Expr::Not(_, s)
+            | Expr::And(_, s)
+            | Expr::Or(_, s) => *s,
+        }
+    }
+}
+
+/// A parsed file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Document {
+    /// `contract … { … }`
+    Contract(Contract),
+    /// `amendment … { … }`
+    Amendment(Amendment),
+    /// `scenario … { … }`
+    Scenario(Scenario),
+}
+
+/// `contract NAME "Title" { … }`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contract {
+    /// The contract's name.
+    pub name: Name,
+    /// Its display title.
+    pub title: Option<Text>,
+    /// Its top-level lines, in order.
+    pub decls: Vec<Decl>,
+    /// The whole contract.
+    pub span: Span,
+}
+
+/// A top-level line of a contract (most may also appear in an amendment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decl {
+    /// `parties { … }`
+    Parties(Vec<PartyDecl>, Span),
+    /// `effective DATE`
+    Effective(Date, Span),
+    /// `term …`
+    Term(TermDecl),
+    /// `define NAME as one of …`
+    Define(DefineDecl),
+    /// `action NAME(…)`
+    Action(ActionDecl),
+    /// `metric NAME in CUR per UNIT`
+    Metric(MetricDecl),
+    /// `condition NAME default …`
+    Condition(ConditionDecl),
+    /// `param NAME = VALUE` or `param NAME: TYPE`
+    Param(ParamDecl),
+    /// `PARTY may terminate … with DURATION notice`
+    Termination(TerminationDecl),
+    /// `clause NAME { … }`
+    Clause(ClauseDecl),
+}
+
+/// One party.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartyDecl {
+    /// Its name.
+    pub name: Name,
+    /// Its display title.
+    pub title: Option<Text>,
+}
+
+/// How the term ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TermLength {
+    /// `term until DATE`: the last day in force.
+    Until(Date),
+    /// `term DURATION`: counted from the effective date.
+    For(Duration),
+}
+
+/// `term … [renews every DURATION unless notice DURATION]`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TermDecl {
+    /// How long the initial term runs.
+    pub length: TermLength,
+    /// Automatic renewal, if any.
+    pub renewal: Option<RenewalDecl>,
+    /// The whole line.
+    pub span: Span,
+}
+
+/// `renews every DURATION unless notice DURATION`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenewalDecl {
+    /// How long each renewal runs.
+    pub every: Duration,
+    /// How long before the term's last day a non-renewal notice must be given.
+    pub notice: Duration,
+    /// The renewal part.
+    pub span: Span,
+}
+
+/// `define NAME as one of V, V, …`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefineDecl {
+    /// The type's name.
+    pub name: Name,
+    /// Its values.
+    pub values: Vec<Name>,
+    /// The whole line.
+    pub span: Span,
+}
+
+/// `action NAME(ARG: TYPE, …)`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionDecl {
+    /// The action's name.
+    pub name: Name,
+    /// Its arguments, each with a type name.
+    pub args: Vec<(Name, Name)>,
+    /// The whole line.
+    pub span: Span,
+}
+
+/// `metric NAME in CUR per UNIT`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricDecl {
+    /// The metric's name.
+    pub name: Name,
+    /// Its currency.
+    pub currency: Currency,
+    /// How often a figure is reported.
+    pub unit: PeriodUnit,
+    /// The whole line.
+    pub span: Span,
+}
+
+/// `condition NAME default true|false`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConditionDecl {
+    /// The condition's name.
+    pub name: Name,
+    /// Its value until a scenario switches it.
+    pub default: Option<bool>,
+    /// The whole line.
+    pub span: Span,
+}
+
+/// `param NAME = VALUE` or `param NAME: TYPE`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamDecl {
+    /// The param's name.
+    pub name: Name,
+    /// Either a default value or a required type.
+    pub kind: ParamKind,
+    /// The whole line.
+    pub span: Span,
+}
+
+/// A param's declaration form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParamKind {
+    /// `= VALUE`: an assumption scenarios may override.
+    Default(Operand),
+    /// `: TYPE`: every scenario must set it.
+    Required(Name),
+}
+
+/// `PARTY may terminate [for convenience] with DURATION notice`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TerminationDecl {
+    /// Who may terminate.
+    pub party: Name,
+    /// Whether the right is written as for convenience.
+    pub convenience: bool,
+    /// The notice period.
+    pub notice: Operand,
+    /// The whole line.
+    pub span: Span,
+}
+
+/// `clause NAME "Title" { … }`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClauseDecl {
+    /// The clause's name.
+    pub name: Name,
+    /// Its display title.
+    pub title: Option<Text>,
+    /// Its lines, in order.
+    pub body: Vec<ClauseItem>,
+    /// The whole clause.
+    pub span: Span,
+}
+
+/// A line of a clause body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClauseItem {
+    /// A rule or payment.
+    Statement(Statement),
+    /// A window applying to the whole clause.
+    Window(Window),
+    /// A payment modifier applying to the payment statement before it.
+    Modifier(Modifier),
+}
+
+/// A window line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Window {
+    /// `from DATE`
+    From(Operand, Span),
+    /// `until DATE`
+    Until(Operand, Span),
+    /// `for DURATION`
+    For(Operand, Span),
+    /// `while EXPR`
+    While(Expr, Span),
+    /// `unless EXPR`
+    Unless(Expr, Span),
+}
+
+impl Window {
+    /// The line's span.
+    pub fn span(&self) -> Span {
+        match self {
+            Window::From(_, s)
+            | Window::Until(_, s)
+            | Window::For(_, s)
+            | Window::While(_, s)
+            | Window::Unless(_, s) => *s,
+        }
+    }
+}
+
+/// A payment modifier line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Modifier {
+    /// `every UNIT`
+    Every(PeriodUnit, Span),
+    /// `due DURATION after period end`
+    Due(Operand, Span),
+    /// `capped at MONEY in total`
+    CapTotal(Operand, Span),
+    /// `capped at MONEY per UNIT`
+    CapPer(Operand, PeriodUnit, Span),
+    /// `at least MONEY per UNIT`
+    Floor(Operand, PeriodUnit, Span),
+}
+
+impl Modifier {
+    /// The line's span.
+    pub fn span(&self) -> Span {
+        match self {
+            Modifier::Every(_, s)
+            | Modifier::Due(_, s)
+            | Modifier::CapTotal(_, s)
+            | Modifier::CapPer(_, _, s)
+            | Modifier::Floor(_, _, s) => *s,
+        }
+    }
+}
+
+/// A statement of a clause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Statement {
+    /// `PARTY must not ACTION [where EXPR]`
+    Prohibition {
+        /// Who is bound.
+        party: Name,
+        /// What they must not do.
+        action: Name,
+        /// When the prohibition applies to an occurrence.
+        condition: Option<Expr>,
+        /// The statement.
+        span: Span,
+    },
+    /// `PARTY may ACTION [where EXPR] [notwithstanding CLAUSE, …]`
+    Permission {
+        /// Who is permitted.
+        party: Name,
+        /// What they may do.
+        action: Name,
+        /// When the permission applies.
+        condition: Option<Expr>,
+        /// The prohibitions it overrides.
+        notwithstanding: Vec<Name>,
+        /// The statement.
+        span: Span,
+    },
+    /// `PARTY must ACTION [where EXPR] by DATE | within DURATION`
+    Obligation {
+        /// Who is obliged.
+        party: Name,
+        /// What they must do.
+        action: Name,
+        /// Which occurrences count.
+        condition: Option<Expr>,
+        /// The deadline.
+        deadline: Deadline,
+        /// The statement.
+        span: Span,
+    },
+    /// `PARTY grants PARTY an exclusive|a non-exclusive licence to "SUBJECT"`
+    Licence {
+        /// Who grants.
+        grantor: Name,
+        /// Who receives.
+        licensee: Name,
+        /// Exclusive or not.
+        exclusive: bool,
+        /// What is licensed (compared as an exact string).
+        subject: Text,
+        /// The statement.
+        span: Span,
+    },
+    /// `PARTY is "ROLE" of PARTY`
+    Designation {
+        /// Who holds the role.
+        holder: Name,
+        /// The role.
+        role: Text,
+        /// For whom.
+        of: Name,
+        /// The statement.
+        span: Span,
+    },
+    /// `PARTY must pay PARTY …`
+    Payment {
+        /// Who pays.
+        payer: Name,
+        /// Who is paid.
+        payee: Name,
+        /// How much.
+        amount: PaymentAmount,
+        /// The statement.
+        span: Span,
+    },
+}
+
+impl Statement {
+    /// The statement's span.
+    pub fn span(&self) -> Span {
+        match self {
+            Statement::Prohibition { span, .. }
+            | Statement::Permission { span, .. }
+            | Statement::Obligation { span, .. }
+            | Statement::Licence { span, .. }
+            | Statement::Designation { span, .. }
+            | Statement::Payment { span, .. } => *span,
+        }
+    }
+}
+
+/// An obligation's deadline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Deadline {
+    /// `by DATE`
+    By(Operand),
+    /// `within DURATION` of the clause's start.
+    Within(Operand),
+}
+
+/// What a payment statement charges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaymentAmount {
+    /// `RATE of METRIC [up to MONEY, then RATE]…`
+    Share {
+        /// The first (lowest) tier's rate.
+        rate: Operand,
+        /// The metric the rate applies to.
+        metric: Name,
+        /// Further tiers: (threshold where the previous rate stops, next rate).
+        tiers: Vec<(Operand, Operand)>,
+    },
+    /// `MONEY [on DATE]`
+    Fixed {
+        /// The sum.
+        amount: Operand,
+        /// The date of a one-off payment.
+        on: Option<Operand>,
+    },
+}
+
+/// `amendment NAME "Title" { … }`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Amendment {
+    /// The amendment's name.
+    pub name: Name,
+    /// Its display title.
+    pub title: Option<Text>,
+    /// Its lines, in order.
+    pub items: Vec<AmendmentItem>,
+    /// The whole amendment.
+    pub span: Span,
+}
+
+/// A line of an amendment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AmendmentItem {
+    /// `amends NAME from "PATH"`
+    Amends {
+        /// The amended contract's (or amendment's) name.
+        name: Name,
+        /// Its file, relative to this one.
+        path: Text,
+        /// The line.
+        span: Span,
+    },
+    /// A declaration (effective date, param, metric, …).
+    Decl(Decl),
+    /// `remove CLAUSE`
+    Remove(Name, Span),
+    /// `replace CLAUSE ["TITLE"] { … }`
+    Replace(ClauseDecl),
+    /// `amend CLAUSE { … }`
+    Amend(ClauseDecl),
+    /// `add clause NAME … { … }`
+    AddClause(ClauseDecl),
+}
+
+/// `scenario NAME "Title" { … }`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scenario {
+    /// The scenario's name.
+    pub name: Name,
+    /// Its display title.
+    pub title: Option<Text>,
+    /// Its lines, in order.
+    pub items: Vec<ScenarioItem>,
+    /// The whole scenario.
+    pub span: Span,
+}
+
+/// A line of a scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScenarioItem {
+    /// `contract "PATH"`
+    Contract(Text, Span),
+    /// `set PARAM = VALUE`
+    Set(Name, Operand, Span),
+    /// `on DATE …`
+    Event(Event),
+    /// `METRIC for PERIOD is MONEY`
+    Figure {
+        /// The metric.
+        metric: Name,
+        /// The period the figure is for.
+        period: Period,
+        /// The period literal's span.
+        period_span: Span,
+        /// The figure.
+        amount: Operand,
+        /// The line.
+        span: Span,
+    },
+    /// `expect …`
+    Expect(Expectation),
+}
+
+/// An action occurrence or query: `PARTY ACTION [ARG VALUE]…`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionUse {
+    /// Who acts.
+    pub party: Name,
+    /// What they do.
+    pub action: Name,
+    /// Argument values by name.
+    pub args: Vec<(Name, Operand)>,
+}
+
+/// `on DATE …`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// When it happens.
+    pub date: Date,
+    /// What happens.
+    pub kind: EventKind,
+    /// The line.
+    pub span: Span,
+}
+
+/// What an event does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventKind {
+    /// `PARTY ACTION [ARG VALUE]…`
+    Action(ActionUse),
+    /// `PARTY grants PARTY a licence to "SUBJECT"`
+    Grant {
+        /// Who grants.
+        grantor: Name,
+        /// Who receives.
+        licensee: Name,
+        /// `Some(true)` when written `an exclusive licence`.
+        exclusive: Option<bool>,
+        /// What is licensed.
+        subject: Text,
+    },
+    /// `CONDITION becomes true|false`
+    Becomes(Name, bool),
+    /// `PARTY terminates`
+    Terminates(Name),
+    /// `PARTY gives notice of non-renewal`
+    NonRenewal(Name),
+    /// `PARTY pays PARTY MONEY`
+    Pays {
+        /// Who pays.
+        payer: Name,
+        /// Who is paid.
+        payee: Name,
+        /// How much.
+        amount: Money,
+    },
+}
+
+/// `expect …`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expectation {
+    /// What is expected.
+    pub kind: ExpectKind,
+    /// The line.
+    pub span: Span,
+}
+
+/// A clause status that can be expected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusWord {
+    /// `active`
+    Active,
+    /// `inactive`
+    Inactive,
+    /// `exclusive`
+    Exclusive,
+    /// `non-exclusive`
+    NonExclusive,
+}
+
+/// The forms of expectation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExpectKind {
+    /// `PARTY ACTION … on DATE is permitted|forbidden [by CLAUSE]`
+    Verdict {
+        /// The action asked about.
+        query: ActionUse,
+        /// On which day.
+        date: Date,
+        /// `true` for permitted.
+        permitted: bool,
+        /// The clause expected among the forbidding ones.
+        by: Option<Name>,
+    },
+    /// `PARTY owes PARTY MONEY for PERIOD under CLAUSE`
+    Owes {
+        /// Who owes.
+        payer: Name,
+        /// To whom.
+        payee: Name,
+        /// How much.
+        amount: Money,
+        /// For which period.
+        period: Period,
+        /// Under which clause.
+        clause: Name,
+    },
+    /// `PARTY owes PARTY MONEY overdue on DATE`
+    Overdue {
+        /// Who owes.
+        payer: Name,
+        /// To whom.
+        payee: Name,
+        /// How much.
+        amount: Money,
+        /// On which day.
+        date: Date,
+    },
+    /// `CLAUSE is active|inactive|exclusive|non-exclusive on DATE`
+    Status {
+        /// Which clause.
+        clause: Name,
+        /// The expected status.
+        status: StatusWord,
+        /// On which day.
+        date: Date,
+    },
+    /// `CLAUSE cap reached in PERIOD`
+    CapReached {
+        /// Which clause.
+        clause: Name,
+        /// In which period.
+        period: Period,
+    },
+    /// `contract ends on DATE`
+    Ends(Date),
+    /// `breach of CLAUSE`
+    Breach(Name),
+    /// `no breach [of CLAUSE]`
+    NoBreach(Option<Name>),
+    /// `CLAUSE payment for PERIOD is due on DATE`
+    Due {
+        /// Which clause.
+        clause: Name,
+        /// For which period.
+        period: Period,
+        /// The expected due date.
+        date: Date,
+    },
+}

@@ -1,0 +1,1140 @@
+//! The pest parser and the lowering of its pairs into the typed AST.
+//!
+//! One lowering function per grammar rule. The grammar guarantees each
+//! pair's shape; where a lowering function still meets an unexpected shape it
+//! reports a `covenant::syntax` diagnostic rather than panicking, so that a
+//! grammar change can never crash the tool.
+
+use std::str::FromStr;
+
+use pest::iterators::Pair;
+use pest::Parser;
+use rust_decimal::Decimal;
+
+use super::ast::*;
+use super::error::pest_error_to_diagnostic;
+use crate::calendar::{Date, Duration, DurationUnit, Period, PeriodUnit};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::money::{Currency, Money, Rate};
+use crate::source::{FileId, Span};
+
+/// The generated parser; rule docs come from the grammar's `///` comments.
+#[allow(missing_docs)]
+mod generated {
+    /// The pest parser generated from `grammar/covenant.pest`.
+    #[derive(pest_derive::Parser)]
+    #[grammar = "grammar/covenant.pest"]
+    pub struct CovenantParser;
+}
+
+pub use generated::{CovenantParser, Rule};
+
+/// Deepest nesting of brackets accepted; deeper input gets `covenant::nesting_too_deep`.
+pub const MAX_NESTING: usize = 64;
+
+/// Keywords and punctuation: pairs that carry no information once parsed.
+fn is_noise(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::kw_action
+            | Rule::kw_active
+            | Rule::kw_add
+            | Rule::kw_after
+            | Rule::kw_amend
+            | Rule::kw_amendment
+            | Rule::kw_amends
+            | Rule::kw_and
+            | Rule::kw_as
+            | Rule::kw_at
+            | Rule::kw_becomes
+            | Rule::kw_breach
+            | Rule::kw_by
+            | Rule::kw_cap
+            | Rule::kw_capped
+            | Rule::kw_clause
+            | Rule::kw_condition
+            | Rule::kw_contract
+            | Rule::kw_convenience
+            | Rule::kw_default
+            | Rule::kw_define
+            | Rule::kw_due
+            | Rule::kw_effective
+            | Rule::kw_end
+            | Rule::kw_ends
+            | Rule::kw_every
+            | Rule::kw_exclusive
+            | Rule::kw_expect
+            | Rule::kw_false
+            | Rule::kw_for
+            | Rule::kw_forbidden
+            | Rule::kw_from
+            | Rule::kw_gives
+            | Rule::kw_grants
+            | Rule::kw_in
+            | Rule::kw_inactive
+            | Rule::kw_is
+            | Rule::kw_least
+            | Rule::kw_licence
+            | Rule::kw_may
+            | Rule::kw_metric
+            | Rule::kw_month
+            | Rule::kw_must
+            | Rule::kw_no
+            | Rule::kw_non_exclusive
+            | Rule::kw_non_renewal
+            | Rule::kw_not
+            | Rule::kw_notice
+            | Rule::kw_notwithstanding
+            | Rule::kw_of
+            | Rule::kw_on
+            | Rule::kw_one
+            | Rule::kw_or
+            | Rule::kw_overdue
+            | Rule::kw_owes
+            | Rule::kw_param
+            | Rule::kw_parties
+            | Rule::kw_pay
+            | Rule::kw_payment
+            | Rule::kw_pays
+            | Rule::kw_per
+            | Rule::kw_period
+            | Rule::kw_permitted
+            | Rule::kw_quarter
+            | Rule::kw_reached
+            | Rule::kw_remove
+            | Rule::kw_renews
+            | Rule::kw_replace
+            | Rule::kw_scenario
+            | Rule::kw_set
+            | Rule::kw_term
+            | Rule::kw_terminate
+            | Rule::kw_terminates
+            | Rule::kw_then
+            | Rule::kw_to
+            | Rule::kw_total
+            | Rule::kw_true
+            | Rule::kw_under
+            | Rule::kw_unless
+            | Rule::kw_until
+            | Rule::kw_up
+            | Rule::kw_where
+            | Rule::kw_while
+            | Rule::kw_with
+            | Rule::kw_within
+            | Rule::kw_year
+            | Rule::article
+            | Rule::open_brace
+            | Rule::close_brace
+            | Rule::open_paren
+            | Rule::close_paren
+            | Rule::open_bracket
+            | Rule::close_bracket
+            | Rule::comma
+            | Rule::colon
+            | Rule::equals
+    )
+}
+
+/// The meaningful children of a pair.
+fn children(pair: Pair<'_, Rule>) -> Vec<Pair<'_, Rule>> {
+    pair.into_inner()
+        .filter(|p| !is_noise(p.as_rule()))
+        .collect()
+}
+
+/// Parses one file's text into a document, or the diagnostics that prevent it.
+pub fn parse_document(text: &str, file: FileId) -> Result<Document, Vec<Diagnostic>> {
+    if let Some(diagnostic) = check_nesting(text, file) {
+        return Err(vec![diagnostic]);
+    }
+    let mut pairs = CovenantParser::parse(Rule::file, text)
+        .map_err(|e| vec![pest_error_to_diagnostic(&e, text, file)])?;
+    let mut lower = Lower {
+        file,
+        diagnostics: Vec::new(),
+    };
+    let document = pairs
+        .next()
+        .and_then(|file_pair| {
+            children(file_pair)
+                .into_iter()
+                .find(|p| p.as_rule() != Rule::EOI)
+        })
+        .and_then(|top| lower.document(top));
+    match document {
+        Some(document) if lower.diagnostics.is_empty() => Ok(document),
+        Some(_) => Err(lower.diagnostics),
+        None => {
+            let mut diagnostics = lower.diagnostics;
+            if diagnostics.is_empty() {
+                diagnostics.push(Diagnostic::whole_file(
+                    Code::Syntax,
+                    file,
+                    "the file holds no contract, amendment or scenario",
+                ));
+            }
+            Err(diagnostics)
+        }
+    }
+}
+
+/// Parses an action query such as `openai distribute via aws` (for `covenant explain`).
+pub fn parse_action_query(text: &str, file: FileId) -> Result<ActionUse, Vec<Diagnostic>> {
+    if let Some(diagnostic) = check_nesting(text, file) {
+        return Err(vec![diagnostic]);
+    }
+    let mut pairs = CovenantParser::parse(Rule::action_query, text)
+        .map_err(|e| vec![pest_error_to_diagnostic(&e, text, file)])?;
+    let mut lower = Lower {
+        file,
+        diagnostics: Vec::new(),
+    };
+    let query = pairs.next().and_then(|p| lower.action_use(p));
+    match query {
+        Some(q) if lower.diagnostics.is_empty() => Ok(q),
+        _ => Err(lower.diagnostics),
+    }
+}
+
+/// Rejects bracket nesting deeper than [`MAX_NESTING`] before pest recurses into it.
+fn check_nesting(text: &str, file: FileId) -> Option<Diagnostic> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(
+                        Diagnostic::error(Code::NestingTooDeep, Span::new(file, i, i + 1), format!("brackets are nested more than {MAX_NESTING} deep"))
+                            .with_label("this bracket is too deep")
+                            .with_help("no contract needs this much nesting; split the expression into simpler parts"),
+                    );
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+struct Lower {
+    file: FileId,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Lower {
+    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.file, s.start(), s.end())
+    }
+
+    /// Records a shape the grammar should have ruled out.
+    fn shape_error(&mut self, pair: &Pair<'_, Rule>, what: &str) {
+        let span = self.span(pair);
+        self.diagnostics.push(
+            Diagnostic::error(Code::Syntax, span, format!("could not read {what} here"))
+                .with_help("this looks like a gap between the grammar and the reader; please report it with this file"),
+        );
+    }
+
+    fn document(&mut self, pair: Pair<'_, Rule>) -> Option<Document> {
+        match pair.as_rule() {
+            Rule::contract_decl => self.contract(pair).map(Document::Contract),
+            Rule::amendment_decl => self.amendment(pair).map(Document::Amendment),
+            Rule::scenario_decl => self.scenario(pair).map(Document::Scenario),
+            _ => {
+                self.shape_error(&pair, "a contract, amendment or scenario");
+                None
+            }
+        }
+    }
+
+    fn header(
+        &mut self,
+        parts: &mut std::iter::Peekable<std::vec::IntoIter<Pair<'_, Rule>>>,
+    ) -> Option<(Name, Option<Text>)> {
+        let name = self.name(parts.next()?);
+        let title = match parts.peek() {
+            Some(p) if p.as_rule() == Rule::string => parts.next().map(|p| self.text(p)),
+            _ => None,
+        };
+        Some((name, title))
+    }
+
+    fn contract(&mut self, pair: Pair<'_, Rule>) -> Option<Contract> {
+        let span = self.span(&pair);
+        let mut parts = children(pair).into_iter().peekable();
+        let (name, title) = self.header(&mut parts)?;
+        let decls = parts.filter_map(|p| self.decl(p)).collect();
+        Some(Contract {
+            name,
+            title,
+            decls,
+            span,
+        })
+    }
+
+    fn amendment(&mut self, pair: Pair<'_, Rule>) -> Option<Amendment> {
+        let span = self.span(&pair);
+        let mut parts = children(pair).into_iter().peekable();
+        let (name, title) = self.header(&mut parts)?;
+        let mut items = Vec::new();
+        for part in parts {
+            let item_span = self.span(&part);
+            let item = match part.as_rule() {
+                Rule::amends_decl => {
+                    let mut c = children(part).into_iter();
+                    let name = self.name(c.next()?);
+                    let path = self.text(c.next()?);
+                    Some(AmendmentItem::Amends {
+                        name,
+                        path,
+                        span: item_span,
+                    })
+                }
+                Rule::remove_decl => {
+                    let name = self.name(children(part).into_iter().next()?);
+                    Some(AmendmentItem::Remove(name, item_span))
+                }
+                Rule::replace_decl => self.clause(part).map(AmendmentItem::Replace),
+                Rule::amend_decl => self.clause(part).map(AmendmentItem::Amend),
+                Rule::add_clause_decl => self.clause(part).map(AmendmentItem::AddClause),
+                _ => self.decl(part).map(AmendmentItem::Decl),
+            };
+            items.extend(item);
+        }
+        Some(Amendment {
+            name,
+            title,
+            items,
+            span,
+        })
+    }
+
+    fn decl(&mut self, pair: Pair<'_, Rule>) -> Option<Decl> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        // `for convenience` is made of keywords only, so it is read before they are filtered out.
+        let convenience = pair
+            .clone()
+            .into_inner()
+            .any(|p| p.as_rule() == Rule::kw_convenience);
+        let mut c = children(pair).into_iter();
+        Some(match rule {
+            Rule::parties_block => {
+                let mut parties = Vec::new();
+                for party in c {
+                    let mut p = children(party).into_iter();
+                    let name = self.name(p.next()?);
+                    let title = p.next().map(|t| self.text(t));
+                    parties.push(PartyDecl { name, title });
+                }
+                Decl::Parties(parties, span)
+            }
+            Rule::effective_decl => Decl::Effective(self.date(c.next()?), span),
+            Rule::term_decl => {
+                let first = c.next()?;
+                let length = match first.as_rule() {
+                    Rule::term_until => {
+                        TermLength::Until(self.date(children(first).into_iter().next()?))
+                    }
+                    _ => TermLength::For(self.duration(first)),
+                };
+                let renewal = match c.next() {
+                    Some(r) => {
+                        let rspan = self.span(&r);
+                        let mut rc = children(r).into_iter();
+                        let every = self.duration(rc.next()?);
+                        let notice = self.duration(rc.next()?);
+                        Some(RenewalDecl {
+                            every,
+                            notice,
+                            span: rspan,
+                        })
+                    }
+                    None => None,
+                };
+                Decl::Term(TermDecl {
+                    length,
+                    renewal,
+                    span,
+                })
+            }
+            Rule::define_decl => {
+                let name = self.name(c.next()?);
+                let values = c.map(|v| self.name(v)).collect();
+                Decl::Define(DefineDecl { name, values, span })
+            }
+            Rule::action_decl => {
+                let name = self.name(c.next()?);
+                let mut args = Vec::new();
+                for arg in c {
+                    let mut a = children(arg).into_iter();
+                    let arg_name = self.name(a.next()?);
+                    let ty = self.name(a.next()?);
+                    args.push((arg_name, ty));
+                }
+                Decl::Action(ActionDecl { name, args, span })
+            }
+            Rule::metric_decl => {
+                let name = self.name(c.next()?);
+                let currency = self.currency(c.next()?);
+                let unit = self.unit(c.next()?);
+                Decl::Metric(MetricDecl {
+                    name,
+                    currency,
+                    unit,
+                    span,
+                })
+            }
+            Rule::condition_decl => {
+                let name = self.name(c.next()?);
+                let default = c.next().map(|b| self.boolean(b));
+                Decl::Condition(ConditionDecl {
+                    name,
+                    default,
+                    span,
+                })
+            }
+            Rule::param_decl => {
+                let name = self.name(c.next()?);
+                let second = c.next()?;
+                let kind = if second.as_rule() == Rule::value {
+                    ParamKind::Default(self.operand(second)?)
+                } else {
+                    ParamKind::Required(self.name(second))
+                };
+                Decl::Param(ParamDecl { name, kind, span })
+            }
+            Rule::termination_decl => {
+                let party = self.name(c.next()?);
+                let notice = self.operand(c.next()?)?;
+                Decl::Termination(TerminationDecl {
+                    party,
+                    convenience,
+                    notice,
+                    span,
+                })
+            }
+            Rule::clause_decl => Decl::Clause(self.clause_from_parts(span, c.collect())?),
+            _ => {
+                self.diagnostics.push(Diagnostic::error(
+                    Code::Syntax,
+                    span,
+                    "this line is not allowed here",
+                ));
+                return None;
+            }
+        })
+    }
+
+    fn clause(&mut self, pair: Pair<'_, Rule>) -> Option<ClauseDecl> {
+        let span = self.span(&pair);
+        self.clause_from_parts(span, children(pair))
+    }
+
+    fn clause_from_parts(&mut self, span: Span, parts: Vec<Pair<'_, Rule>>) -> Option<ClauseDecl> {
+        let mut parts = parts.into_iter().peekable();
+        let (name, title) = self.header(&mut parts)?;
+        let body_pair = parts.next()?;
+        let mut body = Vec::new();
+        for item in children(body_pair) {
+            body.extend(self.clause_item(item));
+        }
+        Some(ClauseDecl {
+            name,
+            title,
+            body,
+            span,
+        })
+    }
+
+    fn clause_item(&mut self, pair: Pair<'_, Rule>) -> Option<ClauseItem> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let mut c = children(pair).into_iter();
+        Some(match rule {
+            Rule::from_window => ClauseItem::Window(Window::From(self.operand(c.next()?)?, span)),
+            Rule::until_window => ClauseItem::Window(Window::Until(self.operand(c.next()?)?, span)),
+            Rule::for_window => ClauseItem::Window(Window::For(self.operand(c.next()?)?, span)),
+            Rule::while_window => ClauseItem::Window(Window::While(self.expr(c.next()?)?, span)),
+            Rule::unless_window => ClauseItem::Window(Window::Unless(self.expr(c.next()?)?, span)),
+            Rule::every_mod => ClauseItem::Modifier(Modifier::Every(self.unit(c.next()?), span)),
+            Rule::due_mod => ClauseItem::Modifier(Modifier::Due(self.operand(c.next()?)?, span)),
+            Rule::cap_total => {
+                ClauseItem::Modifier(Modifier::CapTotal(self.operand(c.next()?)?, span))
+            }
+            Rule::cap_period => {
+                let amount = self.operand(c.next()?)?;
+                ClauseItem::Modifier(Modifier::CapPer(amount, self.unit(c.next()?), span))
+            }
+            Rule::floor_mod => {
+                let amount = self.operand(c.next()?)?;
+                ClauseItem::Modifier(Modifier::Floor(amount, self.unit(c.next()?), span))
+            }
+            Rule::prohibition => {
+                let party = self.name(c.next()?);
+                let action = self.name(c.next()?);
+                let condition = match c.next() {
+                    Some(w) => Some(self.where_clause(w)?),
+                    None => None,
+                };
+                ClauseItem::Statement(Statement::Prohibition {
+                    party,
+                    action,
+                    condition,
+                    span,
+                })
+            }
+            Rule::permission => {
+                let party = self.name(c.next()?);
+                let action = self.name(c.next()?);
+                let mut condition = None;
+                let mut notwithstanding = Vec::new();
+                for rest in c {
+                    match rest.as_rule() {
+                        Rule::where_clause => condition = Some(self.where_clause(rest)?),
+                        _ => {
+                            notwithstanding =
+                                children(rest).into_iter().map(|n| self.name(n)).collect()
+                        }
+                    }
+                }
+                ClauseItem::Statement(Statement::Permission {
+                    party,
+                    action,
+                    condition,
+                    notwithstanding,
+                    span,
+                })
+            }
+            Rule::obligation => {
+                let party = self.name(c.next()?);
+                let action = self.name(c.next()?);
+                let mut condition = None;
+                let mut deadline = None;
+                for rest in c {
+                    match rest.as_rule() {
+                        Rule::where_clause => condition = Some(self.where_clause(rest)?),
+                        Rule::by_deadline => {
+                            deadline = Some(Deadline::By(
+                                self.operand(children(rest).into_iter().next()?)?,
+                            ))
+                        }
+                        _ => {
+                            deadline = Some(Deadline::Within(
+                                self.operand(children(rest).into_iter().next()?)?,
+                            ))
+                        }
+                    }
+                }
+                ClauseItem::Statement(Statement::Obligation {
+                    party,
+                    action,
+                    condition,
+                    deadline: deadline?,
+                    span,
+                })
+            }
+            Rule::licence => {
+                let grantor = self.name(c.next()?);
+                let licensee = self.name(c.next()?);
+                let exclusive = self.exclusivity(c.next()?);
+                let subject = self.text(c.next()?);
+                ClauseItem::Statement(Statement::Licence {
+                    grantor,
+                    licensee,
+                    exclusive,
+                    subject,
+                    span,
+                })
+            }
+            Rule::designation => {
+                let holder = self.name(c.next()?);
+                let role = self.text(c.next()?);
+                let of = self.name(c.next()?);
+                ClauseItem::Statement(Statement::Designation {
+                    holder,
+                    role,
+                    of,
+                    span,
+                })
+            }
+            Rule::payment => {
+                let payer = self.name(c.next()?);
+                let payee = self.name(c.next()?);
+                let how = c.next()?;
+                let amount = match how.as_rule() {
+                    Rule::share => {
+                        let mut s = children(how).into_iter();
+                        let rate = self.operand(s.next()?)?;
+                        let metric = self.name(s.next()?);
+                        let mut tiers = Vec::new();
+                        for tier in s {
+                            let mut t = children(tier).into_iter();
+                            let threshold = self.operand(t.next()?)?;
+                            let next_rate = self.operand(t.next()?)?;
+                            tiers.push((threshold, next_rate));
+                        }
+                        PaymentAmount::Share {
+                            rate,
+                            metric,
+                            tiers,
+                        }
+                    }
+                    _ => {
+                        let mut f = children(how).into_iter();
+                        let amount = self.operand(f.next()?)?;
+                        let on = match f.next() {
+                            Some(d) => Some(self.operand(d)?),
+                            None => None,
+                        };
+                        PaymentAmount::Fixed { amount, on }
+                    }
+                };
+                ClauseItem::Statement(Statement::Payment {
+                    payer,
+                    payee,
+                    amount,
+                    span,
+                })
+            }
+            _ => {
+                self.shape_error(&Pair::clone(&c.next()?), "a clause line");
+                return None;
+            }
+        })
+    }
+
+    fn where_clause(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        let e = children(pair).into_iter().next()?;
+        self.expr(e)
+    }
+
+    /// Lowers `negation* primary (logic_op negation* primary)*` with `and`
+    /// binding tighter than `or`, iteratively so that long chains cannot
+    /// exhaust the stack; repeated `not`s fold by parity.
+    fn expr(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        let span = self.span(&pair);
+        let mut or_terms: Vec<Expr> = Vec::new();
+        let mut and_terms: Vec<Expr> = Vec::new();
+        let mut negations = 0usize;
+        for part in children(pair) {
+            match part.as_rule() {
+                Rule::negation => negations += 1,
+                Rule::logic_op => {
+                    let is_or =
+                        part.clone().into_inner().next().map(|k| k.as_rule()) == Some(Rule::kw_or);
+                    if is_or {
+                        or_terms.push(fold(std::mem::take(&mut and_terms), Expr::And));
+                    }
+                }
+                _ => {
+                    let pspan = self.span(&part);
+                    let mut e = self.primary(part)?;
+                    if negations % 2 == 1 {
+                        e = Expr::Not(Box::new(e), pspan);
+                    }
+                    negations = 0;
+                    and_terms.push(e);
+                }
+            }
+        }
+        or_terms.push(fold(and_terms, Expr::And));
+        let mut e = fold(or_terms, Expr::Or);
+        // A folded single term keeps its own span; a combination spans the whole expression.
+        match &mut e {
+            Expr::And(_, s) | Expr::Or(_, s) => *s = span,
+            _ => {}
+        }
+        Some(e)
+    }
+
+    fn primary(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        let span = self.span(&pair);
+        match pair.as_rule() {
+            Rule::paren_expr => {
+                let inner = children(pair).into_iter().next()?;
+                self.expr(inner)
+            }
+            Rule::comparison => {
+                let mut c = children(pair).into_iter();
+                let left = self.operand(c.next()?)?;
+                let second = c.next()?;
+                if second.as_rule() == Rule::list {
+                    let items = children(second)
+                        .into_iter()
+                        .filter_map(|o| self.operand(o))
+                        .collect();
+                    Some(Expr::In(left, items, span))
+                } else {
+                    let op = match second.into_inner().next().map(|k| k.as_rule()) {
+                        Some(Rule::is_not) => CmpOp::IsNot,
+                        Some(Rule::kw_is) => CmpOp::Is,
+                        Some(Rule::le) => CmpOp::Le,
+                        Some(Rule::ge) => CmpOp::Ge,
+                        Some(Rule::lt) => CmpOp::Lt,
+                        _ => CmpOp::Gt,
+                    };
+                    let right = self.operand(c.next()?)?;
+                    Some(Expr::Compare(left, op, right, span))
+                }
+            }
+            _ => Some(Expr::Atom(self.operand(pair)?)),
+        }
+    }
+
+    fn scenario(&mut self, pair: Pair<'_, Rule>) -> Option<Scenario> {
+        let span = self.span(&pair);
+        let mut parts = children(pair).into_iter().peekable();
+        let (name, title) = self.header(&mut parts)?;
+        let mut items = Vec::new();
+        for part in parts {
+            items.extend(self.scenario_item(part));
+        }
+        Some(Scenario {
+            name,
+            title,
+            items,
+            span,
+        })
+    }
+
+    fn scenario_item(&mut self, pair: Pair<'_, Rule>) -> Option<ScenarioItem> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let mut c = children(pair).into_iter();
+        Some(match rule {
+            Rule::contract_ref => ScenarioItem::Contract(self.text(c.next()?), span),
+            Rule::set_stmt => {
+                let name = self.name(c.next()?);
+                ScenarioItem::Set(name, self.operand(c.next()?)?, span)
+            }
+            Rule::metric_figure => {
+                let metric = self.name(c.next()?);
+                let period_pair = c.next()?;
+                let period_span = self.span(&period_pair);
+                let period = self.period(period_pair);
+                let amount = self.operand(c.next()?)?;
+                ScenarioItem::Figure {
+                    metric,
+                    period,
+                    period_span,
+                    amount,
+                    span,
+                }
+            }
+            Rule::event => {
+                let date = self.date(c.next()?);
+                let body = c.next()?;
+                let body_rule = body.as_rule();
+                let mut b = children(body.clone()).into_iter();
+                let kind = match body_rule {
+                    Rule::ev_grant => {
+                        let grantor = self.name(b.next()?);
+                        let licensee = self.name(b.next()?);
+                        let mut exclusive = None;
+                        let mut subject = None;
+                        for rest in b {
+                            match rest.as_rule() {
+                                Rule::exclusivity => exclusive = Some(self.exclusivity(rest)),
+                                _ => subject = Some(self.text(rest)),
+                            }
+                        }
+                        EventKind::Grant {
+                            grantor,
+                            licensee,
+                            exclusive,
+                            subject: subject?,
+                        }
+                    }
+                    Rule::ev_becomes => {
+                        let condition = self.name(b.next()?);
+                        EventKind::Becomes(condition, self.boolean(b.next()?))
+                    }
+                    Rule::ev_terminates => EventKind::Terminates(self.name(b.next()?)),
+                    Rule::ev_nonrenewal => EventKind::NonRenewal(self.name(b.next()?)),
+                    Rule::ev_pays => {
+                        let payer = self.name(b.next()?);
+                        let payee = self.name(b.next()?);
+                        EventKind::Pays {
+                            payer,
+                            payee,
+                            amount: self.money(b.next()?),
+                        }
+                    }
+                    _ => EventKind::Action(self.action_use(body)?),
+                };
+                ScenarioItem::Event(Event { date, kind, span })
+            }
+            Rule::expectation => {
+                let body = c.next()?;
+                ScenarioItem::Expect(Expectation {
+                    kind: self.expectation(body)?,
+                    span,
+                })
+            }
+            _ => {
+                self.shape_error(&Pair::clone(&c.next()?), "a scenario line");
+                return None;
+            }
+        })
+    }
+
+    fn action_use(&mut self, pair: Pair<'_, Rule>) -> Option<ActionUse> {
+        let mut c = children(pair).into_iter();
+        let party = self.name(c.next()?);
+        let action = self.name(c.next()?);
+        let mut args = Vec::new();
+        for arg in c.filter(|p| p.as_rule() == Rule::arg_pair) {
+            let mut a = children(arg).into_iter();
+            let name = self.name(a.next()?);
+            args.push((name, self.operand(a.next()?)?));
+        }
+        Some(ActionUse {
+            party,
+            action,
+            args,
+        })
+    }
+
+    fn expectation(&mut self, pair: Pair<'_, Rule>) -> Option<ExpectKind> {
+        let rule = pair.as_rule();
+        let all = children(pair.clone());
+        let mut c = all.clone().into_iter();
+        Some(match rule {
+            Rule::ex_owes => {
+                let payer = self.name(c.next()?);
+                let payee = self.name(c.next()?);
+                let amount = self.money(c.next()?);
+                let period = self.period(c.next()?);
+                let clause = self.name(c.next()?);
+                ExpectKind::Owes {
+                    payer,
+                    payee,
+                    amount,
+                    period,
+                    clause,
+                }
+            }
+            Rule::ex_overdue => {
+                let payer = self.name(c.next()?);
+                let payee = self.name(c.next()?);
+                let amount = self.money(c.next()?);
+                let date = self.date(c.next()?);
+                ExpectKind::Overdue {
+                    payer,
+                    payee,
+                    amount,
+                    date,
+                }
+            }
+            Rule::ex_status => {
+                let clause = self.name(c.next()?);
+                let word = c.next()?;
+                let status = match word.into_inner().next().map(|k| k.as_rule()) {
+                    Some(Rule::kw_active) => StatusWord::Active,
+                    Some(Rule::kw_inactive) => StatusWord::Inactive,
+                    Some(Rule::kw_exclusive) => StatusWord::Exclusive,
+                    _ => StatusWord::NonExclusive,
+                };
+                let date = self.date(c.next()?);
+                ExpectKind::Status {
+                    clause,
+                    status,
+                    date,
+                }
+            }
+            Rule::ex_cap => {
+                let clause = self.name(c.next()?);
+                let period = self.period(c.next()?);
+                ExpectKind::CapReached { clause, period }
+            }
+            Rule::ex_ends => ExpectKind::Ends(self.date(c.next()?)),
+            Rule::ex_breach => ExpectKind::Breach(self.name(c.next()?)),
+            Rule::ex_no_breach => ExpectKind::NoBreach(c.next().map(|n| self.name(n))),
+            Rule::ex_due => {
+                let clause = self.name(c.next()?);
+                let period = self.period(c.next()?);
+                let date = self.date(c.next()?);
+                ExpectKind::Due {
+                    clause,
+                    period,
+                    date,
+                }
+            }
+            Rule::ex_verdict => {
+                let party = self.name(c.next()?);
+                let action = self.name(c.next()?);
+                let mut args = Vec::new();
+                let mut date = None;
+                let mut permitted = true;
+                let mut by = None;
+                for rest in c {
+                    match rest.as_rule() {
+                        Rule::arg_pair => {
+                            let mut a = children(rest).into_iter();
+                            let name = self.name(a.next()?);
+                            args.push((name, self.operand(a.next()?)?));
+                        }
+                        Rule::date => date = Some(self.date(rest)),
+                        Rule::verdict => {
+                            permitted = rest.into_inner().next().map(|k| k.as_rule())
+                                == Some(Rule::kw_permitted);
+                        }
+                        _ => by = Some(self.name(rest)),
+                    }
+                }
+                ExpectKind::Verdict {
+                    query: ActionUse {
+                        party,
+                        action,
+                        args,
+                    },
+                    date: date?,
+                    permitted,
+                    by,
+                }
+            }
+            _ => {
+                self.shape_error(&pair, "an expectation");
+                return None;
+            }
+        })
+    }
+
+    // ------------------------------------------------------------ tokens
+
+    fn name(&mut self, pair: Pair<'_, Rule>) -> Name {
+        Name {
+            text: pair.as_str().to_owned(),
+            span: self.span(&pair),
+        }
+    }
+
+    fn text(&mut self, pair: Pair<'_, Rule>) -> Text {
+        let span = self.span(&pair);
+        let inner = pair.into_inner().next().map_or("", |p| p.as_str());
+        let mut text = String::with_capacity(inner.len());
+        let mut chars = inner.chars();
+        while let Some(ch) = chars.next() {
+            if ch == '\\' {
+                text.extend(chars.next());
+            } else {
+                text.push(ch);
+            }
+        }
+        Text { text, span }
+    }
+
+    fn boolean(&mut self, pair: Pair<'_, Rule>) -> bool {
+        pair.into_inner().next().map(|k| k.as_rule()) == Some(Rule::kw_true)
+    }
+
+    fn exclusivity(&mut self, pair: Pair<'_, Rule>) -> bool {
+        pair.into_inner().next().map(|k| k.as_rule()) == Some(Rule::kw_exclusive)
+    }
+
+    fn unit(&mut self, pair: Pair<'_, Rule>) -> PeriodUnit {
+        match pair.into_inner().next().map(|k| k.as_rule()) {
+            Some(Rule::contract_year) => PeriodUnit::ContractYear,
+            Some(Rule::kw_quarter) => PeriodUnit::Quarter,
+            Some(Rule::kw_month) => PeriodUnit::Month,
+            _ => PeriodUnit::Year,
+        }
+    }
+
+    fn currency(&mut self, pair: Pair<'_, Rule>) -> Currency {
+        Currency::parse(pair.as_str()).unwrap_or(Currency(*b"XXX"))
+    }
+
+    fn date(&mut self, pair: Pair<'_, Rule>) -> Date {
+        let span = self.span(&pair);
+        match Date::parse_from_str(pair.as_str(), "%Y-%m-%d") {
+            Ok(date) => date,
+            Err(_) => {
+                self.diagnostics.push(
+                    Diagnostic::error(Code::InvalidDate, span, format!("{} is not a date in the calendar", pair.as_str()))
+                        .with_label("no such day")
+                        .with_help("write a real calendar date as YYYY-MM-DD, like 2026-04-27; February has 28 days, 29 in leap years"),
+                );
+                Date::default()
+            }
+        }
+    }
+
+    fn period(&mut self, pair: Pair<'_, Rule>) -> Period {
+        let span = self.span(&pair);
+        match Period::parse(pair.as_str()) {
+            Some(p) => p,
+            None => {
+                self.diagnostics.push(
+                    Diagnostic::error(Code::InvalidPeriod, span, format!("{} is not a period", pair.as_str()))
+                        .with_label("no such period")
+                        .with_help("write a year (2027), a quarter from Q1 to Q4 (2027-Q1) or a month from 01 to 12 (2027-03)"),
+                );
+                Period::parse("1970").unwrap_or(Period {
+                    start: Date::default(),
+                    end: Date::default(),
+                    unit: PeriodUnit::Year,
+                    ordinal: 0,
+                })
+            }
+        }
+    }
+
+    /// A decimal with optional magnitude word (`amount` or `number`).
+    fn amount(&mut self, pair: Pair<'_, Rule>) -> Decimal {
+        let span = self.span(&pair);
+        let pair = if pair.as_rule() == Rule::number {
+            pair.clone().into_inner().next().unwrap_or(pair)
+        } else {
+            pair
+        };
+        let mut value = None;
+        let mut multiplier = Decimal::ONE;
+        for part in pair.clone().into_inner() {
+            match part.as_rule() {
+                Rule::decimal => value = Decimal::from_str(&part.as_str().replace('_', "")).ok(),
+                Rule::magnitude => {
+                    multiplier = match part.as_str() {
+                        "thousand" => Decimal::from(1_000),
+                        "million" => Decimal::from(1_000_000),
+                        _ => Decimal::from(1_000_000_000),
+                    }
+                }
+                _ => {}
+            }
+        }
+        match value.and_then(|v| v.checked_mul(multiplier)) {
+            Some(v) => v,
+            None => {
+                self.diagnostics.push(
+                    Diagnostic::error(Code::InvalidNumber, span, format!("{} cannot be represented exactly", pair.as_str()))
+                        .with_label("too large or too precise")
+                        .with_help("amounts must stay below about 79 billion billion and use at most 28 significant digits"),
+                );
+                Decimal::ZERO
+            }
+        }
+    }
+
+    fn money(&mut self, pair: Pair<'_, Rule>) -> Money {
+        let mut currency = Currency(*b"XXX");
+        let mut amount = Decimal::ZERO;
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::currency => currency = self.currency(part),
+                Rule::amount => amount = self.amount(part),
+                _ => {}
+            }
+        }
+        Money::new(currency, amount)
+    }
+
+    fn duration(&mut self, pair: Pair<'_, Rule>) -> Duration {
+        let span = self.span(&pair);
+        let mut count = 0u32;
+        let mut unit = DurationUnit::Day;
+        for part in pair.clone().into_inner() {
+            match part.as_rule() {
+                Rule::integer => match part.as_str().replace('_', "").parse::<u32>() {
+                    Ok(n) if n <= 100_000 => count = n,
+                    _ => self.diagnostics.push(
+                        Diagnostic::error(
+                            Code::InvalidNumber,
+                            span,
+                            format!("{} is longer than Covenant can count", pair.as_str()),
+                        )
+                        .with_label("too long")
+                        .with_help("durations are limited to 100,000 units"),
+                    ),
+                },
+                Rule::time_unit => {
+                    unit = match part.as_str().trim_end_matches('s') {
+                        "week" => DurationUnit::Week,
+                        "month" => DurationUnit::Month,
+                        "year" => DurationUnit::Year,
+                        _ => DurationUnit::Day,
+                    }
+                }
+                _ => {}
+            }
+        }
+        Duration { count, unit }
+    }
+
+    /// Lowers any literal-or-name slot (`value`, `operand`, `money_ref`, …).
+    fn operand(&mut self, pair: Pair<'_, Rule>) -> Option<Operand> {
+        let pair = match pair.as_rule() {
+            Rule::value
+            | Rule::operand
+            | Rule::money_ref
+            | Rule::rate_ref
+            | Rule::date_ref
+            | Rule::duration_ref => pair.into_inner().next()?,
+            _ => pair,
+        };
+        let span = self.span(&pair);
+        let literal = match pair.as_rule() {
+            Rule::name => return Some(Operand::Name(self.name(pair))),
+            Rule::money => Literal::Money(self.money(pair)),
+            Rule::percent => {
+                let decimal = pair.clone().into_inner().next()?;
+                let text = decimal.as_str().replace('_', "");
+                match Decimal::from_str(&text) {
+                    Ok(v) => Literal::Percent(Rate(v)),
+                    Err(_) => {
+                        self.diagnostics.push(Diagnostic::error(
+                            Code::InvalidNumber,
+                            span,
+                            format!("{} cannot be represented exactly", pair.as_str()),
+                        ));
+                        Literal::Percent(Rate(Decimal::ZERO))
+                    }
+                }
+            }
+            Rule::date => Literal::Date(self.date(pair)),
+            Rule::duration => Literal::Duration(self.duration(pair)),
+            Rule::number => Literal::Number(self.amount(pair)),
+            Rule::boolean => Literal::Bool(self.boolean(pair)),
+            Rule::string => Literal::Text(self.text(pair).text),
+            _ => {
+                self.shape_error(&pair, "a value");
+                return None;
+            }
+        };
+        Some(Operand::Literal(literal, span))
+    }
+}
+
+fn fold(mut terms: Vec<Expr>, combine: fn(Vec<Expr>, Span) -> Expr) -> Expr {
+    if terms.len() == 1 {
+        if let Some(only) = terms.pop() {
+            return only;
+        }
+    }
+    let span = match (terms.first(), terms.last()) {
+        (Some(a), Some(b)) => a.span().to(b.span()),
+        _ => Span::default(),
+    };
+    combine(terms, span)
+}

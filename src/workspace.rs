@@ -1,0 +1,160 @@
+//! Source loading: reading files from disk into the [`SourceMap`] and parsing
+//! each at most once.
+//!
+//! Limits on file size and encoding are enforced here, so that every later
+//! stage can assume text of a sane size.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::{FileId, SourceMap, Span};
+use crate::syntax::ast::Document;
+use crate::syntax::parse_document;
+
+/// The largest file Covenant reads: 64 MiB, so that a long scenario is fine.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Loaded files and their parsed documents.
+#[derive(Debug, Default)]
+pub struct Workspace {
+    /// Every file read so far.
+    pub sources: SourceMap,
+    parsed: HashMap<PathBuf, (FileId, Result<Arc<Document>, Vec<Diagnostic>>)>,
+}
+
+impl Workspace {
+    /// An empty workspace.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds text that did not come from a file (tests, stdin).
+    pub fn add_text(&mut self, name: &str, text: &str) -> FileId {
+        self.sources.add(name, name, Arc::from(text))
+    }
+
+    /// Parses text added with [`Workspace::add_text`] or read from a path.
+    pub fn parse_text(
+        &mut self,
+        name: &str,
+        text: &str,
+    ) -> (FileId, Result<Arc<Document>, Vec<Diagnostic>>) {
+        let file = self.add_text(name, text);
+        let result = parse_document(text, file).map(Arc::new);
+        self.parsed
+            .insert(PathBuf::from(name), (file, result.clone()));
+        (file, result)
+    }
+
+    /// Reads and parses a file. `referenced_from` is the span that named the
+    /// path (a `contract` or `amends` line), used when the file is missing.
+    pub fn load(
+        &mut self,
+        path: &Path,
+        referenced_from: Option<Span>,
+    ) -> (Option<FileId>, Result<Arc<Document>, Vec<Diagnostic>>) {
+        let key = normalize(path);
+        if let Some((file, result)) = self.parsed.get(&key) {
+            return (Some(*file), result.clone());
+        }
+        let display = path.display().to_string();
+        let bytes = match read_limited(path) {
+            Ok(bytes) => bytes,
+            Err(ReadError::TooLarge(size)) => {
+                let file = self.sources.add(&display, &key, Arc::from(""));
+                let d = Diagnostic::whole_file(
+                    Code::FileTooLarge,
+                    file,
+                    format!("{display} is {size} bytes; Covenant reads files of at most {MAX_FILE_BYTES} bytes (64 MiB)"),
+                )
+                .with_help("split the scenario into several files");
+                let result = Err(vec![d]);
+                self.parsed.insert(key, (file, result.clone()));
+                return (Some(file), result);
+            }
+            Err(ReadError::Io(e)) => {
+                let message = format!("cannot read {display}: {e}");
+                let d = match referenced_from {
+                    Some(span) => Diagnostic::error(Code::MissingFile, span, message)
+                        .with_label("this file")
+                        .with_help("paths are relative to the file that names them; check the spelling and the folder"),
+                    None => Diagnostic::error(Code::Io, Span::default(), message),
+                };
+                return (None, Err(vec![d]));
+            }
+        };
+        let (text, invalid_at) = match String::from_utf8(bytes) {
+            Ok(text) => (text, None),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
+            }
+        };
+        let file = self.sources.add(&display, &key, Arc::from(text.as_str()));
+        let result = match invalid_at {
+            Some(at) => Err(vec![Diagnostic::error(
+                Code::InvalidUtf8,
+                Span::new(file, at, at + 1),
+                format!("{display} is not UTF-8 text (the first bad byte is at offset {at})"),
+            )
+            .with_label("not text")
+            .with_help("save the file as UTF-8 text; Covenant reads no binary formats")]),
+            None => parse_document(&text, file).map(Arc::new),
+        };
+        self.parsed.insert(key, (file, result.clone()));
+        (Some(file), result)
+    }
+}
+
+enum ReadError {
+    TooLarge(u64),
+    Io(std::io::Error),
+}
+
+fn read_limited(path: &Path) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    let meta = file.metadata().map_err(ReadError::Io)?;
+    if meta.is_dir() {
+        return Err(ReadError::Io(std::io::Error::other(
+            "it is a folder, not a file",
+        )));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    // Read one byte past the limit so that a file growing under us is still caught.
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// A path with `.` and `..` folded, so that one file reached two ways is loaded once.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// Resolves `relative` against the folder of `from`.
+pub fn relative_to(from: &Path, relative: &str) -> PathBuf {
+    let base = from.parent().unwrap_or(Path::new(""));
+    normalize(&base.join(relative))
+}
