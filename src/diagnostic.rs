@@ -190,8 +190,8 @@ pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
 /// A diagnostic bound to its sources so that miette can render it.
 struct Bound<'a> {
     diagnostic: &'a Diagnostic,
-    /// Labels that lie in the primary file.
-    labels: Vec<&'a Label>,
+    /// Labels that lie in the primary file (spans adjusted to the rendered source).
+    labels: Vec<Label>,
     source: Option<NamedSource<std::sync::Arc<str>>>,
     /// Labels in other files, each rendered as a related note with its own source.
     related: Vec<Related>,
@@ -282,23 +282,75 @@ impl miette::Diagnostic for Related {
     }
 }
 
+/// Lines longer than this are shown as an excerpt around the label: miette
+/// cannot lay out columns beyond a terminal's width (it panics past 65,535).
+const MAX_RENDERED_LINE: usize = 400;
+
+/// A label's source, cut down to a window when its line is too long to render.
+fn windowed(file: &crate::source::SourceFile, span: Span) -> (NamedSource<std::sync::Arc<str>>, Span) {
+    let text = &file.text;
+    // Spans come from our own parser, but a defensive clamp to character
+    // boundaries keeps a bad span from ever panicking while rendering.
+    let mut start = (span.start as usize).min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = (span.end as usize).clamp(start, text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+    if line_end - line_start <= MAX_RENDERED_LINE {
+        return (file.named_source(), span);
+    }
+    let mut from = start.saturating_sub(60).max(line_start);
+    while !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    let mut to = (end.min(start + 200) + 60).min(line_end);
+    while !text.is_char_boundary(to) {
+        to += 1;
+    }
+    let (line, column) = file.line_col(span.start);
+    let before = if from > line_start { "…" } else { "" };
+    let after = if to < line_end { "…" } else { "" };
+    let excerpt = format!("{before}{}{after}", &text[from..to]);
+    let shift = from as i64 - before.len() as i64;
+    let new_start = (start as i64 - shift) as usize;
+    let new_end = ((end.min(to)) as i64 - shift) as usize;
+    let name = format!("{} (line {line}, column {column}; excerpt of a long line)", file.name);
+    let source = NamedSource::new(name, std::sync::Arc::from(excerpt.as_str())).with_language("covenant");
+    (source, Span::new(span.file, new_start, new_end.max(new_start)))
+}
+
 fn bind<'a>(diagnostic: &'a Diagnostic, sources: &SourceMap) -> Bound<'a> {
-    let primary_file = diagnostic.span().file;
-    let source = sources.get(primary_file).map(|f| f.named_source());
+    let primary = diagnostic.span();
+    let primary_file = primary.file;
+    let mut source = None;
+    let mut primary_shifted = primary;
+    if let Some(f) = sources.get(primary_file) {
+        let (s, shifted) = windowed(f, primary);
+        source = Some(s);
+        primary_shifted = shifted;
+    }
+    let was_windowed = primary_shifted != primary;
     let mut labels = Vec::new();
     let mut related = Vec::new();
-    for label in &diagnostic.labels {
-        if label.span.file == primary_file {
-            labels.push(label);
+    for (i, label) in diagnostic.labels.iter().enumerate() {
+        if label.span.file == primary_file && !(was_windowed && i > 0) {
+            let span = if i == 0 { primary_shifted } else { label.span };
+            labels.push(Label { span, text: label.text.clone() });
         } else if let Some(file) = sources.get(label.span.file) {
+            let (source, span) = windowed(file, label.span);
             related.push(Related {
                 text: if label.text.is_empty() {
                     format!("see also {}", file.name)
                 } else {
                     label.text.clone()
                 },
-                label: LabeledSpan::new_primary_with_span(None, label.span.source_span()),
-                source: file.named_source(),
+                label: LabeledSpan::new_primary_with_span(None, span.source_span()),
+                source,
             });
         }
     }
@@ -321,15 +373,21 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> S
         .with_width(100)
         .with_links(false);
     let mut out = String::new();
-    for diagnostic in diagnostics {
+    for diagnostic in diagnostics.iter().take(MAX_RENDERED) {
         let bound = bind(diagnostic, sources);
         if handler.render_report(&mut out, &bound).is_err() {
             out.push_str(&format!("{}: {}\n", diagnostic.code, diagnostic.message));
         }
         out.push('\n');
     }
+    if diagnostics.len() > MAX_RENDERED {
+        out.push_str(&format!("… and {} more problems not shown (use --format json to see them all)\n", diagnostics.len() - MAX_RENDERED));
+    }
     out
 }
+
+/// At most this many diagnostics are rendered for people; JSON carries them all.
+pub const MAX_RENDERED: usize = 100;
 
 /// A diagnostic as JSON for tools (`--format json`).
 #[derive(Debug, Serialize)]

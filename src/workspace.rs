@@ -96,7 +96,7 @@ impl Workspace {
         let result = match invalid_at {
             Some(at) => Err(vec![Diagnostic::error(
                 Code::InvalidUtf8,
-                Span::new(file, at, at + 1),
+                Span::new(file, at, at + char::REPLACEMENT_CHARACTER.len_utf8()),
                 format!("{display} is not UTF-8 text (the first bad byte is at offset {at})"),
             )
             .with_label("not text")

@@ -61,9 +61,9 @@ pub fn accruals(
     Ok(out)
 }
 
+/// What has accrued so far under one payment statement, across all its versions.
 struct Running {
     total: Decimal,
-    reached: bool,
 }
 
 fn accrue_payment(
@@ -101,10 +101,7 @@ fn accrue_payment(
     let Some(first_payment) = payment_of(first.version) else {
         return Ok(());
     };
-    let mut running = Running {
-        total: Decimal::ZERO,
-        reached: false,
-    };
+    let mut running = Running { total: Decimal::ZERO };
 
     // One-off sums: accrue on their date if the clause is active then.
     let one_offs: Vec<(usize, Date)> = clause
@@ -487,12 +484,13 @@ fn settle(
     };
     let mut cap_reached = false;
     if let Some(cap) = cap_total {
-        if running.reached || running.total >= cap.amount {
+        // Exhaustion is judged against the cap in force now, so an amendment
+        // that raises the cap reopens headroom.
+        if running.total >= cap.amount {
             if !owed.is_zero() {
                 limits.push(Limit::CapExhausted);
             }
             owed = Decimal::ZERO;
-            running.reached = true;
         } else {
             let headroom = cap.amount - running.total;
             if owed >= headroom {
@@ -501,7 +499,6 @@ fn settle(
                 }
                 owed = headroom;
                 cap_reached = true;
-                running.reached = true;
             }
         }
     }

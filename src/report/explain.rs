@@ -105,8 +105,15 @@ pub fn explain(
                 .iter()
                 .rposition(|v| v.in_force_from <= date)
         });
-        if let Some(v) = governing.and_then(|i| clause.versions.get(i)) {
-            source_block(&mut out, sources, v.span);
+        if let Some(g) = governing {
+            // An `amend` only shows what changed, so show the text it amends as well.
+            let mut first = g;
+            while first > 0 && clause.versions.get(first).is_some_and(|v| v.origin.how == "amended") {
+                first -= 1;
+            }
+            for v in clause.versions.iter().take(g + 1).skip(first) {
+                source_block(&mut out, sources, v.span);
+            }
         }
     }
     if let Some((call, text)) = call {
@@ -165,7 +172,9 @@ fn source_block(out: &mut String, sources: &SourceMap, span: Span) {
         return;
     };
     let (line, _) = file.line_col(span.start);
-    let text = file.slice(span);
+    // Show whole lines, so that indentation reads as written.
+    let line_start = file.text.get(..span.start as usize).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+    let text = file.text.get(line_start..span.end as usize).unwrap_or("");
     let _ = writeln!(out, "      --> {}:{line}", file.name);
     let lines: Vec<&str> = text.lines().collect();
     let shown = lines.len().min(12);
