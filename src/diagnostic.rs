@@ -287,7 +287,10 @@ impl miette::Diagnostic for Related {
 const MAX_RENDERED_LINE: usize = 400;
 
 /// A label's source, cut down to a window when its line is too long to render.
-fn windowed(file: &crate::source::SourceFile, span: Span) -> (NamedSource<std::sync::Arc<str>>, Span) {
+fn windowed(
+    file: &crate::source::SourceFile,
+    span: Span,
+) -> (NamedSource<std::sync::Arc<str>>, Span) {
     let text = &file.text;
     // Spans come from our own parser, but a defensive clamp to character
     // boundaries keeps a bad span from ever panicking while rendering.
@@ -319,9 +322,16 @@ fn windowed(file: &crate::source::SourceFile, span: Span) -> (NamedSource<std::s
     let shift = from as i64 - before.len() as i64;
     let new_start = (start as i64 - shift) as usize;
     let new_end = ((end.min(to)) as i64 - shift) as usize;
-    let name = format!("{} (line {line}, column {column}; excerpt of a long line)", file.name);
-    let source = NamedSource::new(name, std::sync::Arc::from(excerpt.as_str())).with_language("covenant");
-    (source, Span::new(span.file, new_start, new_end.max(new_start)))
+    let name = format!(
+        "{} (line {line}, column {column}; excerpt of a long line)",
+        file.name
+    );
+    let source =
+        NamedSource::new(name, std::sync::Arc::from(excerpt.as_str())).with_language("covenant");
+    (
+        source,
+        Span::new(span.file, new_start, new_end.max(new_start)),
+    )
 }
 
 fn bind<'a>(diagnostic: &'a Diagnostic, sources: &SourceMap) -> Bound<'a> {
@@ -340,7 +350,10 @@ fn bind<'a>(diagnostic: &'a Diagnostic, sources: &SourceMap) -> Bound<'a> {
     for (i, label) in diagnostic.labels.iter().enumerate() {
         if label.span.file == primary_file && !(was_windowed && i > 0) {
             let span = if i == 0 { primary_shifted } else { label.span };
-            labels.push(Label { span, text: label.text.clone() });
+            labels.push(Label {
+                span,
+                text: label.text.clone(),
+            });
         } else if let Some(file) = sources.get(label.span.file) {
             let (source, span) = windowed(file, label.span);
             related.push(Related {
@@ -381,7 +394,10 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> S
         out.push('\n');
     }
     if diagnostics.len() > MAX_RENDERED {
-        out.push_str(&format!("… and {} more problems not shown (use --format json to see them all)\n", diagnostics.len() - MAX_RENDERED));
+        out.push_str(&format!(
+            "… and {} more problems not shown (use --format json to see them all)\n",
+            diagnostics.len() - MAX_RENDERED
+        ));
     }
     out
 }

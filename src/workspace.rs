@@ -75,11 +75,19 @@ impl Workspace {
                 return (Some(file), result);
             }
             Err(ReadError::Io(e)) => {
-                let message = format!("cannot read {display}: {e}");
+                let message = if e.kind() == std::io::ErrorKind::NotFound {
+                    format!("there is no file {display}")
+                } else {
+                    format!("cannot read {display}: {e}")
+                };
                 let d = match referenced_from {
-                    Some(span) => Diagnostic::error(Code::MissingFile, span, message)
-                        .with_label("this file")
-                        .with_help("paths are relative to the file that names them; check the spelling and the folder"),
+                    Some(span) => {
+                        let help = match similar_file(path) {
+                            Some(s) => format!("did you mean \"{s}\"? Paths are relative to the file that names them"),
+                            None => "paths are relative to the file that names them; check the spelling and the folder".to_owned(),
+                        };
+                        Diagnostic::error(Code::MissingFile, span, message).with_label("no such file").with_help(help)
+                    }
                     None => Diagnostic::error(Code::Io, Span::default(), message),
                 };
                 return (None, Err(vec![d]));
@@ -106,6 +114,25 @@ impl Workspace {
         self.parsed.insert(key, (file, result.clone()));
         (Some(file), result)
     }
+}
+
+/// A `.cov` file in the same folder whose name is close to the missing one's.
+fn similar_file(path: &Path) -> Option<String> {
+    let wanted = path.file_name()?.to_str()?;
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+        .filter(|n| n.ends_with(".cov"))
+        .collect();
+    let limit = wanted.len() / 2;
+    names
+        .iter()
+        .map(|n| (crate::diagnostic::edit_distance(wanted, n), n))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, n)| n.clone())
 }
 
 enum ReadError {

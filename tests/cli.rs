@@ -19,11 +19,20 @@ fn stdout(out: &Output) -> String {
 fn test_command_passes_on_the_bundled_contracts() {
     let out = covenant(&["test", "contracts/"]);
     let text = stdout(&out);
-    assert_eq!(out.status.code(), Some(0), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let summary = text.lines().last().unwrap_or("");
     assert!(summary.ends_with(" passed, 0 failed"), "{summary}");
     for scenario in ["aws_launch_2027", "aws_launch_2025", "cap_reached"] {
-        assert!(text.lines().any(|l| l.starts_with("PASS") && l.contains(scenario)), "{scenario} missing:\n{text}");
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("PASS") && l.contains(scenario)),
+            "{scenario} missing:\n{text}"
+        );
     }
 }
 
@@ -36,7 +45,11 @@ fn check_is_clean_on_the_fixtures() {
         "contracts/openai-microsoft/scenarios/cap-reached.cov",
     ]);
     assert_eq!(out.status.code(), Some(0));
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -53,7 +66,11 @@ fn eval_json_carries_the_cap_and_verdicts() {
     assert_eq!(json["schema"], "covenant.report/1");
     let cap = &json["scenarios"][0];
     assert_eq!(cap["scenario"], "cap_reached");
-    let y2030 = cap["payments"].as_array().and_then(|ps| ps.iter().find(|p| p["period"] == "2030")).cloned().unwrap_or_default();
+    let y2030 = cap["payments"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["period"] == "2030"))
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(y2030["owed"]["amount"], "1000000000.00");
     assert_eq!(y2030["cap_reached"], true);
     assert_eq!(cap["summary"]["failed"], 0);
@@ -63,7 +80,12 @@ fn eval_json_carries_the_cap_and_verdicts() {
 
 #[test]
 fn eval_as_of_reports_clause_states() {
-    let out = covenant(&["eval", "--as-of", "2025-06-01", "contracts/openai-microsoft/scenarios/aws-launch-2025.cov"]);
+    let out = covenant(&[
+        "eval",
+        "--as-of",
+        "2025-06-01",
+        "contracts/openai-microsoft/scenarios/aws-launch-2025.cov",
+    ]);
     let text = stdout(&out);
     assert!(text.contains("as of: 2025-06-01"), "{text}");
     assert!(text.contains("azure_exclusivity — active"), "{text}");
@@ -72,23 +94,64 @@ fn eval_as_of_reports_clause_states() {
 
 #[test]
 fn explain_names_the_deciding_clause() {
-    let out = covenant(&["explain", "contracts/openai-microsoft/scenarios/aws-launch-2025.cov", "--on", "2025-06-01", "openai", "distribute", "via", "aws"]);
+    let out = covenant(&[
+        "explain",
+        "contracts/openai-microsoft/scenarios/aws-launch-2025.cov",
+        "--on",
+        "2025-06-01",
+        "openai",
+        "distribute",
+        "via",
+        "aws",
+    ]);
     let text = stdout(&out);
-    assert_eq!(out.status.code(), Some(0), "{text}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(text.contains("verdict: forbidden by azure_exclusivity"), "{text}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("verdict: forbidden by azure_exclusivity"),
+        "{text}"
+    );
     assert!(text.contains("2019-partnership.cov"), "{text}");
-    let out = covenant(&["explain", "contracts/openai-microsoft/scenarios/aws-launch-2027.cov", "--on", "2027-03-01", "openai", "distribute", "via", "aws"]);
+    let out = covenant(&[
+        "explain",
+        "contracts/openai-microsoft/scenarios/aws-launch-2027.cov",
+        "--on",
+        "2027-03-01",
+        "openai",
+        "distribute",
+        "via",
+        "aws",
+    ]);
     let text = stdout(&out);
     assert!(text.contains("verdict: permitted"), "{text}");
-    assert!(text.contains("inactive: removed by openai_microsoft_2026"), "{text}");
+    assert!(
+        text.contains("inactive: removed by openai_microsoft_2026"),
+        "{text}"
+    );
 }
 
 #[test]
 fn explain_reports_a_bad_action_as_a_diagnostic() {
-    let out = covenant(&["explain", "contracts/openai-microsoft/scenarios/aws-launch-2025.cov", "--on", "2025-06-01", "openai", "distribut", "via", "aws"]);
+    let out = covenant(&[
+        "explain",
+        "contracts/openai-microsoft/scenarios/aws-launch-2025.cov",
+        "--on",
+        "2025-06-01",
+        "openai",
+        "distribut",
+        "via",
+        "aws",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("covenant::unknown_name") && err.contains("did you mean `distribute`?"), "{err}");
+    assert!(
+        err.contains("covenant::unknown_name") && err.contains("did you mean `distribute`?"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -108,8 +171,14 @@ fn a_failing_expectation_fails_eval_and_test() {
     let out = covenant(&["eval", path]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
-    assert!(text.contains("FAIL  openai owes microsoft USD 5 billion for 2027 under revenue_share"), "{text}");
-    assert!(text.contains("found: openai owes microsoft USD 6,000,000,000 for 2027"), "{text}");
+    assert!(
+        text.contains("FAIL  openai owes microsoft USD 5 billion for 2027 under revenue_share"),
+        "{text}"
+    );
+    assert!(
+        text.contains("found: openai owes microsoft USD 6,000,000,000 for 2027"),
+        "{text}"
+    );
     let out = covenant(&["test", dir.to_str().expect("utf-8")]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).ends_with("0 passed, 1 failed\n"));

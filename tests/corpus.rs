@@ -4,6 +4,8 @@
 //!   and JSON reports are snapshot.
 //! - `tests/corpus/parse_errors/`: files that must fail to parse.
 //! - `tests/corpus/check_errors/`: files that parse but must fail checking.
+//! - `tests/corpus/warnings/`: files that check with warnings only.
+//! - `tests/corpus/support/`: contracts the cases point at (not tested themselves).
 //!
 //! Diagnostics are rendered without colour, and file names are relative to
 //! the crate root so that snapshots do not depend on where the repo lives.
@@ -20,7 +22,9 @@ use covenant::workspace::Workspace;
 
 fn relative(path: &Path) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    path.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+    path.strip_prefix(root)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Runs from the crate root so that relative paths in diagnostics are stable.
@@ -36,9 +40,21 @@ fn eval_corpus() {
         let mut ws = Workspace::new();
         let run = run_scenario(&mut ws, &path, Options::default());
         let rendered = render(&run.diagnostics, &ws.sources, false);
-        assert!(!has_errors(&run.diagnostics), "{} should evaluate:\n{rendered}", path.display());
-        let Some(ev) = run.evaluation else { panic!("{} produced no evaluation", path.display()) };
-        assert_eq!(ev.failures(), 0, "{} has failing expectations:\n{}", path.display(), render_evaluation(&ev, &path.display().to_string()));
+        assert!(
+            !has_errors(&run.diagnostics),
+            "{} should evaluate:\n{rendered}",
+            path.display()
+        );
+        let Some(ev) = run.evaluation else {
+            panic!("{} produced no evaluation", path.display())
+        };
+        assert_eq!(
+            ev.failures(),
+            0,
+            "{} has failing expectations:\n{}",
+            path.display(),
+            render_evaluation(&ev, &path.display().to_string())
+        );
         let text = render_evaluation(&ev, &path.display().to_string());
         insta::assert_snapshot!("text", text);
         let json = scenario_report(&ev, &path.display().to_string(), &ws.sources);
@@ -53,7 +69,9 @@ fn parse_error_corpus() {
         let path = relative(path);
         let mut ws = Workspace::new();
         let (_, parsed) = ws.load(&path, None);
-        let Err(diagnostics) = parsed else { panic!("{} should not parse", path.display()) };
+        let Err(diagnostics) = parsed else {
+            panic!("{} should not parse", path.display())
+        };
         assert!(has_errors(&diagnostics));
         insta::assert_snapshot!(render(&diagnostics, &ws.sources, false));
     });
@@ -66,10 +84,32 @@ fn check_error_corpus() {
         let path = relative(path);
         let mut ws = Workspace::new();
         let (_, parsed) = ws.load(&path, None);
-        assert!(parsed.is_ok(), "{} should parse; its errors belong to the checker", path.display());
+        assert!(
+            parsed.is_ok(),
+            "{} should parse; its errors belong to the checker",
+            path.display()
+        );
         let diagnostics = check_path(&mut ws, &path);
-        assert!(has_errors(&diagnostics), "{} should fail checking", path.display());
+        assert!(
+            has_errors(&diagnostics),
+            "{} should fail checking",
+            path.display()
+        );
         insta::assert_snapshot!(render(&diagnostics, &ws.sources, false));
+    });
+}
+
+#[test]
+fn warning_corpus() {
+    at_root();
+    insta::glob!("corpus/warnings/*.cov", |path| {
+        let path = relative(path);
+        let mut ws = Workspace::new();
+        let diagnostics = check_path(&mut ws, &path);
+        let rendered = render(&diagnostics, &ws.sources, false);
+        assert!(!has_errors(&diagnostics), "{} should check without errors:\n{rendered}", path.display());
+        assert!(!diagnostics.is_empty(), "{} should report a warning", path.display());
+        insta::assert_snapshot!(rendered);
     });
 }
 
@@ -79,7 +119,7 @@ fn every_code_is_covered() {
     at_root();
     let mut seen: BTreeSet<&'static str> = BTreeSet::new();
     let mut files: Vec<PathBuf> = Vec::new();
-    for folder in ["tests/corpus/parse_errors", "tests/corpus/check_errors"] {
+    for folder in ["tests/corpus/parse_errors", "tests/corpus/check_errors", "tests/corpus/warnings"] {
         for entry in std::fs::read_dir(folder).into_iter().flatten().flatten() {
             files.push(entry.path());
         }

@@ -28,7 +28,11 @@ fn covenant(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("run covenant");
-    assert!(start.elapsed() < Duration::from_secs(60), "{args:?} took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "{args:?} took {:?}",
+        start.elapsed()
+    );
     out
 }
 
@@ -36,7 +40,11 @@ fn check_file(path: &Path) -> (i32, String) {
     let out = covenant(&["check", path.to_str().expect("utf-8 temp path")]);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let code = out.status.code().unwrap_or(-1);
-    assert!(!stderr.contains("panicked"), "panic on {}:\n{stderr}", path.display());
+    assert!(
+        !stderr.contains("panicked"),
+        "panic on {}:\n{stderr}",
+        path.display()
+    );
     (code, stderr)
 }
 
@@ -44,7 +52,10 @@ fn assert_diagnosed(name: &str, bytes: &[u8], code: &str) {
     let path = write(name, bytes);
     let (exit, stderr) = check_file(&path);
     assert_eq!(exit, 1, "{name}: exit {exit}\n{stderr}");
-    assert!(stderr.contains(code), "{name}: expected {code} in:\n{stderr}");
+    assert!(
+        stderr.contains(code),
+        "{name}: expected {code} in:\n{stderr}"
+    );
 }
 
 #[test]
@@ -54,7 +65,9 @@ fn empty_file() {
 
 #[test]
 fn binary_garbage() {
-    let bytes: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let bytes: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     assert_diagnosed("binary.cov", &bytes, "covenant::invalid_utf8");
 }
 
@@ -65,22 +78,43 @@ fn nul_bytes_in_valid_utf8() {
 
 #[test]
 fn twenty_thousand_nested_parentheses() {
-    let text = format!("contract x {{ clause c {{ a must not b where {}x{} }} }}", "(".repeat(20_000), ")".repeat(20_000));
+    let text = format!(
+        "contract x {{ clause c {{ a must not b where {}x{} }} }}",
+        "(".repeat(20_000),
+        ")".repeat(20_000)
+    );
     assert_diagnosed("parens.cov", text.as_bytes(), "covenant::nesting_too_deep");
 }
 
 #[test]
 fn deep_braces_and_brackets() {
-    assert_diagnosed("braces.cov", "contract x ".to_owned().add_repeat("{", 50_000).as_bytes(), "covenant::nesting_too_deep");
-    assert_diagnosed("brackets.cov", "contract x { clause c { a must not b where v in ".to_owned().add_repeat("[", 50_000).as_bytes(), "covenant::nesting_too_deep");
+    assert_diagnosed(
+        "braces.cov",
+        "contract x ".to_owned().add_repeat("{", 50_000).as_bytes(),
+        "covenant::nesting_too_deep",
+    );
+    assert_diagnosed(
+        "brackets.cov",
+        "contract x { clause c { a must not b where v in "
+            .to_owned()
+            .add_repeat("[", 50_000)
+            .as_bytes(),
+        "covenant::nesting_too_deep",
+    );
 }
 
 #[test]
 fn long_chains_of_not_and_or() {
-    let nots = format!("contract x {{ effective 2020-01-01 clause c {{ a must not b where {}x }} }}", "not ".repeat(200_000));
+    let nots = format!(
+        "contract x {{ effective 2020-01-01 clause c {{ a must not b where {}x }} }}",
+        "not ".repeat(200_000)
+    );
     let (exit, stderr) = check_file(&write("nots.cov", nots.as_bytes()));
     assert_eq!(exit, 1, "{stderr}");
-    let ors = format!("contract x {{ effective 2020-01-01 clause c {{ a must not b where x{} }} }}", " or x".repeat(200_000));
+    let ors = format!(
+        "contract x {{ effective 2020-01-01 clause c {{ a must not b where x{} }} }}",
+        " or x".repeat(200_000)
+    );
     let (exit, stderr) = check_file(&write("ors.cov", ors.as_bytes()));
     assert_eq!(exit, 1, "{stderr}");
 }
@@ -130,7 +164,11 @@ fn dates_at_the_edge_of_the_calendar() {
     let out = covenant(&["eval", scenario.to_str().expect("utf-8")]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(matches!(out.status.code(), Some(0 | 1)), "{:?}\n{stderr}", out.status);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{:?}\n{stderr}",
+        out.status
+    );
 }
 
 #[test]
@@ -149,8 +187,16 @@ fn usage_errors_exit_two() {
 fn cyclic_amendments_are_an_error_not_a_loop() {
     let a = scratch("cycle-a.cov");
     let b = scratch("cycle-b.cov");
-    std::fs::write(&a, "amendment a { amends b from \"cycle-b.cov\" effective 2020-01-01 }").expect("write");
-    std::fs::write(&b, "amendment b { amends a from \"cycle-a.cov\" effective 2020-01-01 }").expect("write");
+    std::fs::write(
+        &a,
+        "amendment a { amends b from \"cycle-b.cov\" effective 2020-01-01 }",
+    )
+    .expect("write");
+    std::fs::write(
+        &b,
+        "amendment b { amends a from \"cycle-a.cov\" effective 2020-01-01 }",
+    )
+    .expect("write");
     let (exit, stderr) = check_file(&a);
     assert_eq!(exit, 1, "{stderr}");
     assert!(stderr.contains("covenant::amendment_cycle"), "{stderr}");

@@ -41,39 +41,39 @@ pub fn load_chain(
     path: &Path,
     referenced_from: Option<Span>,
 ) -> Result<Vec<Loaded>, Vec<Diagnostic>> {
-    let mut chain: Vec<Loaded> = Vec::new();
+        let mut chain: Vec<Loaded> = Vec::new();
+    // Problems deep in a chain are reported where the user started: the
+    // scenario's `contract` line (or the first file's `amends` line).
+    let mut origin: Option<Span> = referenced_from;
     let mut next = Some((path.to_path_buf(), referenced_from, None::<ast::Name>));
     while let Some((path, from_span, expected_name)) = next.take() {
         if chain.len() >= MAX_AMENDMENT_CHAIN {
-            let span = from_span.unwrap_or_default();
-            return Err(vec![Diagnostic::error(
-                Code::LimitExceeded,
-                span,
-                format!("the amendment chain is longer than {MAX_AMENDMENT_CHAIN} documents"),
-            )
-            .with_label("chain continues here")
-            .with_help("consolidate older amendments into the base contract")]);
+            let span = origin.or(from_span).unwrap_or_default();
+            let mut d = Diagnostic::error(Code::LimitExceeded, span, format!("this contract's amendment chain has more than {MAX_AMENDMENT_CHAIN} documents, Covenant's limit"))
+                .with_label("the chain starts here")
+                .with_help("consolidate older amendments into the base contract, then amend the consolidated contract");
+            if let Some(f) = from_span.filter(|f| Some(*f) != origin) {
+                d = d.with_secondary(f, format!("still going here, {MAX_AMENDMENT_CHAIN} documents in"));
+            }
+            return Err(vec![d]);
         }
         let normalized = crate::workspace::normalize(&path);
         if let Some(first) = chain.iter().position(|l| l.path == normalized) {
-            let span = from_span.unwrap_or_default();
-            let mut d = Diagnostic::error(
-                Code::AmendmentCycle,
-                span,
-                "this amendment chain refers back to itself",
-            )
-            .with_label("leads back to a document already in the chain")
-            .with_help("each amendment must amend an earlier document; break the cycle");
-            if let Some(doc) = chain.get(first) {
-                d = d.with_secondary(
-                    document_name_span(&doc.document),
-                    "this document is reached twice",
-                );
+            let span = origin.or(from_span).unwrap_or_default();
+            let names: Vec<String> = chain.iter().filter_map(|l| document_name(&l.document).map(str::to_owned)).collect();
+            let mut d = Diagnostic::error(Code::AmendmentCycle, span, format!("the amendment chain refers back to itself: {} → {}", names.join(" → "), names.get(first).cloned().unwrap_or_default()))
+                .with_label("this chain never reaches a contract")
+                .with_help("each amendment must amend an earlier document, ending at a contract; break the cycle");
+            if let Some(f) = from_span.filter(|f| Some(*f) != origin) {
+                d = d.with_secondary(f, "this line leads back into the chain");
             }
             return Err(vec![d]);
         }
         let (file, parsed) = ws.load(&normalized, from_span);
         let document = parsed?;
+        if origin.is_none() {
+            origin = document_amends_span(&document);
+        }
         let file = file.unwrap_or_default();
         if let (Some(expected), Some(actual)) = (&expected_name, document_name(&document)) {
             if expected.text != actual {
@@ -127,10 +127,12 @@ pub fn load_chain(
                         normalized.display()
                     ),
                 )
-                .with_label("expected a contract here")
-                .with_help(
-                    "point to the contract or amendment file the scenario is about",
-                )]);
+                .with_label("expected a contract or amendment here")
+                .with_help(if chain.is_empty() {
+                    "point to the contract or amendment file the scenario is about"
+                } else {
+                    "an amendment amends a contract or another amendment; point to that file"
+                })]);
             }
         }
         chain.push(Loaded {
@@ -141,6 +143,17 @@ pub fn load_chain(
     }
     chain.reverse();
     Ok(chain)
+}
+
+/// The path span of an amendment's `amends` line.
+fn document_amends_span(d: &Document) -> Option<Span> {
+    match d {
+        Document::Amendment(a) => a.items.iter().find_map(|i| match i {
+            AmendmentItem::Amends { path, .. } => Some(path.span),
+            _ => None,
+        }),
+        _ => None,
+    }
 }
 
 fn document_name(d: &Document) -> Option<&str> {

@@ -253,6 +253,8 @@ pub struct Renewal {
 pub struct Term {
     /// The initial term's last day; `None` runs until terminated.
     pub last_day: Option<Date>,
+    /// The initial term's length when written as a duration (`term 1 year`), which anchors renewals to the effective date.
+    pub length: Option<Duration>,
     /// Renewal, if any.
     pub renewal: Option<Renewal>,
     /// Declaration.

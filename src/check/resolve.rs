@@ -129,8 +129,13 @@ impl<'m> Resolver<'m> {
                     format!("`{}` is a {}, not a {kind}", name.text, other.kind()),
                 )
                 .with_label(format!("a {kind} is expected here"));
-                let d = self.with_suggestion(d, &name.text, kind);
-                self.error(d);
+                let candidates = self.model.names_of_kind(kind);
+                let help = match suggest(&name.text, candidates.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None if candidates.is_empty() => format!("the contract declares no {kind}"),
+                    None => format!("name a {kind}: {}", candidates.join(", ")),
+                };
+                self.error(d.with_help(help));
                 None
             }
             None => {
@@ -614,6 +619,7 @@ pub(crate) fn empty_model(contract: &ast::Contract) -> Model {
         effective: Date::default(),
         term: Term {
             last_day: None,
+            length: None,
             renewal: None,
             span: contract.span,
         },
@@ -789,8 +795,13 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
                     );
                 }
             }
+            let length = match t.length {
+                ast::TermLength::For(d) => Some(d),
+                ast::TermLength::Until(_) => None,
+            };
             r.model.term = Term {
                 last_day,
+                length,
                 renewal,
                 span: t.span,
             };
@@ -833,7 +844,10 @@ fn window(r: &mut Resolver<'_>, b: &mut BodyBuilder, w: &ast::Window) {
                     Diagnostic::error(
                         Code::Redundant,
                         w_span,
-                        format!("this clause already has a `{what}` window"),
+                        format!(
+                            "this clause already has {} `{what}` window",
+                            if what == "until" { "an" } else { "a" }
+                        ),
                     )
                     .with_label("second window of the same kind")
                     .with_secondary(prev.span, "first one")
@@ -888,8 +902,16 @@ fn window(r: &mut Resolver<'_>, b: &mut BodyBuilder, w: &ast::Window) {
     ) = (&b.version.windows.from, &b.version.windows.until)
     {
         if until < from {
+            let from_span = b
+                .version
+                .windows
+                .from
+                .as_ref()
+                .map(|f| f.span)
+                .unwrap_or(*span);
             let d = Diagnostic::error(Code::EndBeforeStart, *span, format!("the window ends on {until}, before it starts on {from}"))
                 .with_label("ends before it starts")
+                .with_secondary(from_span, "starts here")
                 .with_help("`from` and `until` are both inclusive; the `until` date must not be earlier than the `from` date");
             r.diagnostics.push(d);
             b.version.windows.until = None;
@@ -1056,7 +1078,11 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                     slot.map(|amount| (Charge::Fixed { amount, on }, currency))
                 }
             };
-            if let (Some(payer), Some(payee), Some((charge, currency))) = (payer, payee, charge) {
+            // An unknown party is already reported; keep the payment with a
+            // placeholder so that its modifiers are still checked, not misreported.
+            if let Some((charge, currency)) = charge {
+                let payer = payer.unwrap_or(usize::MAX);
+                let payee = payee.unwrap_or(usize::MAX);
                 let payment = Payment {
                     payer,
                     payee,
@@ -1109,16 +1135,21 @@ fn modifier(r: &mut Resolver<'_>, b: &mut BodyBuilder, m: &ast::Modifier) {
         None => None,
     };
     let Some(index) = target else {
-        let message = if b.amending && b.version.payments.len() > 1 {
-            "this clause has several payment statements, so the modifier does not say which one it changes"
+        let several = b.amending && b.version.payments.len() > 1;
+        let d = if several {
+            Diagnostic::error(Code::AmbiguousPayment, m.span(), "this clause has several payment statements, so the modifier does not say which one it changes")
+                .with_label("which payment?")
+                .with_help("use `replace CLAUSE { … }` and write the clause's payments in full, each with its own modifiers")
         } else {
-            "a payment modifier must follow a payment statement"
+            Diagnostic::error(
+                Code::AmbiguousPayment,
+                m.span(),
+                "a payment modifier must follow a payment statement",
+            )
+            .with_label("applies to no payment")
+            .with_help("put the modifier on the line after `PARTY must pay …`")
         };
-        r.diagnostics.push(
-            Diagnostic::error(Code::AmbiguousPayment, m.span(), message)
-                .with_label("applies to no payment")
-                .with_help("put the modifier on the line after `PARTY must pay …`; to change one of several payments, use `replace`"),
-        );
+        r.diagnostics.push(d);
         return;
     };
     let currency = b.version.payments.get(index).and_then(|p| p.currency);

@@ -303,8 +303,37 @@ pub fn plan_scenario(
                 let Some(Symbol::Param(p)) = r.lookup(name, "param") else {
                     continue;
                 };
-                let ty = r.model.params.get(p).map(|p| p.ty);
-                if let Some(v) = r.plain_value(value, ty) {
+                let Some(param) = r.model.params.get(p).cloned() else {
+                    continue;
+                };
+                let Some(v) = r.plain_value(value, None) else {
+                    continue;
+                };
+                if !param.ty.accepts(v.value_type()) {
+                    let code = match (param.ty, v.value_type()) {
+                        (ValueType::Money(Some(_)), ValueType::Money(Some(_))) => {
+                            Code::CurrencyMismatch
+                        }
+                        _ => Code::TypeMismatch,
+                    };
+                    let expected = super::describe_type(r.model, param.ty);
+                    let actual = super::describe_type(r.model, v.value_type());
+                    r.diagnostics.push(
+                        Diagnostic::error(
+                            code,
+                            value.span(),
+                            format!(
+                                "param `{}` holds {expected}, but this is {actual}",
+                                name.text
+                            ),
+                        )
+                        .with_label(format!("this is {actual}"))
+                        .with_secondary(param.span, "declared here")
+                        .with_help(format!("set `{}` to {expected}", name.text)),
+                    );
+                    continue;
+                }
+                {
                     if let Some(Some((_, prev))) = set.get(p) {
                         r.diagnostics.push(
                             Diagnostic::error(Code::DuplicateName, *span, format!("param `{}` is set twice", name.text))

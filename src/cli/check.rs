@@ -27,8 +27,12 @@ pub fn run(files: &[PathBuf], format: Format, color: bool) -> Exit {
     let mut ws = Workspace::new();
     let mut failed = false;
     let mut results = Vec::new();
+        // Checking a contract and a scenario that uses it reports the contract's
+    // warnings once, not once per file that reaches it.
+    let mut seen = std::collections::HashSet::new();
     for file in files {
-        let diagnostics = check_path(&mut ws, file);
+        let mut diagnostics = check_path(&mut ws, file);
+        diagnostics.retain(|d| seen.insert((d.code, d.span(), d.message.clone())));
         let errors = has_errors(&diagnostics);
         failed |= errors;
         match format {

@@ -21,7 +21,7 @@ pub mod program;
 
 use chrono::NaiveDate;
 
-use crate::calendar::{Date, Duration, Period};
+use crate::calendar::{Date, Duration, DurationUnit, Period};
 use crate::check::model::*;
 use crate::check::scenario::{ActionCall, Expect, Plan, PlanEventKind};
 use crate::diagnostic::Diagnostic;
@@ -146,12 +146,18 @@ pub fn evaluate(
     };
 
     run_events(&program, plan, sources, cutoff, &mut evaluation);
-    check_obligations(&program, plan, timeline_end, &mut evaluation);
+    check_obligations(&program, plan, sources, timeline_end, &mut evaluation);
     evaluation
         .breaches
         .sort_by(|a, b| a.date.cmp(&b.date).then(a.clause.cmp(&b.clause)));
+    // A contract still in force at the horizon has its running period unfinished, as under --as-of.
+    let stop = options.as_of.or(if evaluation.end.last_day.is_none() {
+        Some(timeline_end)
+    } else {
+        None
+    });
     evaluation.accruals =
-        payments::accruals(&program, plan, options.as_of, &mut notes).map_err(|d| vec![d])?;
+        payments::accruals(&program, plan, stop, &mut notes).map_err(|d| vec![d])?;
     evaluation.status_changes = status_changes(&program, &evaluation);
     evaluation.expectations = plan
         .expectations
@@ -233,7 +239,21 @@ fn contract_end(
     let renew_until = horizon.max(last_termination);
 
     if let (Some(initial), Some(rn)) = (model.term.last_day, &model.term.renewal) {
-        let first_renewal = initial.succ_opt().unwrap_or(initial);
+        // Renewed terms are counted from one anchor, never from the previous
+        // last day, so that a term starting on 29 February does not drift.
+        let same_family = |a: &Duration, b: &Duration| {
+            use DurationUnit::{Day, Month, Week, Year};
+            matches!(
+                (a.unit, b.unit),
+                (Month | Year, Month | Year) | (Day | Week, Day | Week)
+            )
+        };
+        let (anchor, base_months, base_days) = match model.term.length {
+            Some(len) if same_family(&len, &rn.every) => {
+                (model.effective, months_of(&len), days_of(&len))
+            }
+            _ => (initial.succ_opt().unwrap_or(initial), 0, 0),
+        };
         let mut current = initial;
         let mut n: u32 = 0;
         loop {
@@ -262,11 +282,17 @@ fn contract_end(
                 break;
             }
             n = n.saturating_add(1);
-            let span = Duration {
-                count: rn.every.count.saturating_mul(n),
-                unit: rn.every.unit,
+            let span = match rn.every.unit {
+                DurationUnit::Month | DurationUnit::Year => Duration {
+                    count: base_months.saturating_add(months_of(&rn.every).saturating_mul(n)),
+                    unit: DurationUnit::Month,
+                },
+                DurationUnit::Day | DurationUnit::Week => Duration {
+                    count: base_days.saturating_add(days_of(&rn.every).saturating_mul(n)),
+                    unit: DurationUnit::Day,
+                },
             };
-            let Some(next) = span.last_day_from(first_renewal) else {
+            let Some(next) = span.last_day_from(anchor) else {
                 break;
             };
             renewals.push((current.succ_opt().unwrap_or(current), next));
@@ -313,6 +339,22 @@ fn contract_end(
         reason,
         renewals,
     })
+}
+
+fn months_of(d: &Duration) -> u32 {
+    match d.unit {
+        DurationUnit::Year => d.count.saturating_mul(12),
+        DurationUnit::Month => d.count,
+        _ => 0,
+    }
+}
+
+fn days_of(d: &Duration) -> u32 {
+    match d.unit {
+        DurationUnit::Week => d.count.saturating_mul(7),
+        DurationUnit::Day => d.count,
+        _ => 0,
+    }
 }
 
 fn clause_intervals(program: &Program<'_>, clip: Date) -> Result<Vec<Vec<Interval>>, Diagnostic> {
@@ -509,7 +551,7 @@ fn run_events(
                     });
                 }
                 let effect = if after_end {
-                    format!("{} (the contract had already ended)", v.explain())
+                    format!("{}; the contract had already ended", v.explain())
                 } else {
                     v.explain()
                 };
@@ -591,7 +633,7 @@ fn run_events(
     }
 }
 
-fn check_obligations(program: &Program<'_>, plan: &Plan, timeline_end: Date, ev: &mut Evaluation) {
+fn check_obligations(program: &Program<'_>, plan: &Plan, sources: &SourceMap, timeline_end: Date, ev: &mut Evaluation) {
     let model = program.model;
     for (cid, clause) in model.clauses.iter().enumerate() {
         let Some(intervals) = program.intervals.get(cid) else {
@@ -637,14 +679,10 @@ fn check_obligations(program: &Program<'_>, plan: &Plan, timeline_end: Date, ev:
                     continue;
                 };
                 if !met && breach_day <= timeline_end {
-                    let action = model.actions.get(o.action).map_or("", |a| a.name.as_str());
-                    ev.breaches.push(Breach {
+                                        ev.breaches.push(Breach {
                         date: breach_day,
                         clause: clause.name.clone(),
-                        text: format!(
-                            "{} did not {action} by {deadline}",
-                            program.party_name(o.party)
-                        ),
+                        text: format!("deadline {deadline} missed: {}", excerpt(sources, o.span)),
                         span: o.span,
                     });
                 }
@@ -703,7 +741,7 @@ fn status_changes(program: &Program<'_>, ev: &Evaluation) -> Vec<StatusChange> {
                     out.push(StatusChange {
                         date: a.end,
                         clause: Some(clause.name.clone()),
-                        text: format!("{} lapses after this day", clause.name),
+                        text: lapse_text(program, cid, &clause.name, a.end),
                     });
                 }
             }
@@ -713,7 +751,7 @@ fn status_changes(program: &Program<'_>, ev: &Evaluation) -> Vec<StatusChange> {
                 out.push(StatusChange {
                     date: last.end,
                     clause: Some(clause.name.clone()),
-                    text: format!("{} lapses after this day", clause.name),
+                    text: lapse_text(program, cid, &clause.name, last.end),
                 });
             }
         }
@@ -745,6 +783,16 @@ fn status_changes(program: &Program<'_>, ev: &Evaluation) -> Vec<StatusChange> {
     }
     out.sort_by(|a, b| a.date.cmp(&b.date));
     out
+}
+
+fn lapse_text(program: &Program<'_>, cid: ClauseId, name: &str, last: Date) -> String {
+    match last.succ_opt() {
+        Some(next) => format!(
+            "{name} lapses after this day: {}",
+            inactive_reason(program, cid, next)
+        ),
+        None => format!("{name} lapses after this day"),
+    }
 }
 
 /// Each clause's state on `on`: active or not, the governing version, and why.

@@ -101,7 +101,9 @@ fn accrue_payment(
     let Some(first_payment) = payment_of(first.version) else {
         return Ok(());
     };
-    let mut running = Running { total: Decimal::ZERO };
+    let mut running = Running {
+        total: Decimal::ZERO,
+    };
 
     // One-off sums: accrue on their date if the clause is active then.
     let one_offs: Vec<(usize, Date)> = clause

@@ -108,7 +108,12 @@ pub fn explain(
         if let Some(g) = governing {
             // An `amend` only shows what changed, so show the text it amends as well.
             let mut first = g;
-            while first > 0 && clause.versions.get(first).is_some_and(|v| v.origin.how == "amended") {
+            while first > 0
+                && clause
+                    .versions
+                    .get(first)
+                    .is_some_and(|v| v.origin.how == "amended")
+            {
                 first -= 1;
             }
             for v in clause.versions.iter().take(g + 1).skip(first) {
@@ -173,7 +178,11 @@ fn source_block(out: &mut String, sources: &SourceMap, span: Span) {
     };
     let (line, _) = file.line_col(span.start);
     // Show whole lines, so that indentation reads as written.
-    let line_start = file.text.get(..span.start as usize).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+    let line_start = file
+        .text
+        .get(..span.start as usize)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
     let text = file.text.get(line_start..span.end as usize).unwrap_or("");
     let _ = writeln!(out, "      --> {}:{line}", file.name);
     let lines: Vec<&str> = text.lines().collect();

@@ -128,30 +128,89 @@ pub fn human_rule(rule: Rule) -> Option<String> {
     Some(text.to_owned())
 }
 
+/// Words that start a line at the top level of a contract, for "did you mean".
+const TOP_LEVEL_WORDS: &[&str] = &[
+    "parties",
+    "effective",
+    "term",
+    "define",
+    "action",
+    "metric",
+    "condition",
+    "param",
+    "clause",
+    "amends",
+    "remove",
+    "replace",
+    "amend",
+    "add",
+];
+
 /// Converts a pest error into a `covenant::syntax` diagnostic over the whole file.
 pub fn pest_error_to_diagnostic(error: &Error<Rule>, text: &str, file: FileId) -> Diagnostic {
-    let position = match error.location {
+    let mut position = match error.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
+    // Point at the whole word, even when pest stopped inside it (`révision`).
+    while position > 0
+        && text
+            .get(..position)
+            .and_then(|t| t.chars().next_back())
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
+    {
+        position -= text
+            .get(..position)
+            .and_then(|t| t.chars().next_back())
+            .map_or(1, char::len_utf8);
+    }
     let found = token_at(text, position);
     let span = Span::new(file, position, position + found.len());
-    let expected: Vec<String> = match &error.variant {
-        ErrorVariant::ParsingError { positives, .. } => {
-            let mut seen = BTreeSet::new();
-            positives
-                .iter()
-                .filter_map(|r| human_rule(*r))
-                .filter(|h| seen.insert(h.clone()))
-                .collect()
+    let mut rules: Vec<Rule> = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+        ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    // `PARTY may terminate …` starts with a name, so pest offers `may` after
+    // any stray word; it is only worth naming when nothing else is expected.
+    let only_may = rules == [Rule::kw_may];
+    if rules.len() > 1 {
+        rules.retain(|r| *r != Rule::kw_may);
+    }
+    let previous = previous_word(text, position);
+    let meaningful_before = text.get(..position).is_some_and(|t| has_code(t));
+    if found.is_empty() && !meaningful_before {
+        return Diagnostic::error(Code::Syntax, span, "the file holds no contract, amendment or scenario")
+            .with_label("nothing here")
+            .with_help("start the file with `contract NAME { … }`, `amendment NAME { … }` or `scenario NAME { … }`");
+    }
+    if only_may {
+        if let Some((word, start)) = previous {
+            let word_span = Span::new(file, start, start + word.len());
+            if found == "must" || found == "may" || found == "grants" || found == "is" {
+                return Diagnostic::error(Code::Syntax, word_span, format!("`{word} {found} …` is a statement, and statements belong inside a clause"))
+                    .with_label("statement outside a clause")
+                    .with_help("put it inside `clause NAME { … }`; only `PARTY may terminate … with … notice` stands at the top level");
+            }
+            let mut d = Diagnostic::error(
+                Code::Syntax,
+                word_span,
+                format!("`{word}` does not start a line here"),
+            )
+            .with_label("not a keyword");
+            d = match crate::diagnostic::suggest(word, TOP_LEVEL_WORDS.iter().copied()) {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                None => d.with_help("a contract line starts with parties, effective, term, define, action, metric, condition, param or clause"),
+            };
+            return d;
         }
-        ErrorVariant::CustomError { message } => vec![message.clone()],
-    };
-    let found_text = if found.is_empty() {
-        "the end of the file".to_owned()
-    } else {
-        format!("`{found}`")
-    };
+    }
+    let mut seen = BTreeSet::new();
+    let expected: Vec<String> = rules
+        .iter()
+        .filter_map(|r| human_rule(*r))
+        .filter(|h| seen.insert(h.clone()))
+        .collect();
+    let found_text = describe_found(found);
     let message = match expected.as_slice() {
         [] => format!("unexpected {found_text}"),
         [one] => format!("expected {one}, found {found_text}"),
@@ -166,42 +225,198 @@ pub fn pest_error_to_diagnostic(error: &Error<Rule>, text: &str, file: FileId) -
     };
     let mut diagnostic =
         Diagnostic::error(Code::Syntax, span, message).with_label(if found.is_empty() {
-            "the text ends here".to_owned()
+            "the text ends here"
         } else {
-            "not expected here".to_owned()
+            "not expected here"
         });
-    if let Some(help) = help_for(found, &expected) {
+    if found.is_empty() {
+        if let Some(open) = unclosed_brace(text) {
+            diagnostic = diagnostic
+                .with_secondary(Span::new(file, open, open + 1), "this `{` is never closed");
+        }
+    }
+    let after = text
+        .get(position + found.len()..)
+        .unwrap_or("")
+        .trim_start_matches([' ', '\t']);
+    if let Some(help) = help_for(found, previous.map(|(w, _)| w), after, &expected) {
         diagnostic = diagnostic.with_help(help);
     }
     diagnostic
 }
 
-fn help_for(found: &str, expected: &[String]) -> Option<String> {
-    let wants_name = expected.iter().any(|e| e.starts_with("a name"));
-    if wants_name && RESERVED.contains(&found) {
-        return Some(format!(
-            "`{found}` is a reserved word and cannot be used as a name; choose another name, such as `{found}_x`"
-        ));
+fn describe_found(found: &str) -> String {
+    match found.chars().next() {
+        None => "the end of the file".to_owned(),
+        Some(c) if c.is_control() => {
+            format!("an invisible control character (U+{:04X})", u32::from(c))
+        }
+        Some(_) => format!("`{found}`"),
     }
-    if wants_name && found.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
+}
+
+/// Whether the text holds anything but blanks and comments.
+fn has_code(text: &str) -> bool {
+    text.lines().any(|l| {
+        let l = l.trim();
+        !l.is_empty() && !l.starts_with("//")
+    })
+}
+
+/// The word before `position`, skipping blanks, with its start offset.
+fn previous_word(text: &str, position: usize) -> Option<(&str, usize)> {
+    let before = text.get(..position)?;
+    let trimmed = before.trim_end();
+    let start = trimmed
+        .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .map_or(0, |i| {
+            i + trimmed[i..].chars().next().map_or(1, char::len_utf8)
+        });
+    let word = trimmed.get(start..)?;
+    (!word.is_empty()).then_some((word, start))
+}
+
+/// The `{` most likely left open: the first one whose closing `}` is indented
+/// differently from its opening line (a sign that it closed something else),
+/// or else the innermost one still open at the end (strings and comments skipped).
+fn unclosed_brace(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let indent_at = |i: usize| {
+        let line_start = text
+            .get(..i)
+            .and_then(|t| t.rfind('\n'))
+            .map_or(0, |n| n + 1);
+        text.get(line_start..)
+            .map_or(0, |l| l.len() - l.trim_start_matches([' ', '\t']).len())
+    };
+    let mut suspect: Option<usize> = None;
+    let mut open: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'{' => open.push(i),
+            b'}' => {
+                if let Some(o) = open.pop() {
+                    let closing_starts_line = text
+                        .get(..i)
+                        .and_then(|t| t.rsplit('\n').next())
+                        .is_some_and(|l| l.trim().is_empty());
+                    if suspect.is_none() && closing_starts_line && indent_at(o) != indent_at(i) {
+                        suspect = Some(o);
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    suspect.or_else(|| open.last().copied())
+}
+
+fn help_for(
+    found: &str,
+    previous: Option<&str>,
+    after: &str,
+    expected: &[String],
+) -> Option<String> {
+    let wants_name = expected.iter().any(|e| e.starts_with("a name"));
+    let wants = |prefix: &str| expected.iter().any(|e| e.starts_with(prefix));
+    let first = found.chars().next();
+    if wants_name && RESERVED.contains(&found) {
+        return Some(format!("`{found}` is a reserved word and cannot be used as a name; choose another name, such as `{found}_x`"));
+    }
+    if matches!(first, Some('“' | '”' | '‘' | '’')) {
+        return Some("use straight double quotes \"…\", not typographic quotes".to_owned());
+    }
+    if found.starts_with('"') {
+        return Some("a quoted text must end on the same line with `\"`".to_owned());
+    }
+    if found.starts_with('%')
+        || (after.starts_with('%')
+            && found
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == '_'))
+    {
+        return Some("write percentages without a space: 20%".to_owned());
+    }
+    let digits = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit());
+    if (found.starts_with(',') && previous.is_some_and(digits))
+        || (digits(found)
+            && after.starts_with(',')
+            && after[1..].starts_with(|c: char| c.is_ascii_digit()))
+    {
+        return Some(
+            "write large numbers with `_` or words, not commas: 1_000_000 or 1 million".to_owned(),
+        );
+    }
+        let hyphenated = found.contains('-') && found.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == '-') && !found.starts_with("non-");
+    if hyphenated || (found.starts_with('-') && previous.is_some_and(|p| p.chars().all(|c| c.is_ascii_lowercase() || c == '_'))) {
+        return Some("names use `_` between words, not `-`: revenue_share".to_owned());
+    }
+    if let Some(p) = previous {
+        if p.len() == 3
+            && p.chars().all(|c| c.is_ascii_lowercase())
+            && first.is_some_and(|c| c.is_ascii_digit())
+        {
+            return Some(format!(
+                "currency codes are written in capitals: {} {found}",
+                p.to_ascii_uppercase()
+            ));
+        }
+    }
+    if found.len() > 3
+        && found.as_bytes().iter().take(3).all(u8::is_ascii_uppercase)
+        && found.as_bytes().get(3).is_some_and(u8::is_ascii_digit)
+    {
+                let rest = &found[3..];
+        let digits_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '_' || c == '.')).unwrap_or(rest.len());
+        let (number, word) = rest.split_at(digits_end);
+        let example = if word.is_empty() { format!("{} {number}", &found[..3]) } else { format!("{} {number} {word}", &found[..3]) };
+        return Some(format!("write spaces between the currency, the number and any magnitude word: {example}"));
+    }
+    if wants_name && first.is_some_and(|c| c.is_ascii_uppercase()) {
         return Some(
             "names are written in lower case with `_` between words, like revenue_share".to_owned(),
         );
     }
-    if expected.iter().any(|e| e.starts_with("a date")) {
+    if found.chars().any(|c| c.is_alphabetic() && !c.is_ascii()) {
+        return Some("names use the letters a to z, digits and `_` only".to_owned());
+    }
+        let unit_follows = ["day", "week", "month", "year"].iter().any(|u| after.starts_with(u));
+    if (wants("a duration") || unit_follows) && found.contains('.') {
+        return Some("durations are whole numbers of days, weeks, months or years: write 18 months, not 1.5 years".to_owned());
+    }
+    if wants("true or false") {
+        return Some("write `true` or `false`".to_owned());
+    }
+    if wants("a date") {
         return Some("dates are written year-month-day, like 2026-04-27".to_owned());
     }
-    if expected.iter().any(|e| e.starts_with("an amount")) {
+    if wants("an amount") {
         return Some(
             "amounts start with a currency code, then the number: USD 38 billion, EUR 1_250.50"
                 .to_owned(),
         );
     }
-    if found.is_empty() {
+        if found.is_empty() {
         return Some("the file ends too early; check that every `{` has its `}`".to_owned());
     }
-    if found.starts_with('"') && !found[1..].contains('"') {
-        return Some("a quoted text must end on the same line with `\"`".to_owned());
+    if matches!(found, "contract" | "amendment" | "scenario") && expected.iter().any(|e| e == "the end of the file") {
+        return Some("a file holds one contract, amendment or scenario; put the second in its own file".to_owned());
+    }
+    if matches!(found, "expect" | "on" | "set" | "contract" | "clause") && !wants_name {
+        return Some(format!("`{found}` starts a new line, so the line before it looks unfinished"));
     }
     None
 }
@@ -214,13 +429,26 @@ fn token_at(text: &str, position: usize) -> &str {
         .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '-' || *c == '%' || *c == '.'))
         .map_or(rest.len(), |(i, _)| i);
     if word_len > 0 {
-        return &rest[..word_len.min(60)];
+        let mut end = word_len.min(60);
+        while !rest.is_char_boundary(end) {
+            end -= 1;
+        }
+        return &rest[..end];
     }
-    if rest.starts_with('"') {
-        let end = rest[1..]
-            .find(['"', '\n'])
-            .map_or(rest.len(), |i| (i + 2).min(rest.len()));
-        return &rest[..end.min(60)];
+    if let Some(inner) = rest.strip_prefix('"') {
+        // An unterminated string stops at the line's end, without the line break.
+        let end = inner.find(['"', '\n']).map_or(rest.len(), |i| {
+            if inner[i..].starts_with('"') {
+                i + 2
+            } else {
+                i + 1
+            }
+        });
+        let mut end = end.min(60).min(rest.len());
+        while !rest.is_char_boundary(end) {
+            end -= 1;
+        }
+        return &rest[..end];
     }
     rest.chars().next().map_or("", |c| &rest[..c.len_utf8()])
 }

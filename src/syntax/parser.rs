@@ -5,8 +5,6 @@
 //! reports a `covenant::syntax` diagnostic rather than panicking, so that a
 //! grammar change can never crash the tool.
 
-use std::str::FromStr;
-
 use pest::iterators::Pair;
 use pest::Parser;
 use rust_decimal::Decimal;
@@ -241,9 +239,27 @@ struct Lower {
 }
 
 impl Lower {
+    /// The pair's span without trailing blanks and comment lines, which pest
+    /// includes when an optional part after them does not match.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, s.start(), s.end())
+        let text = s.as_str();
+        let mut end = text.len();
+        loop {
+            let trimmed = text[..end].trim_end();
+            end = trimmed.len();
+            let line_start = trimmed.rfind('\n').map_or(0, |i| i + 1);
+            if line_start > 0 && trimmed[line_start..].trim_start().starts_with("//") {
+                end = line_start;
+                continue;
+            }
+            break;
+        }
+        Span::new(
+            self.file,
+            s.start(),
+            s.start() + end.max(usize::from(text.is_empty())).min(text.len()),
+        )
     }
 
     /// Records a shape the grammar should have ruled out.
@@ -1013,7 +1029,9 @@ impl Lower {
         let mut multiplier = Decimal::ONE;
         for part in pair.clone().into_inner() {
             match part.as_rule() {
-                Rule::decimal => value = Decimal::from_str(&part.as_str().replace('_', "")).ok(),
+                Rule::decimal => {
+                    value = Decimal::from_str_exact(&part.as_str().replace('_', "")).ok()
+                }
                 Rule::magnitude => {
                     multiplier = match part.as_str() {
                         "thousand" => Decimal::from(1_000),
@@ -1100,14 +1118,14 @@ impl Lower {
             Rule::percent => {
                 let decimal = pair.clone().into_inner().next()?;
                 let text = decimal.as_str().replace('_', "");
-                match Decimal::from_str(&text) {
+                match Decimal::from_str_exact(&text) {
                     Ok(v) => Literal::Percent(Rate(v)),
                     Err(_) => {
-                        self.diagnostics.push(Diagnostic::error(
-                            Code::InvalidNumber,
-                            span,
-                            format!("{} cannot be represented exactly", pair.as_str()),
-                        ));
+                                                self.diagnostics.push(
+                            Diagnostic::error(Code::InvalidNumber, span, format!("{} cannot be represented exactly", pair.as_str()))
+                                .with_label("too many digits")
+                                .with_help("percentages use at most 28 significant digits"),
+                        );
                         Literal::Percent(Rate(Decimal::ZERO))
                     }
                 }
