@@ -16,12 +16,15 @@ use crate::syntax::parse_document;
 /// The largest file Covenant reads: 64 MiB, so that a long scenario is fine.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
+/// A parsed document, or the diagnostics that prevented it.
+pub type Parsed = Result<Arc<Document>, Vec<Diagnostic>>;
+
 /// Loaded files and their parsed documents.
 #[derive(Debug, Default)]
 pub struct Workspace {
     /// Every file read so far.
     pub sources: SourceMap,
-    parsed: HashMap<PathBuf, (FileId, Result<Arc<Document>, Vec<Diagnostic>>)>,
+    parsed: HashMap<PathBuf, (FileId, Parsed)>,
 }
 
 impl Workspace {
@@ -86,7 +89,9 @@ impl Workspace {
                             Some(s) => format!("did you mean \"{s}\"? Paths are relative to the file that names them"),
                             None => "paths are relative to the file that names them; check the spelling and the folder".to_owned(),
                         };
-                        Diagnostic::error(Code::MissingFile, span, message).with_label("no such file").with_help(help)
+                        Diagnostic::error(Code::MissingFile, span, message)
+                            .with_label("no such file")
+                            .with_help(help)
                     }
                     None => Diagnostic::error(Code::Io, Span::default(), message),
                 };
@@ -119,7 +124,10 @@ impl Workspace {
 /// A `.cov` file in the same folder whose name is close to the missing one's.
 fn similar_file(path: &Path) -> Option<String> {
     let wanted = path.file_name()?.to_str()?;
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let names: Vec<String> = std::fs::read_dir(dir)
         .ok()?
         .filter_map(Result::ok)
@@ -170,7 +178,12 @@ pub fn normalize(path: &Path) -> PathBuf {
         match part {
             std::path::Component::CurDir => {}
             std::path::Component::ParentDir => {
-                if !out.pop() {
+                // A leading `..` must stay: popping it would climb the wrong way.
+                let ends_in_parent = matches!(
+                    out.components().next_back(),
+                    Some(std::path::Component::ParentDir) | None
+                );
+                if ends_in_parent || !out.pop() {
                     out.push("..");
                 }
             }
@@ -184,4 +197,29 @@ pub fn normalize(path: &Path) -> PathBuf {
 pub fn relative_to(from: &Path, relative: &str) -> PathBuf {
     let base = from.parent().unwrap_or(Path::new(""));
     normalize(&base.join(relative))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_keeps_leading_parent_dirs() {
+        assert_eq!(
+            normalize(Path::new("../../a/b.cov")),
+            PathBuf::from("../../a/b.cov")
+        );
+        assert_eq!(
+            normalize(Path::new("x/../../a.cov")),
+            PathBuf::from("../a.cov")
+        );
+        assert_eq!(
+            normalize(Path::new("x/./y/../z.cov")),
+            PathBuf::from("x/z.cov")
+        );
+        assert_eq!(
+            relative_to(Path::new("s.cov"), "../../w/c.cov"),
+            PathBuf::from("../../w/c.cov")
+        );
+    }
 }

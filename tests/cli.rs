@@ -1,5 +1,12 @@
 //! End to end through the binary: the README's commands on the bundled contracts.
 
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "tests fail loudly by design"
+)]
+
 use std::process::{Command, Output};
 
 fn covenant(args: &[&str]) -> Output {

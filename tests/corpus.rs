@@ -11,6 +11,13 @@
 //! the crate root so that snapshots do not depend on where the repo lives.
 //! Adding a case is adding a file; review new snapshots with `cargo insta review`.
 
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "tests fail loudly by design"
+)]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -107,8 +114,16 @@ fn warning_corpus() {
         let mut ws = Workspace::new();
         let diagnostics = check_path(&mut ws, &path);
         let rendered = render(&diagnostics, &ws.sources, false);
-        assert!(!has_errors(&diagnostics), "{} should check without errors:\n{rendered}", path.display());
-        assert!(!diagnostics.is_empty(), "{} should report a warning", path.display());
+        assert!(
+            !has_errors(&diagnostics),
+            "{} should check without errors:\n{rendered}",
+            path.display()
+        );
+        assert!(
+            !diagnostics.is_empty(),
+            "{} should report a warning",
+            path.display()
+        );
         insta::assert_snapshot!(rendered);
     });
 }
@@ -119,7 +134,11 @@ fn every_code_is_covered() {
     at_root();
     let mut seen: BTreeSet<&'static str> = BTreeSet::new();
     let mut files: Vec<PathBuf> = Vec::new();
-    for folder in ["tests/corpus/parse_errors", "tests/corpus/check_errors", "tests/corpus/warnings"] {
+    for folder in [
+        "tests/corpus/parse_errors",
+        "tests/corpus/check_errors",
+        "tests/corpus/warnings",
+    ] {
         for entry in std::fs::read_dir(folder).into_iter().flatten().flatten() {
             files.push(entry.path());
         }

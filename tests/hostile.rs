@@ -3,6 +3,13 @@
 //! Every case must end with a diagnostic and exit code 1 (or 2 for usage
 //! errors), never a panic (101), a stack overflow (a signal) or a hang.
 
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "tests fail loudly by design"
+)]
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -41,7 +41,7 @@ pub fn load_chain(
     path: &Path,
     referenced_from: Option<Span>,
 ) -> Result<Vec<Loaded>, Vec<Diagnostic>> {
-        let mut chain: Vec<Loaded> = Vec::new();
+    let mut chain: Vec<Loaded> = Vec::new();
     // Problems deep in a chain are reported where the user started: the
     // scenario's `contract` line (or the first file's `amends` line).
     let mut origin: Option<Span> = referenced_from;
@@ -53,14 +53,20 @@ pub fn load_chain(
                 .with_label("the chain starts here")
                 .with_help("consolidate older amendments into the base contract, then amend the consolidated contract");
             if let Some(f) = from_span.filter(|f| Some(*f) != origin) {
-                d = d.with_secondary(f, format!("still going here, {MAX_AMENDMENT_CHAIN} documents in"));
+                d = d.with_secondary(
+                    f,
+                    format!("still going here, {MAX_AMENDMENT_CHAIN} documents in"),
+                );
             }
             return Err(vec![d]);
         }
         let normalized = crate::workspace::normalize(&path);
         if let Some(first) = chain.iter().position(|l| l.path == normalized) {
             let span = origin.or(from_span).unwrap_or_default();
-            let names: Vec<String> = chain.iter().filter_map(|l| document_name(&l.document).map(str::to_owned)).collect();
+            let names: Vec<String> = chain
+                .iter()
+                .filter_map(|l| document_name(&l.document).map(str::to_owned))
+                .collect();
             let mut d = Diagnostic::error(Code::AmendmentCycle, span, format!("the amendment chain refers back to itself: {} → {}", names.join(" → "), names.get(first).cloned().unwrap_or_default()))
                 .with_label("this chain never reaches a contract")
                 .with_help("each amendment must amend an earlier document, ending at a contract; break the cycle");
@@ -254,6 +260,8 @@ pub fn build_model(chain: &[Loaded]) -> Checked<Model> {
             ),
             current_payment: None,
             amending: false,
+            replaced_payment: false,
+            replaced_licence: false,
         };
         clause_items(&mut r, &mut b, &c.body);
         if let Some(clause) = r.model.clauses.get_mut(id) {
@@ -409,6 +417,8 @@ fn apply_amendment(r: &mut Resolver<'_>, a: &ast::Amendment, previous_effective:
                         ),
                         current_payment: None,
                         amending: false,
+                        replaced_payment: false,
+                        replaced_licence: false,
                     };
                     clause_items(r, &mut b, &c.body);
                     push_version(r.model, id, b.version, effective);
@@ -438,6 +448,8 @@ fn apply_amendment(r: &mut Resolver<'_>, a: &ast::Amendment, previous_effective:
                         version,
                         current_payment: None,
                         amending: true,
+                        replaced_payment: false,
+                        replaced_licence: false,
                     };
                     clause_items(r, &mut b, &c.body);
                     push_version(r.model, id, b.version, effective);
@@ -462,6 +474,8 @@ fn apply_amendment(r: &mut Resolver<'_>, a: &ast::Amendment, previous_effective:
             ),
             current_payment: None,
             amending: false,
+            replaced_payment: false,
+            replaced_licence: false,
         };
         clause_items(r, &mut b, &c.body);
         push_version(r.model, id, b.version, effective);

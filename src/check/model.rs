@@ -379,6 +379,8 @@ pub struct Payment {
     pub cap_per: Option<Slot>,
     /// `at least MONEY per UNIT`.
     pub floor: Option<Slot>,
+    /// The units written on the floor and per-period cap, checked against `every` once the clause is read.
+    pub limit_units: Vec<(PeriodUnit, Span)>,
     /// The currency, when known before params are bound.
     pub currency: Option<Currency>,
     /// The statement.

@@ -696,6 +696,13 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
             }
         }
         ast::Decl::Metric(m) => {
+            if m.unit == PeriodUnit::ContractYear {
+                r.diagnostics.push(
+                    Diagnostic::error(Code::PeriodMismatch, m.span, "a metric is reported per calendar year, quarter or month, not per contract year")
+                        .with_label("per contract year")
+                        .with_help("declare the metric per month or quarter; a payment `every contract year` adds up the figures that fall in each contract year"),
+                );
+            }
             let id = r.model.metrics.len();
             if r.declare(&m.name, Symbol::Metric(id)) {
                 r.model.metrics.push(Metric {
@@ -818,6 +825,10 @@ pub(crate) struct BodyBuilder {
     pub current_payment: Option<usize>,
     /// Whether modifiers may apply to the clause's only payment even without a preceding statement (`amend`).
     pub amending: bool,
+    /// In an `amend` block: whether a payment line already replaced the clause's payment.
+    pub replaced_payment: bool,
+    /// In an `amend` block: whether a licence line already replaced the clause's licences.
+    pub replaced_licence: bool,
 }
 
 /// Resolves clause items into a version.
@@ -1006,8 +1017,9 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
             let grantor = r.party(grantor);
             let licensee = r.party(licensee);
             if let (Some(grantor), Some(licensee)) = (grantor, licensee) {
-                if b.amending {
+                if b.amending && !b.replaced_licence {
                     b.version.licences.clear();
+                    b.replaced_licence = true;
                 }
                 b.version.licences.push(Licence {
                     grantor,
@@ -1092,10 +1104,14 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                     cap_total: None,
                     cap_per: None,
                     floor: None,
+                    limit_units: Vec::new(),
                     currency,
                     span: *span,
                 };
-                let replaces = if b.amending && b.version.payments.len() == 1 {
+                // In an `amend` block the first payment line replaces the clause's
+                // only payment (keeping its modifiers unless restated); later ones add.
+                let replaces = if b.amending && !b.replaced_payment && b.version.payments.len() == 1
+                {
                     Some(0)
                 } else {
                     None
@@ -1103,9 +1119,16 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                 match replaces {
                     Some(i) => {
                         if let Some(slot) = b.version.payments.get_mut(i) {
-                            *slot = payment;
+                            let old = std::mem::replace(slot, payment);
+                            slot.every = old.every;
+                            slot.due = old.due;
+                            slot.cap_total = old.cap_total;
+                            slot.cap_per = old.cap_per;
+                            slot.floor = old.floor;
+                            slot.limit_units = old.limit_units;
                         }
                         b.current_payment = Some(i);
+                        b.replaced_payment = true;
                     }
                     None => {
                         b.version.payments.push(payment);
@@ -1157,37 +1180,16 @@ fn modifier(r: &mut Resolver<'_>, b: &mut BodyBuilder, m: &ast::Modifier) {
         return;
     };
     let mut payment = payment;
-    let unit_matches = |r: &mut Resolver<'_>, unit: PeriodUnit, payment: &Payment, span: Span| {
-        let every = payment.every.or_else(|| match &payment.charge {
-            Charge::Share { metric, .. } => r.model.metrics.get(*metric).map(|m| m.unit),
-            Charge::Fixed { .. } => None,
-        });
-        if let Some(every) = every {
-            if every != unit {
-                r.diagnostics.push(
-                    Diagnostic::error(
-                        Code::PeriodMismatch,
-                        span,
-                        format!("this limit is per {unit}, but the payment is made every {every}"),
-                    )
-                    .with_label(format!("per {unit}"))
-                    .with_help(format!(
-                        "write the limit per {every}, or change the payment's `every`"
-                    )),
-                );
-            }
-        }
-    };
     match m {
         ast::Modifier::Every(unit, _) => payment.every = Some(*unit),
         ast::Modifier::Due(o, _) => payment.due = r.slot(o, Want::Duration),
         ast::Modifier::CapTotal(o, _) => payment.cap_total = r.slot(o, Want::Money(currency)),
         ast::Modifier::CapPer(o, unit, span) => {
-            unit_matches(r, *unit, &payment, *span);
+            payment.limit_units.push((*unit, *span));
             payment.cap_per = r.slot(o, Want::Money(currency));
         }
         ast::Modifier::Floor(o, unit, span) => {
-            unit_matches(r, *unit, &payment, *span);
+            payment.limit_units.push((*unit, *span));
             payment.floor = r.slot(o, Want::Money(currency));
         }
     }
@@ -1207,6 +1209,29 @@ fn literal_money(slot: &Option<Slot>) -> Option<(rust_decimal::Decimal, Span)> {
 }
 
 fn check_payment(r: &mut Resolver<'_>, p: &Payment) {
+    // Floors and per-period caps are checked once the whole clause is read, so
+    // that `every` may come before or after them.
+    let every = p.every.or_else(|| match &p.charge {
+        Charge::Share { metric, .. } => r.model.metrics.get(*metric).map(|m| m.unit),
+        Charge::Fixed { .. } => None,
+    });
+    if let Some(every) = every {
+        for (unit, span) in &p.limit_units {
+            if *unit != every {
+                r.diagnostics.push(
+                    Diagnostic::error(
+                        Code::PeriodMismatch,
+                        *span,
+                        format!("this limit is per {unit}, but the payment is made every {every}"),
+                    )
+                    .with_label(format!("per {unit}"))
+                    .with_help(format!(
+                        "write the limit per {every}, or change the payment's `every`"
+                    )),
+                );
+            }
+        }
+    }
     if let Charge::Share { thresholds, .. } = &p.charge {
         let mut previous: Option<(rust_decimal::Decimal, Span)> = None;
         for t in thresholds {

@@ -395,13 +395,43 @@ pub fn plan_scenario(
                             crate::calendar::PeriodUnit::Quarter => {
                                 "give one figure per quarter, like `for 2027-Q1`"
                             }
-                            _ => "give one figure per month, like `for 2027-03`",
+                            crate::calendar::PeriodUnit::Month => {
+                                "give one figure per month, like `for 2027-03`"
+                            }
+                            crate::calendar::PeriodUnit::ContractYear => {
+                                "metrics are reported per calendar year, quarter or month"
+                            }
                         }),
                     );
                     continue;
                 }
                 let money = match amount {
                     ast::Operand::Literal(ast::Literal::Money(m), _) => Some(*m),
+                    // A param as a figure: its value as set so far in the scenario, else its default.
+                    ast::Operand::Name(n)
+                        if matches!(r.model.symbol(&n.text), Some(Symbol::Param(_))) =>
+                    {
+                        let Some(Symbol::Param(p)) = r.model.symbol(&n.text) else {
+                            continue;
+                        };
+                        let value = set
+                            .get(p)
+                            .cloned()
+                            .flatten()
+                            .map(|(v, _)| v)
+                            .or_else(|| r.model.params.get(p).and_then(|p| p.default.clone()));
+                        match value {
+                            Some(Value::Money(m)) => Some(m),
+                            _ => {
+                                r.diagnostics.push(
+                                    Diagnostic::error(Code::TypeMismatch, n.span, format!("param `{}` has no amount of money to use as a figure here", n.text))
+                                        .with_label("not an amount")
+                                        .with_help("set the param to an amount before this line, or write the amount"),
+                                );
+                                None
+                            }
+                        }
+                    }
                     other => {
                         match r.plain_value(other, Some(ValueType::Money(Some(info.currency)))) {
                             Some(Value::Money(m)) => Some(m),

@@ -27,7 +27,7 @@ pub fn run(files: &[PathBuf], format: Format, color: bool) -> Exit {
     let mut ws = Workspace::new();
     let mut failed = false;
     let mut results = Vec::new();
-        // Checking a contract and a scenario that uses it reports the contract's
+    // Checking a contract and a scenario that uses it reports the contract's
     // warnings once, not once per file that reaches it.
     let mut seen = std::collections::HashSet::new();
     for file in files {

@@ -309,8 +309,7 @@ fn contract_end(
         let right = model
             .terminations
             .iter()
-            .filter(|t| t.party == party && t.from <= date)
-            .last();
+            .rfind(|t| t.party == party && t.from <= date);
         let Some(right) = right else {
             notes.push(format!("{} terminates on {date}, but has no termination right in force that day; the termination has no effect", program.party_name(party)));
             continue;
@@ -323,6 +322,9 @@ fn contract_end(
         let Some(end) = notice.after(date) else {
             continue;
         };
+        if last_day.is_some_and(|l| end >= l) {
+            notes.push(format!("{} terminates on {date} with {notice} notice, but the contract already ends on or before {end}; the termination changes nothing", program.party_name(party)));
+        }
         if last_day.is_none_or(|l| end < l) {
             last_day = Some(end);
             reason = format!(
@@ -633,17 +635,33 @@ fn run_events(
     }
 }
 
-fn check_obligations(program: &Program<'_>, plan: &Plan, sources: &SourceMap, timeline_end: Date, ev: &mut Evaluation) {
+fn check_obligations(
+    program: &Program<'_>,
+    plan: &Plan,
+    sources: &SourceMap,
+    timeline_end: Date,
+    ev: &mut Evaluation,
+) {
     let model = program.model;
     for (cid, clause) in model.clauses.iter().enumerate() {
         let Some(intervals) = program.intervals.get(cid) else {
             continue;
         };
-        let Some(clause_start) = intervals.first().map(|iv| iv.start) else {
+        if intervals.is_empty() {
             continue;
-        };
+        }
+        // As for `for` windows: the `from` date, else the day the clause first took effect.
+        let first_in_force = clause
+            .versions
+            .first()
+            .map_or(model.effective, |v| v.in_force_from)
+            .max(model.effective);
         let mut checked: Vec<(Date, ActionId, PartyId)> = Vec::new();
         for (vi, v) in clause.versions.iter().enumerate() {
+            let clause_start = match v.windows.from.as_ref().map(|s| program.date(s)) {
+                Some(Ok(from)) => from.max(model.effective),
+                _ => first_in_force,
+            };
             for o in &v.obligations {
                 let deadline = match &o.deadline {
                     DeadlineSlot::By(s) => program.date(s).ok(),
@@ -679,7 +697,7 @@ fn check_obligations(program: &Program<'_>, plan: &Plan, sources: &SourceMap, ti
                     continue;
                 };
                 if !met && breach_day <= timeline_end {
-                                        ev.breaches.push(Breach {
+                    ev.breaches.push(Breach {
                         date: breach_day,
                         clause: clause.name.clone(),
                         text: format!("deadline {deadline} missed: {}", excerpt(sources, o.span)),
@@ -781,7 +799,7 @@ fn status_changes(program: &Program<'_>, ev: &Evaluation) -> Vec<StatusChange> {
             });
         }
     }
-    out.sort_by(|a, b| a.date.cmp(&b.date));
+    out.sort_by_key(|s| s.date);
     out
 }
 
@@ -967,7 +985,15 @@ fn expectation(
             by,
         } => {
             let v = program.verdict(call, *date);
-            let by_ok = by.is_none_or(|c| v.forbidden_by.contains(&program.clause_name(c)));
+            // `by CLAUSE` names a forbidding clause for `forbidden`, a permitting one for `permitted`.
+            let by_ok = by.is_none_or(|c| {
+                let name = program.clause_name(c);
+                if *permitted {
+                    v.permitted_by.contains(&name)
+                } else {
+                    v.forbidden_by.contains(&name)
+                }
+            });
             (v.permitted == *permitted && by_ok, v.explain())
         }
         Expect::Owes {
@@ -980,14 +1006,23 @@ fn expectation(
             let name = program.clause_name(*clause);
             let payer_name = program.party_name(*payer);
             let payee_name = program.party_name(*payee);
-            let matching: Vec<&Accrual> = ev
+            let in_clause: Vec<&Accrual> = ev
                 .accruals
                 .iter()
                 .filter(|a| a.clause == name && in_period(*period, a))
                 .collect();
-            let parties_ok = matching
+            // A clause may hold payments between different parties: count only this pair's.
+            let matching: Vec<&Accrual> = in_clause
                 .iter()
-                .all(|a| a.payer == payer_name && a.payee == payee_name);
+                .copied()
+                .filter(|a| a.payer == payer_name && a.payee == payee_name)
+                .collect();
+            let parties_ok = !matching.is_empty() || in_clause.is_empty();
+            let matching = if parties_ok {
+                matching
+            } else {
+                in_clause.clone()
+            };
             let mut total = Money::zero(amount.currency);
             let mut currency_ok = true;
             for a in &matching {
@@ -997,7 +1032,15 @@ fn expectation(
                     currency_ok = false;
                 }
             }
-            let actual = if matching.is_empty() {
+            let covering = ev.accruals.iter().find(|a| {
+                a.clause == name && a.period.start < period.start && period.end <= a.period.end
+            });
+            let actual = if let (true, Some(c)) = (matching.is_empty(), covering) {
+                format!(
+                    "{name} is paid per {}; {} covers {period}: ask about that period",
+                    c.period.unit, c.label
+                )
+            } else if matching.is_empty() {
                 format!("nothing accrued under {name} for {period}")
             } else if !parties_ok {
                 let a = matching
@@ -1129,9 +1172,11 @@ fn expectation(
             match found.as_slice() {
                 [] => (false, format!("no payment under {name} for {period}")),
                 many => {
-                    let dues: Vec<String> = many.iter().map(|a| a.due.to_string()).collect();
+                    let mut dues: Vec<String> = many.iter().map(|a| a.due.to_string()).collect();
+                    dues.dedup();
+                    // With several payment statements, the question is whether one of them falls due then.
                     (
-                        many.iter().all(|a| a.due == *date),
+                        many.iter().any(|a| a.due == *date),
                         format!("due on {}", dues.join(", ")),
                     )
                 }

@@ -232,9 +232,14 @@ fn accrue_payment(
     }
     if !missing.is_empty() {
         notes.push(format!(
-            "{}: no figure was given for {}, so nothing (or only the floor) is owed for it",
+            "{}: no figure was given for {}, so nothing (or only the floor) is owed for {}",
             clause.name,
-            join_runs(&missing)
+            join_runs(&missing),
+            if missing.len() == 1 {
+                "it"
+            } else {
+                "those periods"
+            }
         ));
     }
     Ok(())

@@ -84,13 +84,16 @@ pub fn render_evaluation(ev: &Evaluation, file: &str) -> String {
         }
     }
     for (_, list) in &groups {
-        let Some(first) = list.first() else { continue };
+        let (Some(first), Some(last)) = (list.first(), list.last()) else {
+            continue;
+        };
+        // The heading gives the latest terms; rows under other terms (before an amendment) say theirs.
         let _ = writeln!(
             out,
             "  {}: {} pays {} — {}",
-            first.clause, first.payer, first.payee, first.terms
+            first.clause, first.payer, first.payee, last.terms
         );
-        payment_table(&mut out, list);
+        payment_table(&mut out, list, &last.terms);
     }
 
     out.push_str("\nStatus changes\n");
@@ -145,7 +148,7 @@ pub fn render_evaluation(ev: &Evaluation, file: &str) -> String {
     out
 }
 
-fn payment_table(out: &mut String, list: &[&Accrual]) {
+fn payment_table(out: &mut String, list: &[&Accrual], heading_terms: &str) {
     let header = [
         "period", "figure", "in force", "computed", "owed", "total", "headroom", "due",
     ];
@@ -195,7 +198,11 @@ fn payment_table(out: &mut String, list: &[&Accrual]) {
             headroom(Some(a)),
             a.due.to_string(),
         ]);
-        let mut remark: Vec<String> = a.limits.iter().map(|l| l.describe().to_owned()).collect();
+        let mut remark: Vec<String> = Vec::new();
+        if a.terms != heading_terms {
+            remark.push(format!("terms then: {}", a.terms));
+        }
+        remark.extend(a.limits.iter().map(|l| l.describe().to_owned()));
         if a.cap_reached {
             remark.push("total cap reached".to_owned());
         }

@@ -177,7 +177,7 @@ pub fn pest_error_to_diagnostic(error: &Error<Rule>, text: &str, file: FileId) -
         rules.retain(|r| *r != Rule::kw_may);
     }
     let previous = previous_word(text, position);
-    let meaningful_before = text.get(..position).is_some_and(|t| has_code(t));
+    let meaningful_before = text.get(..position).is_some_and(has_code);
     if found.is_empty() && !meaningful_before {
         return Diagnostic::error(Code::Syntax, span, "the file holds no contract, amendment or scenario")
             .with_label("nothing here")
@@ -360,8 +360,15 @@ fn help_for(
             "write large numbers with `_` or words, not commas: 1_000_000 or 1 million".to_owned(),
         );
     }
-        let hyphenated = found.contains('-') && found.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == '-') && !found.starts_with("non-");
-    if hyphenated || (found.starts_with('-') && previous.is_some_and(|p| p.chars().all(|c| c.is_ascii_lowercase() || c == '_'))) {
+    let hyphenated = found.contains('-')
+        && found
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '_' || c == '-')
+        && !found.starts_with("non-");
+    if hyphenated
+        || (found.starts_with('-')
+            && previous.is_some_and(|p| p.chars().all(|c| c.is_ascii_lowercase() || c == '_')))
+    {
         return Some("names use `_` between words, not `-`: revenue_share".to_owned());
     }
     if let Some(p) = previous {
@@ -379,11 +386,19 @@ fn help_for(
         && found.as_bytes().iter().take(3).all(u8::is_ascii_uppercase)
         && found.as_bytes().get(3).is_some_and(u8::is_ascii_digit)
     {
-                let rest = &found[3..];
-        let digits_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '_' || c == '.')).unwrap_or(rest.len());
+        let rest = &found[3..];
+        let digits_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '_' || c == '.'))
+            .unwrap_or(rest.len());
         let (number, word) = rest.split_at(digits_end);
-        let example = if word.is_empty() { format!("{} {number}", &found[..3]) } else { format!("{} {number} {word}", &found[..3]) };
-        return Some(format!("write spaces between the currency, the number and any magnitude word: {example}"));
+        let example = if word.is_empty() {
+            format!("{} {number}", &found[..3])
+        } else {
+            format!("{} {number} {word}", &found[..3])
+        };
+        return Some(format!(
+            "write spaces between the currency, the number and any magnitude word: {example}"
+        ));
     }
     if wants_name && first.is_some_and(|c| c.is_ascii_uppercase()) {
         return Some(
@@ -393,7 +408,9 @@ fn help_for(
     if found.chars().any(|c| c.is_alphabetic() && !c.is_ascii()) {
         return Some("names use the letters a to z, digits and `_` only".to_owned());
     }
-        let unit_follows = ["day", "week", "month", "year"].iter().any(|u| after.starts_with(u));
+    let unit_follows = ["day", "week", "month", "year"]
+        .iter()
+        .any(|u| after.starts_with(u));
     if (wants("a duration") || unit_follows) && found.contains('.') {
         return Some("durations are whole numbers of days, weeks, months or years: write 18 months, not 1.5 years".to_owned());
     }
@@ -409,14 +426,21 @@ fn help_for(
                 .to_owned(),
         );
     }
-        if found.is_empty() {
+    if found.is_empty() {
         return Some("the file ends too early; check that every `{` has its `}`".to_owned());
     }
-    if matches!(found, "contract" | "amendment" | "scenario") && expected.iter().any(|e| e == "the end of the file") {
-        return Some("a file holds one contract, amendment or scenario; put the second in its own file".to_owned());
+    if matches!(found, "contract" | "amendment" | "scenario")
+        && expected.iter().any(|e| e == "the end of the file")
+    {
+        return Some(
+            "a file holds one contract, amendment or scenario; put the second in its own file"
+                .to_owned(),
+        );
     }
     if matches!(found, "expect" | "on" | "set" | "contract" | "clause") && !wants_name {
-        return Some(format!("`{found}` starts a new line, so the line before it looks unfinished"));
+        return Some(format!(
+            "`{found}` starts a new line, so the line before it looks unfinished"
+        ));
     }
     None
 }

@@ -1048,7 +1048,7 @@ impl Lower {
                 self.diagnostics.push(
                     Diagnostic::error(Code::InvalidNumber, span, format!("{} cannot be represented exactly", pair.as_str()))
                         .with_label("too large or too precise")
-                        .with_help("amounts must stay below about 79 billion billion and use at most 28 significant digits"),
+                        .with_help("numbers must stay below about 79 billion billion billion (7.9 × 10^28) and use at most 28 significant digits"),
                 );
                 Decimal::ZERO
             }
@@ -1121,10 +1121,14 @@ impl Lower {
                 match Decimal::from_str_exact(&text) {
                     Ok(v) => Literal::Percent(Rate(v)),
                     Err(_) => {
-                                                self.diagnostics.push(
-                            Diagnostic::error(Code::InvalidNumber, span, format!("{} cannot be represented exactly", pair.as_str()))
-                                .with_label("too many digits")
-                                .with_help("percentages use at most 28 significant digits"),
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                Code::InvalidNumber,
+                                span,
+                                format!("{} cannot be represented exactly", pair.as_str()),
+                            )
+                            .with_label("too many digits")
+                            .with_help("percentages use at most 28 significant digits"),
                         );
                         Literal::Percent(Rate(Decimal::ZERO))
                     }
