@@ -179,7 +179,7 @@ fn accrue_payment(
         return Ok(());
     };
     let mut count = 0usize;
-    let mut missing: Vec<String> = Vec::new();
+    let mut missing: Vec<Period> = Vec::new();
     while period.start <= last.end {
         count += 1;
         if count > MAX_PERIODS {
@@ -245,18 +245,25 @@ fn accrue_payment(
     Ok(())
 }
 
-/// Joins period labels, collapsing long lists: `2019, 2020, …, 2026 (8 periods)`.
-fn join_runs(labels: &[String]) -> String {
-    if labels.len() <= 4 {
-        return labels.join(", ");
+/// Lists periods, folding consecutive ones into ranges: `2019 – 2025, 2028 – 2032`.
+fn join_runs(periods: &[Period]) -> String {
+    let mut runs: Vec<(Period, Period)> = Vec::new();
+    for p in periods {
+        match runs.last_mut() {
+            Some((_, last)) if last.end.succ_opt() == Some(p.start) => *last = *p,
+            _ => runs.push((*p, *p)),
+        }
     }
-    format!(
-        "{}, {}, …, {} ({} periods)",
-        labels[0],
-        labels[1],
-        labels[labels.len() - 1],
-        labels.len()
-    )
+    runs.iter()
+        .map(|(a, b)| {
+            if a == b {
+                a.label()
+            } else {
+                format!("{} – {}", a.label(), b.label())
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The metric's figure for a payment period: figures overlapping it, each counted pro-rata by days.
@@ -322,7 +329,7 @@ fn period_accrual(
     period: Period,
     days: i64,
     running: &mut Running,
-    missing: &mut Vec<String>,
+    missing: &mut Vec<Period>,
 ) -> Result<Accrual, Diagnostic> {
     let span = payment.span;
     let period_days = period.days();
@@ -367,7 +374,7 @@ fn period_accrual(
                 )
                 .ok_or_else(|| overflow(span))?,
                 None => {
-                    missing.push(period.label());
+                    missing.push(period);
                     Decimal::ZERO
                 }
             };
