@@ -205,3 +205,24 @@ fn diagnostics_as_json() {
     assert_eq!(d["labels"][0]["line"], 2);
     assert_eq!(d["labels"][0]["column"], 13);
 }
+
+#[test]
+fn a_closed_pipe_is_not_a_crash() {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_covenant"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "eval",
+            "contracts/openai-microsoft/scenarios/cap-reached.cov",
+            "contracts/software-licence/scenarios/strong-sales.cov",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn covenant");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0));
+}

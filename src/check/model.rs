@@ -379,8 +379,10 @@ pub struct Payment {
     pub cap_per: Option<Slot>,
     /// `at least MONEY per UNIT`.
     pub floor: Option<Slot>,
-    /// The units written on the floor and per-period cap, checked against `every` once the clause is read.
-    pub limit_units: Vec<(PeriodUnit, Span)>,
+    /// The unit written on the per-period cap, checked against `every` once the clause is read.
+    pub cap_per_unit: Option<(PeriodUnit, Span)>,
+    /// The unit written on the floor, checked likewise.
+    pub floor_unit: Option<(PeriodUnit, Span)>,
     /// The currency, when known before params are bound.
     pub currency: Option<Currency>,
     /// The statement.

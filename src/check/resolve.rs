@@ -1104,7 +1104,8 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                     cap_total: None,
                     cap_per: None,
                     floor: None,
-                    limit_units: Vec::new(),
+                    cap_per_unit: None,
+                    floor_unit: None,
                     currency,
                     span: *span,
                 };
@@ -1125,7 +1126,8 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                             slot.cap_total = old.cap_total;
                             slot.cap_per = old.cap_per;
                             slot.floor = old.floor;
-                            slot.limit_units = old.limit_units;
+                            slot.cap_per_unit = old.cap_per_unit;
+                            slot.floor_unit = old.floor_unit;
                         }
                         b.current_payment = Some(i);
                         b.replaced_payment = true;
@@ -1185,11 +1187,11 @@ fn modifier(r: &mut Resolver<'_>, b: &mut BodyBuilder, m: &ast::Modifier) {
         ast::Modifier::Due(o, _) => payment.due = r.slot(o, Want::Duration),
         ast::Modifier::CapTotal(o, _) => payment.cap_total = r.slot(o, Want::Money(currency)),
         ast::Modifier::CapPer(o, unit, span) => {
-            payment.limit_units.push((*unit, *span));
+            payment.cap_per_unit = Some((*unit, *span));
             payment.cap_per = r.slot(o, Want::Money(currency));
         }
         ast::Modifier::Floor(o, unit, span) => {
-            payment.limit_units.push((*unit, *span));
+            payment.floor_unit = Some((*unit, *span));
             payment.floor = r.slot(o, Want::Money(currency));
         }
     }
@@ -1216,7 +1218,7 @@ fn check_payment(r: &mut Resolver<'_>, p: &Payment) {
         Charge::Fixed { .. } => None,
     });
     if let Some(every) = every {
-        for (unit, span) in &p.limit_units {
+        for (unit, span) in p.cap_per_unit.iter().chain(p.floor_unit.iter()) {
             if *unit != every {
                 r.diagnostics.push(
                     Diagnostic::error(

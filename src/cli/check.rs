@@ -45,7 +45,7 @@ pub fn run(files: &[PathBuf], format: Format, color: bool) -> Exit {
                 } else {
                     "ok, with warnings"
                 };
-                println!("{}: {status}", file.display());
+                super::outln!("{}: {status}", file.display());
             }
             Format::Json => results.push(FileResult {
                 file: file.display().to_string(),
@@ -59,7 +59,7 @@ pub fn run(files: &[PathBuf], format: Format, color: bool) -> Exit {
             schema: "covenant.check/1",
             files: results,
         };
-        println!(
+        super::outln!(
             "{}",
             serde_json::to_string_pretty(&report).unwrap_or_default()
         );

@@ -26,10 +26,10 @@ pub fn run(scenarios: &[PathBuf], as_of: Option<Date>, format: Format, color: bo
                 eprint_diagnostics(&run.diagnostics, &ws.sources, color);
                 if let Some(ev) = &run.evaluation {
                     if !first {
-                        println!();
+                        super::emit("\n");
                     }
                     first = false;
-                    print!("{}", render_evaluation(ev, &name));
+                    super::out!("{}", render_evaluation(ev, &name));
                 }
             }
             Format::Json => {
@@ -46,7 +46,7 @@ pub fn run(scenarios: &[PathBuf], as_of: Option<Date>, format: Format, color: bo
             scenarios: reports,
             diagnostics: all_diagnostics,
         };
-        println!(
+        super::outln!(
             "{}",
             serde_json::to_string_pretty(&report).unwrap_or_default()
         );

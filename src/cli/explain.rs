@@ -14,7 +14,7 @@ pub fn run(scenario: &Path, on: Date, action: &[String], color: bool) -> Exit {
     let action = (!action_text.trim().is_empty()).then_some(action_text.as_str());
     match explain(&mut ws, scenario, on, action) {
         Ok(text) => {
-            print!("{text}");
+            super::out!("{text}");
             Exit::Success
         }
         Err(diagnostics) => {

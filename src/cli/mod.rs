@@ -130,6 +130,27 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
+/// Writes to stdout; when the reader has gone (`covenant eval … | head`), stops quietly.
+pub(crate) fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
+}
+
+/// `print!` through [`emit`].
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::emit(&format!($($arg)*)) };
+}
+/// `println!` through [`emit`].
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::cli::emit(&format!("{}\n", format!($($arg)*))) };
+}
+pub(crate) use {out, outln};
+
 /// Prints diagnostics to stderr.
 fn eprint_diagnostics(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) {
     if !diagnostics.is_empty() {

@@ -53,7 +53,7 @@ pub fn run(paths: &[PathBuf], format: Format, color: bool) -> Exit {
                 failed += 1;
                 match format {
                     Format::Text => {
-                        println!("FAIL  {}  (does not parse)", file.display());
+                        super::outln!("FAIL  {}  (does not parse)", file.display());
                         eprint_diagnostics(&diagnostics, &ws.sources, color);
                     }
                     Format::Json => results.push(TestResult {
@@ -103,15 +103,16 @@ pub fn run(paths: &[PathBuf], format: Format, color: bool) -> Exit {
                 } else {
                     format!("{} of {count} expectations failed", failures.len())
                 };
-                println!(
+                super::outln!(
                     "{label}  {}  {}  ({detail})",
                     file.display(),
                     name.as_deref().unwrap_or("?")
                 );
                 for f in &failures {
-                    println!(
+                    super::outln!(
                         "        expected: {}\n        found:    {}",
-                        f.text, f.actual
+                        f.text,
+                        f.actual
                     );
                 }
                 eprint_diagnostics(&run.diagnostics, &ws.sources, color);
@@ -127,7 +128,7 @@ pub fn run(paths: &[PathBuf], format: Format, color: bool) -> Exit {
         }
     }
     match format {
-        Format::Text => println!("{passed} passed, {failed} failed"),
+        Format::Text => super::outln!("{passed} passed, {failed} failed"),
         Format::Json => {
             let report = TestReport {
                 schema: "covenant.test/1",
@@ -135,7 +136,7 @@ pub fn run(paths: &[PathBuf], format: Format, color: bool) -> Exit {
                 passed,
                 failed,
             };
-            println!(
+            super::outln!(
                 "{}",
                 serde_json::to_string_pretty(&report).unwrap_or_default()
             );

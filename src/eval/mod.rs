@@ -963,8 +963,30 @@ fn money_eq(a: Money, b: Money) -> bool {
         && round_money(a.amount, a.currency) == round_money(b.amount, b.currency)
 }
 
+/// Whether an accrual answers a question about `period`: its payment period
+/// starts in it, and does not also start before it and run past it (a yearly
+/// payment does not answer a question about one quarter).
 fn in_period(period: Period, accrual: &Accrual) -> bool {
-    period.contains(accrual.period.start)
+    let covers_more = accrual.period.start <= period.start && accrual.period.end > period.end;
+    period.contains(accrual.period.start) && !covers_more
+}
+
+/// When a clause's payment periods are longer than the period asked about, says which one covers it.
+fn covering_note(ev: &Evaluation, clause: &str, period: Period) -> Option<String> {
+    ev.accruals
+        .iter()
+        .find(|a| {
+            a.clause == clause
+                && a.period.start <= period.start
+                && period.end <= a.period.end
+                && a.period.days() > period.days()
+        })
+        .map(|a| {
+            format!(
+                "{clause} is paid per {}; {} covers {period}, so ask about {}",
+                a.period.unit, a.label, a.label
+            )
+        })
 }
 
 fn expectation(
@@ -1032,14 +1054,9 @@ fn expectation(
                     currency_ok = false;
                 }
             }
-            let covering = ev.accruals.iter().find(|a| {
-                a.clause == name && a.period.start < period.start && period.end <= a.period.end
-            });
-            let actual = if let (true, Some(c)) = (matching.is_empty(), covering) {
-                format!(
-                    "{name} is paid per {}; {} covers {period}: ask about that period",
-                    c.period.unit, c.label
-                )
+            let covering = covering_note(ev, &name, *period);
+            let actual = if let (true, Some(note)) = (matching.is_empty(), &covering) {
+                note.clone()
             } else if matching.is_empty() {
                 format!("nothing accrued under {name} for {period}")
             } else if !parties_ok {
@@ -1052,7 +1069,7 @@ fn expectation(
                 format!("{payer_name} owes {payee_name} {total} for {period}")
             };
             (
-                parties_ok && currency_ok && money_eq(total, *amount),
+                covering.is_none() && parties_ok && currency_ok && money_eq(total, *amount),
                 actual,
             )
         }
@@ -1170,7 +1187,11 @@ fn expectation(
                 .filter(|a| a.clause == name && in_period(*period, a))
                 .collect();
             match found.as_slice() {
-                [] => (false, format!("no payment under {name} for {period}")),
+                [] => (
+                    false,
+                    covering_note(ev, &name, *period)
+                        .unwrap_or_else(|| format!("no payment under {name} for {period}")),
+                ),
                 many => {
                     let mut dues: Vec<String> = many.iter().map(|a| a.due.to_string()).collect();
                     dues.dedup();

@@ -193,7 +193,7 @@ fn accrue_payment(
         }
         if stop.is_some_and(|s| period.end > s) {
             if period.start <= stop.unwrap_or(period.start) {
-                notes.push(format!("{} {}: the period is still running on the as-of date, so nothing is accrued for it yet", clause.name, period.label()));
+                notes.push(format!("{} {}: the period is still running on the last day the timeline covers, so nothing is accrued for it yet", clause.name, period.label()));
             }
             break;
         }
