@@ -163,3 +163,132 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
         }
     }
 }
+
+/// What `covenant diff` found.
+#[derive(Debug)]
+pub struct DiffRun {
+    /// The contract-level changes, when both versions checked.
+    pub contract: Option<crate::report::diff::ContractDiff>,
+    /// Per scenario, the answers that differ.
+    pub scenarios: Vec<crate::report::diff::ScenarioDiff>,
+    /// Problems loading or checking the two versions.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl DiffRun {
+    /// Whether anything differs.
+    pub fn differs(&self) -> bool {
+        self.contract
+            .as_ref()
+            .is_some_and(|c| !c.changes.is_empty())
+            || self.scenarios.iter().any(|s| !s.changes.is_empty())
+    }
+}
+
+/// Compares two versions of a contract — `old` and `new`, or, with `old`
+/// absent, the base of the amendment `new` and the amended contract — and
+/// every scenario found under `scenarios` evaluated against each.
+pub fn diff(ws: &mut Workspace, old: Option<&Path>, new: &Path, scenarios: &[PathBuf]) -> DiffRun {
+    use crate::check::{build_model, load_chain, scenario::check_scenario_with};
+    use crate::report::diff::{contract_diff, ScenarioDiff};
+    use crate::report::record::{answers, compare};
+
+    let fail = |diagnostics: Vec<Diagnostic>| DiffRun {
+        contract: None,
+        scenarios: Vec::new(),
+        diagnostics,
+    };
+    let new_chain = match load_chain(ws, new, None) {
+        Ok(c) => c,
+        Err(d) => return fail(d),
+    };
+    let old_chain = match old {
+        Some(path) => match load_chain(ws, path, None) {
+            Ok(c) => c,
+            Err(d) => return fail(d),
+        },
+        None => {
+            if new_chain.len() < 2 {
+                let file = new_chain.first().map(|l| l.file).unwrap_or_default();
+                return fail(vec![Diagnostic::whole_file(crate::diagnostic::Code::WrongDocument, file, format!("{} is a contract, not an amendment", new.display()))
+                    .with_help("give two files (`covenant diff OLD.cov NEW.cov`), or one amendment to compare with its base")]);
+            }
+            new_chain[..new_chain.len() - 1].to_vec()
+        }
+    };
+    let old_checked = build_model(&old_chain);
+    let new_checked = build_model(&new_chain);
+    let mut diagnostics: Vec<Diagnostic> = old_checked
+        .diagnostics
+        .into_iter()
+        .chain(new_checked.diagnostics)
+        .filter(Diagnostic::is_error)
+        .collect();
+    let (Some(old_model), Some(new_model)) = (old_checked.value, new_checked.value) else {
+        return fail(diagnostics);
+    };
+    let contract = contract_diff(&old_model, &new_model, &ws.sources);
+    let mut scenario_diffs = Vec::new();
+    for path in find_cov_files(scenarios) {
+        if document_kind(ws, &path) != Some("scenario") {
+            continue;
+        }
+        let mut problems = Vec::new();
+        let mut outcome = |model: &crate::check::Model, label: &str, ws: &mut Workspace| {
+            let checked = check_scenario_with(ws, &path, Some(model), true);
+            let Some((m, plan)) = checked.value else {
+                let first = checked
+                    .diagnostics
+                    .iter()
+                    .find(|d| d.is_error())
+                    .map(|d| d.message.clone())
+                    .unwrap_or_default();
+                problems.push(format!(
+                    "does not check against the {label} version: {first}"
+                ));
+                return None;
+            };
+            match evaluate(&m, &plan, &ws.sources, Options::default()) {
+                Ok(ev) => {
+                    for note in plan.notes.iter() {
+                        let line = format!("{label} version: {note}");
+                        if !problems.contains(&line) {
+                            problems.push(line);
+                        }
+                    }
+                    Some(ev)
+                }
+                Err(d) => {
+                    problems.push(format!(
+                        "cannot be evaluated against the {label} version: {}",
+                        d.first().map(|d| d.message.clone()).unwrap_or_default()
+                    ));
+                    None
+                }
+            }
+        };
+        let old_ev = outcome(&old_model, "old", ws);
+        let new_ev = outcome(&new_model, "new", ws);
+        let name = new_ev
+            .as_ref()
+            .or(old_ev.as_ref())
+            .map(|e| e.scenario.clone())
+            .unwrap_or_else(|| path.display().to_string());
+        let changes = match (&old_ev, &new_ev) {
+            (Some(o), Some(n)) => compare(&answers(o), &answers(n)),
+            _ => Vec::new(),
+        };
+        scenario_diffs.push(ScenarioDiff::new(
+            path.display().to_string(),
+            name,
+            &changes,
+            problems,
+        ));
+    }
+    diagnostics.clear();
+    DiffRun {
+        contract: Some(contract),
+        scenarios: scenario_diffs,
+        diagnostics,
+    }
+}

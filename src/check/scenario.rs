@@ -41,6 +41,8 @@ pub struct Plan {
     pub figures: BTreeMap<(MetricId, Date), Figure>,
     /// Expectations in source order.
     pub expectations: Vec<PlanExpectation>,
+    /// Remarks from checking (lines skipped in lenient mode).
+    pub notes: Vec<String>,
 }
 
 /// An event of the scenario.
@@ -194,6 +196,19 @@ pub enum Expect {
 
 /// Loads a scenario file, its contract chain, and checks them together.
 pub fn check_scenario(ws: &mut Workspace, path: &Path) -> Checked<(Model, Plan)> {
+    check_scenario_with(ws, path, None, false)
+}
+
+/// Checks a scenario against `contract` instead of the one its `contract` line
+/// names (for `covenant diff`). When `lenient`, lines that do not apply to that
+/// contract (a `set` of a param it lacks, an expectation about a clause it does
+/// not have) are skipped with a note instead of reported as errors.
+pub fn check_scenario_with(
+    ws: &mut Workspace,
+    path: &Path,
+    contract: Option<&Model>,
+    lenient: bool,
+) -> Checked<(Model, Plan)> {
     let (file, parsed) = ws.load(path, None);
     let document = match parsed {
         Ok(d) => d,
@@ -231,6 +246,22 @@ pub fn check_scenario(ws: &mut Workspace, path: &Path) -> Checked<(Model, Plan)>
             .with_help("add `contract \"path/to/contract.cov\"`, relative to this file")],
         };
     };
+    if let Some(model) = contract {
+        let mut model = model.clone();
+        let mut diagnostics = Vec::new();
+        let plan = plan_scenario_with(&mut model, scenario, file, &mut diagnostics, lenient);
+        return if has_errors(&diagnostics) {
+            Checked {
+                value: None,
+                diagnostics,
+            }
+        } else {
+            Checked {
+                value: plan.map(|p| (model, p)),
+                diagnostics,
+            }
+        };
+    }
     let scenario_path = ws
         .sources
         .get(file)
@@ -275,6 +306,18 @@ pub fn plan_scenario(
     file: FileId,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Plan> {
+    plan_scenario_with(model, scenario, file, diagnostics, false)
+}
+
+/// [`plan_scenario`], optionally skipping (with a note) lines that do not apply to the model.
+pub fn plan_scenario_with(
+    model: &mut Model,
+    scenario: &ast::Scenario,
+    file: FileId,
+    diagnostics: &mut Vec<Diagnostic>,
+    lenient: bool,
+) -> Option<Plan> {
+    let mut notes: Vec<String> = Vec::new();
     let mut r = Resolver::new(model);
     let mut set: Vec<Option<(Value, Span)>> = vec![None; r.model.params.len()];
     let mut events = Vec::new();
@@ -282,7 +325,14 @@ pub fn plan_scenario(
     let mut expectations = Vec::new();
     let mut seen_contract: Option<Span> = None;
 
+    // In lenient mode each line's errors are dropped (with a note) before the next
+    // line is read; `continue` in the arms below makes a check at the loop's end unreliable.
+    let mut errors_before = r.diagnostics.len();
     for item in &scenario.items {
+        if lenient {
+            skip_inapplicable(&mut r.diagnostics, errors_before, &mut notes);
+        }
+        errors_before = r.diagnostics.len();
         match item {
             ScenarioItem::Contract(_, span) => {
                 if let Some(first) = seen_contract {
@@ -487,6 +537,9 @@ pub fn plan_scenario(
         }
     }
 
+    if lenient {
+        skip_inapplicable(&mut r.diagnostics, errors_before, &mut notes);
+    }
     let mut params = Vec::new();
     let mut params_set = Vec::new();
     for (i, p) in r.model.params.clone().iter().enumerate() {
@@ -535,7 +588,19 @@ pub fn plan_scenario(
         events,
         figures,
         expectations,
+        notes,
     })
+}
+
+/// Drops the errors reported since `mark` and notes the skipped line.
+fn skip_inapplicable(diagnostics: &mut Vec<Diagnostic>, mark: usize, notes: &mut Vec<String>) {
+    if diagnostics.len() > mark {
+        let skipped: Vec<String> = diagnostics.drain(mark..).map(|d| d.message).collect();
+        notes.push(format!(
+            "skipped a line that does not apply to this contract: {}",
+            skipped.join("; ")
+        ));
+    }
 }
 
 fn limit(span: Span, what: &str, max: usize) -> Diagnostic {

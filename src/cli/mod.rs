@@ -4,6 +4,7 @@
 //! [`crate::pipeline`]; output formatting comes from [`crate::report`].
 
 mod check;
+mod diff;
 mod eval;
 mod explain;
 mod test;
@@ -97,6 +98,30 @@ enum Command {
     Test {
         /// Files or folders.
         paths: Vec<PathBuf>,
+        /// Output format: text, json, or junit (JUnit XML for CI systems).
+        #[arg(long, value_enum, default_value_t = test::TestFormat::Text)]
+        format: test::TestFormat,
+        /// Record every scenario's full outcome to NAME.outcome beside it.
+        #[arg(long, conflicts_with_all = ["review", "accept"])]
+        record: bool,
+        /// Walk through each changed outcome and ask whether to accept it.
+        #[arg(long, conflicts_with = "accept")]
+        review: bool,
+        /// Accept every changed outcome.
+        #[arg(long)]
+        accept: bool,
+        /// Fail scenarios that have no recorded outcome (for CI).
+        #[arg(long)]
+        require_recorded: bool,
+    },
+    /// Compare two versions of a contract (or an amendment with its base) and the answers of scenarios.
+    Diff {
+        /// OLD.cov NEW.cov, or one amendment (compared with the contract it amends).
+        #[arg(required = true, num_args = 1..=2)]
+        files: Vec<PathBuf>,
+        /// Scenario files or folders to evaluate against both versions.
+        #[arg(long, num_args = 1..)]
+        scenarios: Vec<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -196,13 +221,34 @@ pub fn main() -> ExitCode {
         } => {
             missing_paths(&scenarios).unwrap_or_else(|| eval::run(&scenarios, as_of, format, color))
         }
-        Command::Test { paths, format } => {
+        Command::Test {
+            paths,
+            format,
+            record,
+            review,
+            accept,
+            require_recorded,
+        } => {
             let paths = if paths.is_empty() {
                 vec![PathBuf::from(".")]
             } else {
                 paths
             };
-            missing_paths(&paths).unwrap_or_else(|| test::run(&paths, format, color))
+            let recording = test::Recording {
+                record,
+                review,
+                accept,
+                require_recorded,
+            };
+            missing_paths(&paths).unwrap_or_else(|| test::run(&paths, format, recording, color))
+        }
+        Command::Diff {
+            files,
+            scenarios,
+            format,
+        } => {
+            let all: Vec<PathBuf> = files.iter().chain(scenarios.iter()).cloned().collect();
+            missing_paths(&all).unwrap_or_else(|| diff::run(&files, &scenarios, format, color))
         }
         Command::Explain {
             scenario,

@@ -107,6 +107,7 @@ pub fn evaluate(
         timeline_end,
         mut notes,
     } = compile(model, plan, options)?;
+    notes.splice(0..0, plan.notes.iter().cloned());
     let cutoff = options.as_of.unwrap_or(NaiveDate::MAX);
     let mut evaluation = Evaluation {
         scenario: plan.name.clone(),
