@@ -292,3 +292,51 @@ pub fn diff(ws: &mut Workspace, old: Option<&Path>, new: &Path, scenarios: &[Pat
         diagnostics,
     }
 }
+
+/// Checks and evaluates texts held in memory: a contract, its amendments in
+/// chain order, and a scenario (whose `contract` line is ignored). For tests,
+/// fuzzing and batch input, where nothing is read from disk.
+pub fn evaluate_texts(
+    ws: &mut Workspace,
+    contract: &str,
+    amendments: &[&str],
+    scenario: &str,
+    options: Options,
+) -> Result<Evaluation, Vec<Diagnostic>> {
+    use crate::check::{build_model, scenario::plan_scenario, Loaded};
+    let mut chain = Vec::new();
+    for (i, text) in std::iter::once(&contract)
+        .chain(amendments.iter())
+        .enumerate()
+    {
+        let name = format!("<memory {i}>");
+        let (file, parsed) = ws.parse_text(&name, text);
+        chain.push(Loaded {
+            file,
+            path: PathBuf::from(name),
+            document: parsed?,
+        });
+    }
+    let checked = build_model(&chain);
+    let Some(mut model) = checked.value else {
+        return Err(checked.diagnostics);
+    };
+    let (file, parsed) = ws.parse_text("<memory scenario>", scenario);
+    let document = parsed?;
+    let Document::Scenario(s) = document.as_ref() else {
+        return Err(vec![Diagnostic::whole_file(
+            crate::diagnostic::Code::WrongDocument,
+            file,
+            "the text is not a scenario",
+        )]);
+    };
+    let mut diagnostics = checked.diagnostics;
+    let plan = plan_scenario(&mut model, s, file, &mut diagnostics);
+    if has_errors(&diagnostics) {
+        return Err(diagnostics);
+    }
+    let Some(plan) = plan else {
+        return Err(diagnostics);
+    };
+    evaluate(&model, &plan, &ws.sources, options)
+}
