@@ -4,11 +4,14 @@
 //! evaluation is deterministic, and exact decimals never lose a cent.
 
 #![allow(
-#![allow(clippy::inconsistent_digit_grouping, reason = "amounts are written in cents: 5_000_000_00 is USD 5 million")]
     clippy::expect_used,
     clippy::unwrap_used,
     clippy::panic,
     reason = "tests fail loudly by design"
+)]
+#![allow(
+    clippy::inconsistent_digit_grouping,
+    reason = "amounts are written in cents: 5_000_000_00 is USD 5 million"
 )]
 
 use proptest::prelude::*;
