@@ -271,8 +271,7 @@ fn a_hundred_years_of_months_lose_no_cent() {
     let last = ev
         .accruals
         .iter()
-        .filter(|a| a.clause == "fee")
-        .last()
+        .rfind(|a| a.clause == "fee")
         .expect("fees");
     assert_eq!(last.total.amount, Decimal::new(1200, 2));
 }
