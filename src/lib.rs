@@ -4,14 +4,16 @@
 //! [`source`] (files and spans) → [`syntax`] (pest → typed AST) →
 //! [`check`] (names, types, dates, amendments → a resolved model) →
 //! [`eval`] (timeline interpreter) → [`report`] (text and JSON).
-//! [`diagnostic`] holds every problem's code and rendering; `main.rs` and
-//! [`cli`] are a thin shell over the library.
+//! [`format`] lays a file out canonically for `covenant fmt`, beside the
+//! pipeline. [`diagnostic`] holds every problem's code and rendering;
+//! `main.rs` and [`cli`] are a thin shell over the library.
 
 pub mod calendar;
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
 pub mod eval;
+pub mod format;
 pub mod money;
 pub mod pipeline;
 pub mod report;

@@ -7,6 +7,7 @@ mod check;
 mod diff;
 mod eval;
 mod explain;
+mod fmt;
 mod test;
 
 use std::io::IsTerminal;
@@ -136,6 +137,15 @@ enum Command {
         /// An action, written as in a scenario: PARTY ACTION [ARG VALUE]…
         action: Vec<String>,
     },
+    /// Rewrite files (folders: every .cov inside) into the canonical layout, keeping comments.
+    Fmt {
+        /// Files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Rewrite nothing; name the files that would change and exit 1 if any.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 fn parse_date(text: &str) -> Result<Date, String> {
@@ -260,6 +270,9 @@ pub fn main() -> ExitCode {
                 let [scenario] = scenario_list;
                 explain::run(&scenario, on, &action, color)
             })
+        }
+        Command::Fmt { paths, check } => {
+            missing_paths(&paths).unwrap_or_else(|| fmt::run(&paths, check, color))
         }
     };
     exit.into()
