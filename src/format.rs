@@ -597,6 +597,31 @@ mod tests {
     }
 
     #[test]
+    fn reads_crlf_and_a_byte_order_mark() {
+        let text = "\u{FEFF}contract c {\r\n  effective 2020-01-01 // a\r\n}\r\n";
+        assert_eq!(fmt(text), "contract c {\n  effective 2020-01-01  // a\n}\n");
+    }
+
+    #[test]
+    fn formats_the_deepest_nesting_accepted() {
+        let depth = crate::syntax::MAX_NESTING - 2;
+        let expr = format!("{}x{}", "( ".repeat(depth), " )".repeat(depth));
+        let text = format!("contract c {{ clause k {{ a must not d where {expr} }} }}");
+        let out = fmt(&text);
+        assert!(out.contains(&format!(
+            "where {}x{}\n",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        )));
+    }
+
+    #[test]
+    fn leaves_text_that_does_not_parse_alone() {
+        assert!(format_source("contract c { effective 2020-02-30 }", FileId(0)).is_err());
+        assert!(format_source("", FileId(0)).is_err());
+    }
+
+    #[test]
     fn erases_spans() {
         assert_eq!(
             erase_spans("Name { text: \"a\", span: Span { file: FileId(0), start: 1, end: 2 } }"),

@@ -230,3 +230,90 @@ fn a_closed_pipe_is_not_a_crash() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn fmt_check_passes_on_the_bundled_files() {
+    let out = covenant(&[
+        "fmt",
+        "--check",
+        "contracts",
+        "tests/corpus/eval",
+        "tests/corpus/support",
+        "tests/corpus/check_errors",
+        "tests/corpus/warnings",
+    ]);
+    let text = stdout(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.trim_end().ends_with("files would be reformatted"),
+        "{text}"
+    );
+    assert!(text.starts_with("0 of "), "{text}");
+}
+
+#[test]
+fn fmt_check_names_unformatted_files_and_fmt_rewrites_them() {
+    let dir = std::env::temp_dir().join(format!("covenant-cli-fmt-{}", std::process::id()));
+    let nested = dir.join("scenarios");
+    std::fs::create_dir_all(&nested).unwrap();
+    let messy = "contract c {  parties { a b }\n\n\n   effective 2025-01-01 // start\n}";
+    let tidy =
+        "contract c {\n  parties {\n    a\n    b\n  }\n\n  effective 2025-01-01  // start\n}\n";
+    let messy_path = nested.join("messy.cov");
+    let tidy_path = dir.join("tidy.cov");
+    std::fs::write(&messy_path, messy).unwrap();
+    std::fs::write(&tidy_path, tidy).unwrap();
+    std::fs::write(dir.join("notes.txt"), "not a .cov file").unwrap();
+    let dir_arg = dir.display().to_string();
+
+    let check = covenant(&["fmt", "--check", &dir_arg]);
+    let text = stdout(&check);
+    assert_eq!(check.status.code(), Some(1), "{text}");
+    assert!(text.contains("messy.cov: would be reformatted"), "{text}");
+    assert!(!text.contains("tidy.cov"), "{text}");
+    assert!(text.contains("1 of 2 files would be reformatted"), "{text}");
+    assert_eq!(std::fs::read_to_string(&messy_path).unwrap(), messy);
+
+    let fmt = covenant(&["fmt", &dir_arg]);
+    let text = stdout(&fmt);
+    assert_eq!(fmt.status.code(), Some(0), "{text}");
+    assert!(text.contains("messy.cov: reformatted"), "{text}");
+    assert_eq!(std::fs::read_to_string(&messy_path).unwrap(), tidy);
+    assert_eq!(std::fs::read_to_string(&tidy_path).unwrap(), tidy);
+
+    let again = covenant(&["fmt", "--check", &dir_arg]);
+    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn fmt_leaves_a_file_that_does_not_parse_untouched() {
+    let dir = std::env::temp_dir().join(format!("covenant-cli-fmt-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let broken = "contract c {\n   effective 2025-13-01\n}\n";
+    let path = dir.join("broken.cov");
+    std::fs::write(&path, broken).unwrap();
+    let path_arg = path.display().to_string();
+    for args in [vec!["fmt", &path_arg], vec!["fmt", "--check", &path_arg]] {
+        let out = covenant(&args);
+        assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+        assert!(stdout(&out).contains("does not parse"), "{}", stdout(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("covenant::invalid_date"), "{stderr}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), broken);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn fmt_of_a_missing_path_is_a_usage_error() {
+    let out = covenant(&["fmt", "--check", "no/such/folder"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = covenant(&["fmt"]);
+    assert_eq!(out.status.code(), Some(2));
+}
