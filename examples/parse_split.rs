@@ -1,6 +1,11 @@
 //! Splits parse time between pest and lowering. `cargo run --release --example parse_split -- FILE`
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stdout, reason = "a measuring tool")]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    reason = "a measuring tool"
+)]
 
 use std::time::Instant;
 
@@ -18,5 +23,12 @@ fn main() {
     let t = Instant::now();
     let doc = covenant::syntax::parse_document(&text, FileId(0));
     let full = t.elapsed();
-    println!("{:.1} MB: pest {:.3} s ({} pairs), pest+lowering {:.3} s, ok {}", text.len() as f64 / 1e6, pest_time.as_secs_f64(), count, full.as_secs_f64(), doc.is_ok());
+    println!(
+        "{:.1} MB: pest {:.3} s ({} pairs), pest+lowering {:.3} s, ok {}",
+        text.len() as f64 / 1e6,
+        pest_time.as_secs_f64(),
+        count,
+        full.as_secs_f64(),
+        doc.is_ok()
+    );
 }

@@ -2,7 +2,13 @@
 //! figures against the OpenAI–Microsoft chain, timing each stage and reading
 //! the process's peak memory. `cargo run --release --example scale -- 1000000`
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, clippy::print_stdout, reason = "a measuring tool")]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::print_stdout,
+    reason = "a measuring tool"
+)]
 
 use std::time::Instant;
 
@@ -33,27 +39,47 @@ pub fn scenario_text(events: usize) -> String {
     let providers = ["azure", "aws", "google_cloud", "oracle"];
     for i in 0..events {
         let date = start + chrono::Days::new((i % 36_500) as u64);
-        s.push_str(&format!("  on {date} openai distribute via {}\n", providers[i % 4]));
+        s.push_str(&format!(
+            "  on {date} openai distribute via {}\n",
+            providers[i % 4]
+        ));
     }
     s.push_str("}\n");
     s
 }
 
 fn main() {
-    let events: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let events: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(100_000);
     let mut ws = Workspace::new();
     // A 100-year term so that monthly figures all fall inside it.
-    let partnership = PARTNERSHIP.replace("term until 2032-12-31", "term until 2119-12-31").replace("per year", "per month");
+    let partnership = PARTNERSHIP
+        .replace("term until 2032-12-31", "term until 2119-12-31")
+        .replace("per year", "per month");
     let mut chain = Vec::new();
-    for (name, text) in [("2019-partnership.cov", partnership.as_str()), ("2026-amendment.cov", AMENDMENT)] {
+    for (name, text) in [
+        ("2019-partnership.cov", partnership.as_str()),
+        ("2026-amendment.cov", AMENDMENT),
+    ] {
         let (file, parsed) = ws.parse_text(name, text);
-        chain.push(Loaded { file, path: name.into(), document: parsed.expect("parses") });
+        chain.push(Loaded {
+            file,
+            path: name.into(),
+            document: parsed.expect("parses"),
+        });
     }
     let mut model = build_model(&chain).value.expect("checks");
     let mut text = scenario_text(events);
     text.truncate(text.len() - 2);
     for month in 0..1200 {
-        text.push_str(&format!("  openai_revenue for {}-{:02} is USD {} million\n", 2020 + month / 12, month % 12 + 1, 100 + month));
+        text.push_str(&format!(
+            "  openai_revenue for {}-{:02} is USD {} million\n",
+            2020 + month / 12,
+            month % 12 + 1,
+            100 + month
+        ));
     }
     text.push_str("}\n");
     let bytes = text.len();
@@ -61,7 +87,9 @@ fn main() {
     let (file, parsed) = ws.parse_text("scale.cov", &text);
     let parse = t.elapsed();
     let document = parsed.expect("parses");
-    let Document::Scenario(scenario) = document.as_ref() else { panic!("a scenario") };
+    let Document::Scenario(scenario) = document.as_ref() else {
+        panic!("a scenario")
+    };
     let t = Instant::now();
     let mut diagnostics = Vec::new();
     let plan = plan_scenario(&mut model, scenario, file, &mut diagnostics).expect("plans");

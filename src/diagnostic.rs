@@ -143,6 +143,14 @@ impl Diagnostic {
         }
     }
 
+    /// A diagnostic with no place in any file (a file that cannot be read at all).
+    pub fn without_location(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic {
+            labels: Vec::new(),
+            ..Diagnostic::error(code, Span::default(), message)
+        }
+    }
+
     /// A diagnostic about a whole file, where no narrower span makes sense.
     pub fn whole_file(code: Code, file: crate::source::FileId, message: impl Into<String>) -> Self {
         Diagnostic::error(code, Span::new(file, 0, 0), message)
@@ -337,7 +345,10 @@ fn bind<'a>(diagnostic: &'a Diagnostic, sources: &SourceMap) -> Bound<'a> {
     let primary_file = primary.file;
     let mut source = None;
     let mut primary_shifted = primary;
-    if let Some(f) = sources.get(primary_file) {
+    if let Some(f) = sources
+        .get(primary_file)
+        .filter(|_| !diagnostic.labels.is_empty())
+    {
         let (s, shifted) = windowed(f, primary);
         source = Some(s);
         primary_shifted = shifted;
@@ -404,7 +415,7 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> S
 pub const MAX_RENDERED: usize = 100;
 
 /// A diagnostic as JSON for tools (`--format json`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct JsonDiagnostic {
     /// The stable code.
     pub code: &'static str,
@@ -419,7 +430,7 @@ pub struct JsonDiagnostic {
 }
 
 /// One labelled location in a [`JsonDiagnostic`].
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct JsonLabel {
     /// The file's name as given.
     pub file: String,

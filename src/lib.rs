@@ -8,6 +8,7 @@
 //! pipeline. [`diagnostic`] holds every problem's code and rendering;
 //! `main.rs` and [`cli`] are a thin shell over the library.
 
+pub mod batch;
 pub mod calendar;
 pub mod check;
 pub mod cli;

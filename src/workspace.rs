@@ -93,7 +93,7 @@ impl Workspace {
                             .with_label("no such file")
                             .with_help(help)
                     }
-                    None => Diagnostic::error(Code::Io, Span::default(), message),
+                    None => Diagnostic::without_location(Code::Io, message),
                 };
                 return (None, Err(vec![d]));
             }

@@ -317,3 +317,76 @@ fn fmt_of_a_missing_path_is_a_usage_error() {
     let out = covenant(&["fmt"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn batch_jsonl_in_order_with_error_records() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let good = r#"{"id":"a","contract":"contracts/openai-microsoft/2026-amendment.cov","set":{"revenue_cap":"USD 20 billion"},"figures":{"openai_revenue":{"2027":"USD 30 billion","2028":"USD 40 billion","2029":"USD 25 billion","2030":"USD 60 billion"}},"expect":["openai owes microsoft USD 1 billion for 2030 under revenue_share"]}"#;
+    let mut input = String::new();
+    for i in 0..40 {
+        match i % 4 {
+            1 => input.push_str("{ not json\n"),
+            3 => input.push_str(
+                &good
+                    .replace("USD 1 billion for 2030", "USD 2 billion for 2030")
+                    .replace("\"a\"", "\"b\""),
+            ),
+            _ => input.push_str(good),
+        }
+        if i % 4 != 1 {
+            input.push('\n');
+        }
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_covenant"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["eval", "--jsonl", "-", "--jobs", "3"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "malformed lines and a failed expectation fail the batch"
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(lines.len(), 40);
+    for (i, l) in lines.iter().enumerate() {
+        assert_eq!(l["line"], i + 1, "results come back in input order");
+        assert_eq!(l["schema"], "covenant.batch/1");
+        match i % 4 {
+            1 => {
+                assert_eq!(l["ok"], false);
+                assert!(l["error"]
+                    .as_str()
+                    .unwrap_or("")
+                    .starts_with("not a batch scenario"));
+            }
+            3 => {
+                assert_eq!(l["ok"], true);
+                assert_eq!(l["report"]["summary"]["failed"], 1);
+            }
+            _ => {
+                assert_eq!(l["ok"], true);
+                assert_eq!(l["report"]["summary"]["failed"], 0);
+                let y2030 = l["report"]["payments"]
+                    .as_array()
+                    .and_then(|ps| ps.iter().find(|p| p["period"] == "2030"))
+                    .cloned()
+                    .unwrap_or_default();
+                assert_eq!(y2030["owed"]["amount"], "1000000000.00");
+            }
+        }
+    }
+}

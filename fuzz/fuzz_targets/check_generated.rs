@@ -12,7 +12,8 @@ fuzz_target!(|input: (FContract, Vec<FLine>)| {
     let contract = contract.text();
     let scenario = scenario_text(&lines, &FUZZED, None);
     let mut ws = Workspace::new();
-    if let Err(diagnostics) = evaluate_texts(&mut ws, &contract, &[], &scenario, Options::default()) {
+    if let Err(diagnostics) = evaluate_texts(&mut ws, &contract, &[], &scenario, Options::default())
+    {
         covenant_fuzz::assert_no_internal_error(&diagnostics, &ws.sources);
     }
 });

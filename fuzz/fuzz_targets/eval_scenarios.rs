@@ -15,7 +15,13 @@ fuzz_target!(|input: (Vec<FLine>, Option<FMoney>, Option<FDate>)| {
     let scenario = scenario_text(&lines, &OPENAI_MICROSOFT, cap.as_ref());
     let as_of = as_of.and_then(|d| chrono::NaiveDate::parse_from_str(&d.text(), "%Y-%m-%d").ok());
     let mut ws = Workspace::new();
-    match evaluate_texts(&mut ws, PARTNERSHIP, &[AMENDMENT], &scenario, Options { as_of }) {
+    match evaluate_texts(
+        &mut ws,
+        PARTNERSHIP,
+        &[AMENDMENT],
+        &scenario,
+        Options { as_of },
+    ) {
         Ok(ev) => {
             // The reports must render too.
             let _ = covenant::report::render_evaluation(&ev, "fuzz.cov");

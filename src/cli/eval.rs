@@ -57,3 +57,43 @@ pub fn run(scenarios: &[PathBuf], as_of: Option<Date>, format: Format, color: bo
         Exit::Success
     }
 }
+
+/// `covenant eval --jsonl FILE|-`: one JSON result per input line, in order.
+pub fn run_jsonl(input: &std::path::Path, jobs: Option<usize>) -> Exit {
+    use std::io::{IsTerminal, Read, Write};
+    let text = if input.as_os_str() == "-" {
+        let mut buf = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut buf) {
+            eprintln!("error: cannot read standard input: {e}");
+            return Exit::Usage;
+        }
+        buf
+    } else {
+        match std::fs::read_to_string(input) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: cannot read {}: {e}", input.display());
+                return Exit::Usage;
+            }
+        }
+    };
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let show_progress = std::io::stderr().is_terminal();
+    // A progress line redrawn in place, only on a terminal and at most every 1%.
+    let progress = |done: usize, total: usize| {
+        if show_progress && (done == total || done % (total / 100).max(1) == 0) {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r{done}/{total} scenarios evaluated");
+            if done == total {
+                let _ = writeln!(err);
+            }
+        }
+    };
+    let mut emit = |line: &str| super::outln!("{line}");
+    let (_, failed) = crate::batch::run_batch(&text, jobs, &mut emit, &progress);
+    if failed > 0 {
+        Exit::Failure
+    } else {
+        Exit::Success
+    }
+}

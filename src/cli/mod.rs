@@ -86,8 +86,14 @@ enum Command {
     /// Evaluate scenarios against their contracts and report the answers.
     Eval {
         /// Scenario files.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "jsonl", conflicts_with = "jsonl")]
         scenarios: Vec<PathBuf>,
+        /// Read scenarios as JSON Lines from FILE (or `-` for stdin) and write one JSON result per line.
+        #[arg(long, value_name = "FILE")]
+        jsonl: Option<PathBuf>,
+        /// Threads for --jsonl (default: every core).
+        #[arg(long, requires = "jsonl")]
+        jobs: Option<usize>,
         /// Stop the timeline at this date and report every clause's state on it.
         #[arg(long, value_parser = parse_date)]
         as_of: Option<Date>,
@@ -225,9 +231,15 @@ pub fn main() -> ExitCode {
             missing_paths(&files).unwrap_or_else(|| check::run(&files, format, color))
         }
         Command::Eval {
+            jsonl: Some(input),
+            jobs,
+            ..
+        } => eval::run_jsonl(&input, jobs),
+        Command::Eval {
             scenarios,
             as_of,
             format,
+            ..
         } => {
             missing_paths(&scenarios).unwrap_or_else(|| eval::run(&scenarios, as_of, format, color))
         }
