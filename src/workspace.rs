@@ -105,7 +105,9 @@ impl Workspace {
                 (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
             }
         };
-        let file = self.sources.add(&display, &key, Arc::from(text.as_str()));
+        // One copy of the text: a long scenario should not be held twice.
+        let shared: Arc<str> = Arc::from(text);
+        let file = self.sources.add(&display, &key, Arc::clone(&shared));
         let result = match invalid_at {
             Some(at) => Err(vec![Diagnostic::error(
                 Code::InvalidUtf8,
@@ -114,10 +116,16 @@ impl Workspace {
             )
             .with_label("not text")
             .with_help("save the file as UTF-8 text; Covenant reads no binary formats")]),
-            None => parse_document(&text, file).map(Arc::new),
+            None => parse_document(&shared, file).map(Arc::new),
         };
         self.parsed.insert(key, (file, result.clone()));
         (Some(file), result)
+    }
+
+    /// Drops the parsed document of a file once it is no longer needed (a
+    /// scenario after planning), keeping its text for diagnostics.
+    pub fn forget_document(&mut self, path: &Path) {
+        self.parsed.remove(&normalize(path));
     }
 }
 

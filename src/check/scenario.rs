@@ -220,6 +220,9 @@ pub fn check_scenario_with(
         }
     };
     let file = file.unwrap_or_default();
+    // The syntax tree is needed only until the plan is built; a long scenario's
+    // tree is large, so it is not kept in the workspace's cache.
+    ws.forget_document(path);
     let Document::Scenario(scenario) = document.as_ref() else {
         return Checked {
             value: None,

@@ -145,11 +145,15 @@ pub fn parse_document(text: &str, file: FileId) -> Result<Document, Vec<Diagnost
     if let Some(diagnostic) = check_nesting(text, file) {
         return Err(vec![diagnostic]);
     }
+    if let Some(result) = parse_scenario_by_lines(text, file) {
+        return result;
+    }
     let mut pairs = CovenantParser::parse(Rule::file, text)
         .map_err(|e| vec![pest_error_to_diagnostic(&e, text, file)])?;
     let mut lower = Lower {
         file,
         diagnostics: Vec::new(),
+        offset: 0,
     };
     let document = pairs
         .next()
@@ -176,6 +180,83 @@ pub fn parse_document(text: &str, file: FileId) -> Result<Document, Vec<Diagnost
     }
 }
 
+/// Characters pest skips between tokens (`WHITESPACE` and `COMMENT` in the grammar).
+fn skip_trivia(text: &str, mut pos: usize) -> usize {
+    let bytes = text.as_bytes();
+    loop {
+        match bytes.get(pos) {
+            Some(b' ' | b'\t' | b'\r' | b'\n') => pos += 1,
+            Some(b'/') if bytes.get(pos + 1) == Some(&b'/') => {
+                while bytes.get(pos).is_some_and(|b| *b != b'\n') {
+                    pos += 1;
+                }
+            }
+            _ if text.get(pos..).is_some_and(|t| t.starts_with('\u{FEFF}')) => {
+                pos += '\u{FEFF}'.len_utf8()
+            }
+            _ => return pos,
+        }
+    }
+}
+
+/// Reads a scenario one line at a time. A scenario may hold millions of
+/// events; parsing it whole keeps pest's token queue for every line alive at
+/// once, while line by line each line's tokens are dropped once lowered.
+/// Returns `None` when the text is not a well-formed scenario, so that the
+/// whole-file parse reports the error with its full context.
+fn parse_scenario_by_lines(text: &str, file: FileId) -> Option<Result<Document, Vec<Diagnostic>>> {
+    let start = skip_trivia(text, 0);
+    if !text.get(start..)?.starts_with("scenario") {
+        return None;
+    }
+    let head = CovenantParser::parse(Rule::scenario_head, text)
+        .ok()?
+        .next()?;
+    let head_end = head.as_span().end();
+    let mut lower = Lower {
+        file,
+        diagnostics: Vec::new(),
+        offset: 0,
+    };
+    let mut parts = children(head).into_iter().peekable();
+    let (name, title) = lower.header(&mut parts)?;
+    let mut items = Vec::new();
+    let mut pos = head_end;
+    loop {
+        pos = skip_trivia(text, pos);
+        let rest = text.get(pos..)?;
+        if rest.starts_with('}') {
+            let end = pos + 1;
+            if skip_trivia(text, end) != text.len() {
+                return None;
+            }
+            let span = Span::new(file, start, end);
+            let scenario = Scenario {
+                name,
+                title,
+                items,
+                span,
+            };
+            return Some(if lower.diagnostics.is_empty() {
+                Ok(Document::Scenario(scenario))
+            } else {
+                Err(lower.diagnostics)
+            });
+        }
+        let line = CovenantParser::parse(Rule::scenario_line, rest)
+            .ok()?
+            .next()?;
+        let consumed = line.as_span().end();
+        if consumed == 0 {
+            return None;
+        }
+        lower.offset = pos;
+        let item = line.into_inner().next()?;
+        items.extend(lower.scenario_item(item));
+        pos += consumed;
+    }
+}
+
 /// Parses an action query such as `openai distribute via aws` (for `covenant explain`).
 pub fn parse_action_query(text: &str, file: FileId) -> Result<ActionUse, Vec<Diagnostic>> {
     if let Some(diagnostic) = check_nesting(text, file) {
@@ -186,6 +267,7 @@ pub fn parse_action_query(text: &str, file: FileId) -> Result<ActionUse, Vec<Dia
     let mut lower = Lower {
         file,
         diagnostics: Vec::new(),
+        offset: 0,
     };
     let query = pairs.next().and_then(|p| lower.action_use(p));
     match query {
@@ -236,6 +318,8 @@ fn check_nesting(text: &str, file: FileId) -> Option<Diagnostic> {
 struct Lower {
     file: FileId,
     diagnostics: Vec<Diagnostic>,
+    /// Where the text pest saw starts in the file (non-zero when a long scenario is read line by line).
+    offset: usize,
 }
 
 impl Lower {
@@ -255,10 +339,11 @@ impl Lower {
             }
             break;
         }
+        let start = s.start() + self.offset;
         Span::new(
             self.file,
-            s.start(),
-            s.start() + end.max(usize::from(text.is_empty())).min(text.len()),
+            start,
+            start + end.max(usize::from(text.is_empty())).min(text.len()),
         )
     }
 
@@ -1159,4 +1244,63 @@ fn fold(mut terms: Vec<Expr>, combine: fn(Vec<Expr>, Span) -> Expr) -> Expr {
         _ => Span::default(),
     };
     combine(terms, span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The whole-file parse, bypassing the line-by-line reader.
+    fn parse_whole(text: &str) -> Result<Document, Vec<Diagnostic>> {
+        let mut pairs = CovenantParser::parse(Rule::file, text)
+            .map_err(|e| vec![pest_error_to_diagnostic(&e, text, FileId(0))])?;
+        let mut lower = Lower {
+            file: FileId(0),
+            diagnostics: Vec::new(),
+            offset: 0,
+        };
+        let top = pairs
+            .next()
+            .and_then(|f| children(f).into_iter().find(|p| p.as_rule() != Rule::EOI));
+        match top.and_then(|t| lower.document(t)) {
+            Some(d) if lower.diagnostics.is_empty() => Ok(d),
+            _ => Err(lower.diagnostics),
+        }
+    }
+
+    fn scenario_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                scenario_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "cov") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn reading_line_by_line_gives_the_same_tree() {
+        let mut files = Vec::new();
+        scenario_files(std::path::Path::new("contracts"), &mut files);
+        scenario_files(std::path::Path::new("tests/corpus"), &mut files);
+        let mut compared = 0;
+        for path in files {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let Some(by_lines) = parse_scenario_by_lines(&text, FileId(0)) else {
+                continue;
+            };
+            let whole = parse_whole(&text);
+            assert_eq!(
+                format!("{by_lines:?}"),
+                format!("{whole:?}"),
+                "{}",
+                path.display()
+            );
+            compared += 1;
+        }
+        assert!(compared > 20, "only {compared} scenarios compared");
+    }
 }
