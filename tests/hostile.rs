@@ -219,3 +219,13 @@ impl AddRepeat for String {
         self
     }
 }
+
+#[test]
+fn too_many_clauses() {
+    let mut text = String::from("contract x {\n  effective 2020-01-01\n");
+    for i in 0..=50_000 {
+        text.push_str(&format!("  clause c{i} {{\n  }}\n"));
+    }
+    text.push_str("}\n");
+    assert_diagnosed("clauses.cov", text.as_bytes(), "covenant::limit_exceeded");
+}

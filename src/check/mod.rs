@@ -23,6 +23,9 @@ use crate::syntax::ast::{self, AmendmentItem, Document};
 use crate::workspace::{relative_to, Workspace};
 use resolve::{clause_items, day_before, declare, empty_model, new_version, BodyBuilder, Resolver};
 
+/// The most clauses one contract may declare.
+pub const MAX_CLAUSES: usize = 50_000;
+
 /// A loaded document with the file it came from.
 #[derive(Debug, Clone)]
 pub struct Loaded {
@@ -234,6 +237,15 @@ pub fn build_model(chain: &[Loaded]) -> Checked<Model> {
             _ => None,
         })
         .collect();
+        if clause_decls.len() > MAX_CLAUSES {
+        let span = clause_decls.get(MAX_CLAUSES).map_or(contract.name.span, |c| c.name.span);
+        return Checked {
+            value: None,
+            diagnostics: vec![Diagnostic::error(Code::LimitExceeded, span, format!("the contract has {} clauses; Covenant reads at most {MAX_CLAUSES}", clause_decls.len()))
+                .with_label("one clause too many")
+                .with_help("split the deal into several contracts")],
+        };
+    }
     let mut registered = Vec::new();
     for c in &clause_decls {
         let id = r.model.clauses.len();
