@@ -535,3 +535,120 @@ pub fn compare(a: &Value, op: CmpOp, b: &Value) -> bool {
         CmpOp::Ge => order.is_some_and(|o| o.is_ge()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{check_contract_file, Depth};
+    use crate::workspace::Workspace;
+
+    /// A model whose single clause holds one rule per `where` condition given.
+    fn model(decls: &str, wheres: &[&str]) -> Model {
+        let rules: String = wheres
+            .iter()
+            .map(|w| format!("    a must not act where {w}\n"))
+            .collect();
+        let text = format!(
+            "contract t {{\n  parties {{ a }}\n  effective 2025-01-01\n{decls}\n  clause c {{\n{rules}  }}\n}}\n"
+        );
+        let mut ws = Workspace::new();
+        let _ = ws.parse_text("t.cov", &text);
+        let checked = check_contract_file(&mut ws, std::path::Path::new("t.cov"), Depth::Evaluate);
+        match checked.value {
+            Some(m) => m,
+            None => panic!("{text}: {:?}", checked.diagnostics),
+        }
+    }
+
+    fn all_hold(m: &Model) -> Sat {
+        let version = &m.clauses[0].versions[0];
+        let constraints: Vec<Constraint<'_>> = version
+            .rules
+            .iter()
+            .filter_map(|r| r.condition.as_ref())
+            .map(|expr| Constraint { expr, holds: true })
+            .collect();
+        solve(m, &m.actions[0].args, &constraints)
+    }
+
+    #[test]
+    fn defined_values_are_enumerated() {
+        let decls = "  define p as one of azure, aws\n  action act(via: p)";
+        assert!(matches!(
+            all_hold(&model(decls, &["via is not azure", "via is azure"])),
+            Sat::No
+        ));
+        let Sat::Yes(values) = all_hold(&model(decls, &["via is not azure", "via in [aws]"]))
+        else {
+            panic!("satisfiable")
+        };
+        assert_eq!(values, vec![(Var::Arg(0), Value::Enum(0, 1))]);
+    }
+
+    #[test]
+    fn amounts_between_two_thresholds_are_found() {
+        let decls = "  action act(amount: money)";
+        let Sat::Yes(values) = all_hold(&model(decls, &["amount > USD 5", "amount < USD 6"]))
+        else {
+            panic!("satisfiable")
+        };
+        let Some((_, Value::Money(m))) = values.first() else {
+            panic!("an amount")
+        };
+        assert!(m.amount > Decimal::from(5) && m.amount < Decimal::from(6));
+        assert!(matches!(
+            all_hold(&model(decls, &["amount > USD 5", "amount <= USD 5"])),
+            Sat::No
+        ));
+    }
+
+    #[test]
+    fn plain_money_may_be_in_another_currency() {
+        // Neither equal to, below nor above USD 5: only an amount in another currency.
+        let decls = "  action act(amount: money)";
+        let m = model(
+            decls,
+            &[
+                "amount is not USD 5",
+                "not (amount < USD 5)",
+                "not (amount > USD 5)",
+            ],
+        );
+        let Sat::Yes(values) = all_hold(&m) else {
+            panic!("satisfiable")
+        };
+        assert!(
+            matches!(values.first(), Some((_, Value::Money(m))) if m.currency.as_str() != "USD")
+        );
+    }
+
+    #[test]
+    fn adjacent_days_leave_no_day_between() {
+        let decls = "  action act(day: date)";
+        assert!(matches!(
+            all_hold(&model(decls, &["day > 2025-01-01", "day < 2025-01-02"])),
+            Sat::No
+        ));
+        assert!(matches!(
+            all_hold(&model(decls, &["day > 2025-01-01", "day < 2025-01-03"])),
+            Sat::Yes(_)
+        ));
+    }
+
+    #[test]
+    fn two_unknowns_ordered_inside_one_gap() {
+        // amount and the param both between 1 and 2, amount strictly above it.
+        let decls = "  action act(amount: money)\n  param limit = USD 0";
+        let m = model(
+            decls,
+            &[
+                "amount > USD 1",
+                "amount < USD 2",
+                "limit > USD 1",
+                "limit < USD 2",
+                "amount > limit",
+            ],
+        );
+        assert!(matches!(all_hold(&m), Sat::Yes(_)));
+    }
+}

@@ -163,3 +163,40 @@ pub fn window(model: &Model, clause: &Clause, v: &ClauseVersion) -> Option<Range
 pub fn active(model: &Model, clause: &Clause, v: &ClauseVersion) -> Option<Range> {
     in_force(model, v)?.intersect(window(model, clause, v)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            Ok(d) => d,
+            Err(e) => panic!("{s}: {e}"),
+        }
+    }
+
+    #[test]
+    fn ranges_intersect_and_merge() {
+        let a = Range {
+            from: d("2025-01-01"),
+            until: Some(d("2025-06-30")),
+        };
+        let b = Range {
+            from: d("2025-07-01"),
+            until: None,
+        };
+        assert_eq!(a.intersect(b), None);
+        assert_eq!(
+            merge(vec![b, a]),
+            vec![Range {
+                from: d("2025-01-01"),
+                until: None
+            }]
+        );
+        assert_eq!(
+            describe_all(&merge(vec![a])),
+            "from 2025-01-01 to 2025-06-30"
+        );
+        assert_eq!(b.describe(), "from 2025-07-01 on");
+    }
+}
