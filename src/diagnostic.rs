@@ -104,7 +104,7 @@ codes! {
     RuleConflict => "rule_conflict", "a permission and a prohibition of the same action by the same party can both apply, with no `notwithstanding` between them";
     NeedlessNotwithstanding => "needless_notwithstanding", "a permission overrides a clause that never prohibits what it permits";
     LicenceConflict => "licence_conflict", "an exclusive licence and another licence of the same subject to someone else are in force together";
-    DoubleCharge => "double_charge", "two payment statements charge the same payer on the same metric for the same period";
+    DoubleCharge => "double_charge", "two payment clauses charge the same payer on the same metric for the same period";
     DeadClause => "dead_clause", "a clause that can never be active";
     ImpossibleDeadline => "impossible_deadline", "an obligation's deadline falls outside the time its clause is in force";
     CapAboveTotal => "cap_above_total", "a per-period cap above the total cap, so that it can never bite";

@@ -568,8 +568,9 @@ fn licences(model: &Model, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Two payment statements charging the same payer a share of the same
-/// metric on the same days: each figure is charged twice.
+/// Two payment clauses charging the same payer a share of the same metric
+/// on the same days: each figure is charged twice. (Two payments written in
+/// one clause are one term, read together, and not reported.)
 fn charges(model: &Model, out: &mut Vec<Diagnostic>) {
     let all: Vec<At<'_>> = versions(model).collect();
     let mut found: BTreeMap<(Span, Span), ChargePair> = BTreeMap::new();
@@ -589,9 +590,9 @@ fn charges(model: &Model, out: &mut Vec<Diagnostic>) {
                 };
                 for (kj, pb) in b.version.payments.iter().enumerate() {
                     let same = matches!(&pb.charge, Charge::Share { metric: m, .. } if m == metric);
-                    // Each pair once, the charge written later labelled as the second.
-                    let later = (b.clause, kj) > (a.clause, ki);
-                    if !same || pb.payer != pa.payer || pb.span == pa.span || !later {
+                    // Each pair of clauses once, the later clause labelled as the second
+                    // charge. Two payments of one clause are one term, read together.
+                    if !same || pb.payer != pa.payer || b.clause <= a.clause {
                         continue;
                     }
                     let mut constraints = window_constraints(a.version);
@@ -638,11 +639,7 @@ fn charges(model: &Model, out: &mut Vec<Diagnostic>) {
                 .map_or("?".to_owned(), |s| super::show_slot(model, &s.value))
         };
         let metric_name = model.metrics.get(*metric).map_or("?", |m| m.name.as_str());
-        let clauses = if a.clause == b.clause {
-            format!("two payments of `{}`", a.history.name)
-        } else {
-            format!("`{}` and `{}`", a.history.name, b.history.name)
-        };
+        let clauses = format!("`{}` and `{}`", a.history.name, b.history.name);
         let both = if exact { "both" } else { "possibly both" };
         let message = format!(
             "{} {clauses} {both} charge {} a share of `{metric_name}` ({} to {} and {} to {}): each period's figure is charged twice",
