@@ -342,9 +342,12 @@ fn ordered_decimals(
         let step = b.checked_sub(*a)?.checked_div(parts)?;
         for j in 1..=k {
             let v = a.checked_add(step.checked_mul(Decimal::from(u64::try_from(j).ok()?))?)?;
-            if v > *a && v < *b {
-                out.push(v);
+            // Too fine a gap for exact decimals to split: give up rather than
+            // miss a value a scenario might write (the answer becomes "unknown").
+            if v <= *a || v >= *b {
+                return None;
             }
+            out.push(v);
         }
     }
     let last = *points.last()?;
@@ -357,9 +360,9 @@ fn ordered_decimals(
     Some(out)
 }
 
-/// Dates as [`ordered_decimals`], within the years a date can be written in (0001 to 9999).
+/// Dates as [`ordered_decimals`], within the years a date can be written in (0000 to 9999).
 fn ordered_dates(points: BTreeSet<chrono::NaiveDate>, k: usize) -> Option<Vec<chrono::NaiveDate>> {
-    let lo = chrono::NaiveDate::from_ymd_opt(1, 1, 1)?;
+    let lo = chrono::NaiveDate::from_ymd_opt(0, 1, 1)?;
     let hi = chrono::NaiveDate::from_ymd_opt(9999, 12, 31)?;
     let mut points: Vec<chrono::NaiveDate> = points
         .into_iter()
