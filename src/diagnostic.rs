@@ -51,6 +51,19 @@ macro_rules! codes {
             pub fn summary(self) -> &'static str {
                 match self { $(Code::$variant => $help,)* }
             }
+
+            /// The code's name without the `covenant::` prefix, as written in `allow` lines.
+            pub fn name(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// The code's page (docs/codes/CODE.md): what it means, a bad and a fixed example.
+            /// Every code must have one; a missing page fails the build.
+            pub fn page(self) -> &'static str {
+                match self {
+                    $(Code::$variant => include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/codes/", $code, ".md")),)*
+                }
+            }
         }
     };
 }
@@ -88,6 +101,57 @@ codes! {
     LimitExceeded => "limit_exceeded", "an input exceeds one of Covenant's explicit limits";
     Redundant => "redundant", "a line that repeats or contradicts another line of the same clause";
     IneffectiveEvent => "ineffective_event", "a scenario event that has no effect";
+    RuleConflict => "rule_conflict", "a permission and a prohibition of the same action by the same party can both apply, with no `notwithstanding` between them";
+    NeedlessNotwithstanding => "needless_notwithstanding", "a permission overrides a clause that never prohibits what it permits";
+    LicenceConflict => "licence_conflict", "an exclusive licence and another licence of the same subject to someone else are in force together";
+    DoubleCharge => "double_charge", "two payment clauses charge the same payer on the same metric for the same period";
+    DeadClause => "dead_clause", "a clause that can never be active";
+    ImpossibleDeadline => "impossible_deadline", "an obligation's deadline falls outside the time its clause is in force";
+    CapAboveTotal => "cap_above_total", "a per-period cap above the total cap, so that it can never bite";
+    AmendmentAfterEnd => "amendment_after_end", "an amendment that takes effect after the contract it amends has ended";
+    RemovedClauseNamed => "removed_clause_named", "a statement still names a clause that an amendment removed";
+    UnusedDeclaration => "unused_declaration", "an action, metric, condition, param or defined type that nothing uses";
+    IdleParty => "idle_party", "a party that is never obliged, permitted or paid";
+    OutsideTerm => "outside_term", "a scenario event or figure that lies outside the contract's term";
+    BadAllow => "bad_allow", "an `allow` line that names no finding Covenant can silence, or gives no reason";
+    UnusedAllow => "unused_allow", "an `allow` line that silences nothing";
+}
+
+/// Where the pages of the codes live, relative to the repository root.
+pub const CODE_PAGES: &str = "docs/codes";
+
+impl Code {
+    /// The code named `name`, with or without the `covenant::` prefix.
+    pub fn from_name(name: &str) -> Option<Code> {
+        let name = name.strip_prefix("covenant::").unwrap_or(name);
+        Code::ALL.iter().copied().find(|c| c.name() == name)
+    }
+
+    /// The path of the code's page, used as its diagnostic URL.
+    pub fn url(self) -> String {
+        format!("{CODE_PAGES}/{}.md", self.name())
+    }
+
+    /// Whether `allow CODE because "…"` may silence this code: checker
+    /// findings that are warnings or advice. Errors cannot be allowed, since
+    /// the input cannot be evaluated as written.
+    pub fn allowable(self) -> bool {
+        matches!(
+            self,
+            Code::PeriodMismatch
+                | Code::RuleConflict
+                | Code::NeedlessNotwithstanding
+                | Code::LicenceConflict
+                | Code::DoubleCharge
+                | Code::DeadClause
+                | Code::ImpossibleDeadline
+                | Code::CapAboveTotal
+                | Code::AmendmentAfterEnd
+                | Code::RemovedClauseNamed
+                | Code::UnusedDeclaration
+                | Code::IdleParty
+        )
+    }
 }
 
 impl fmt::Display for Code {
@@ -148,6 +212,14 @@ impl Diagnostic {
         Diagnostic {
             labels: Vec::new(),
             ..Diagnostic::error(code, Span::default(), message)
+        }
+    }
+
+    /// Advice with a primary label: worth knowing, changes nothing.
+    pub fn advice(code: Code, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Advice,
+            ..Diagnostic::error(code, span, message)
         }
     }
 
@@ -254,6 +326,9 @@ impl miette::Diagnostic for Bound<'_> {
             }
         });
         Some(Box::new(labels))
+    }
+    fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.diagnostic.code.url()))
     }
     fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
         if self.related.is_empty() {
@@ -391,9 +466,12 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> S
     } else {
         GraphicalTheme::unicode_nocolor()
     };
+    // The code names its page (`covenant explain-code CODE`); the URL itself
+    // goes to JSON output, so that terminal reports stay short.
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(100)
-        .with_links(false);
+        .with_links(false)
+        .with_urls(false);
     let mut out = String::new();
     for diagnostic in diagnostics.iter().take(MAX_RENDERED) {
         let bound = bind(diagnostic, sources);
@@ -425,6 +503,8 @@ pub struct JsonDiagnostic {
     pub message: String,
     /// What to do about it.
     pub help: Option<String>,
+    /// The code's page (docs/codes/CODE.md in the repository).
+    pub url: String,
     /// Every labelled location, primary first.
     pub labels: Vec<JsonLabel>,
 }
@@ -455,6 +535,7 @@ pub fn to_json(diagnostics: &[Diagnostic], sources: &SourceMap) -> Vec<JsonDiagn
             severity: d.severity,
             message: d.message.clone(),
             help: d.help.clone(),
+            url: d.code.url(),
             labels: d
                 .labels
                 .iter()

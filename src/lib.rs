@@ -2,7 +2,8 @@
 //!
 //! The pipeline, one module a stage:
 //! [`source`] (files and spans) → [`syntax`] (pest → typed AST) →
-//! [`check`] (names, types, dates, amendments → a resolved model) →
+//! [`check`] (names, types, dates, amendments → a resolved model; for
+//! `covenant check`, the drafting findings of [`check::lint`]) →
 //! [`eval`] (timeline interpreter) → [`report`] (text and JSON).
 //! [`format`] lays a file out canonically for `covenant fmt`, beside the
 //! pipeline. [`diagnostic`] holds every problem's code and rendering;

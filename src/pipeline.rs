@@ -7,10 +7,15 @@
 use std::path::{Path, PathBuf};
 
 use crate::calendar::Date;
-use crate::check::scenario::{action_call_public, check_scenario};
-use crate::check::{check_contract_file, Checked};
+use std::collections::HashSet;
+
+use crate::check::lint;
+use crate::check::scenario::{action_call_public, check_scenario, check_scenario_at};
+use crate::check::{check_contract_file, Checked, Depth};
+use crate::diagnostic::Code;
 use crate::diagnostic::{has_errors, Diagnostic};
 use crate::eval::{compile, evaluate, Evaluation, Options};
+use crate::source::Span;
 use crate::syntax::ast::Document;
 use crate::syntax::parse_action_query;
 use crate::workspace::Workspace;
@@ -66,26 +71,60 @@ pub fn document_kind(ws: &mut Workspace, path: &Path) -> Option<&'static str> {
     })
 }
 
-/// Checks any `.cov` file: a contract or amendment alone, a scenario with its contract.
+/// Checks any `.cov` file as `covenant check` does: a contract or amendment
+/// alone, a scenario with its contract; with the drafting analyses and the
+/// contract's `allow` lines applied.
 pub fn check_path(ws: &mut Workspace, path: &Path) -> Vec<Diagnostic> {
+    check_one(ws, path).0
+}
+
+/// Checks several files together. Each is checked as by [`check_path`],
+/// except that a declaration counts as used when any contract checked in the
+/// same run uses it: a base contract checked beside its amendment is not
+/// told that the condition only the amendment reads is unused.
+pub fn check_files(ws: &mut Workspace, paths: &[PathBuf]) -> Vec<Vec<Diagnostic>> {
+    let mut results = Vec::with_capacity(paths.len());
+    let mut used: HashSet<Span> = HashSet::new();
+    for path in paths {
+        let (diagnostics, file_used) = check_one(ws, path);
+        used.extend(file_used);
+        results.push(diagnostics);
+    }
+    for diagnostics in &mut results {
+        diagnostics.retain(|d| {
+            !(matches!(d.code, Code::UnusedDeclaration | Code::IdleParty)
+                && used.contains(&d.span()))
+        });
+    }
+    results
+}
+
+/// One file's diagnostics, and the declarations its contract uses.
+fn check_one(ws: &mut Workspace, path: &Path) -> (Vec<Diagnostic>, HashSet<Span>) {
     match document_kind(ws, path) {
         Some("scenario") => {
             let Checked {
                 value,
                 mut diagnostics,
-            } = check_scenario(ws, path);
+            } = check_scenario_at(ws, path, Depth::Lint);
+            let mut used = HashSet::new();
             // A scenario that checks may still fail to compile (an overflow, a param of the wrong currency).
             if let Some((model, plan)) = value {
                 if let Err(mut d) = compile(&model, &plan, Options::default()) {
                     diagnostics.append(&mut d);
                 }
+                used = lint::used(&model);
             }
-            diagnostics
+            (diagnostics, used)
         }
-        Some(_) => check_contract_file(ws, path).diagnostics,
+        Some(_) => {
+            let Checked { value, diagnostics } = check_contract_file(ws, path, Depth::Lint);
+            let used = value.map(|m| lint::used(&m)).unwrap_or_default();
+            (diagnostics, used)
+        }
         None => {
             let (_, parsed) = ws.load(path, None);
-            parsed.err().unwrap_or_default()
+            (parsed.err().unwrap_or_default(), HashSet::new())
         }
     }
 }
@@ -235,7 +274,8 @@ pub fn diff(ws: &mut Workspace, old: Option<&Path>, new: &Path, scenarios: &[Pat
         }
         let mut problems = Vec::new();
         let mut outcome = |model: &crate::check::Model, label: &str, ws: &mut Workspace| {
-            let checked = check_scenario_with(ws, &path, Some(model), true);
+            let checked =
+                check_scenario_with(ws, &path, Some(model), true, crate::check::Depth::Evaluate);
             let Some((m, plan)) = checked.value else {
                 let first = checked
                     .diagnostics

@@ -390,3 +390,131 @@ fn batch_jsonl_in_order_with_error_records() {
         }
     }
 }
+
+/// Every `.cov` file under `contracts/`, as paths relative to the crate root.
+fn bundled_files() -> Vec<String> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .expect("read contracts/")
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|e| e == "cov") {
+                out.push(p.to_string_lossy().into_owned());
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = Vec::new();
+    walk(&root.join("contracts"), &mut out);
+    out.into_iter()
+        .map(|p| {
+            p.strip_prefix(&format!("{}/", root.display()))
+                .map(str::to_owned)
+                .unwrap_or(p)
+        })
+        .collect()
+}
+
+#[test]
+fn bundled_contracts_check_clean_with_warnings_denied() {
+    let files = bundled_files();
+    let mut args = vec!["check", "--deny", "advice"];
+    args.extend(files.iter().map(String::as_str));
+    let out = covenant(&args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Each file alone too, with warnings denied (a base contract checked
+    // without its amendment may get advice about what only the amendment uses).
+    for file in &files {
+        let out = covenant(&["check", "--deny", "warnings", file]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn deny_warnings_fails_a_check_that_only_has_warnings() {
+    let file = "tests/corpus/findings/rule_conflict/report-same-clause.cov";
+    let out = covenant(&["check", file]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("ok, with warnings"));
+    let out = covenant(&["check", "--deny", "warnings", file]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("fails: warnings denied"));
+    // Advice alone passes `--deny warnings`, and fails `--deny advice`.
+    let advice = "tests/corpus/findings/idle_party/report-never-named.cov";
+    let out = covenant(&["check", "--deny", "warnings", advice]);
+    assert_eq!(out.status.code(), Some(0));
+    let out = covenant(&["check", "--deny", "advice", advice]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn explain_code_prints_every_page_and_refuses_unknown_codes() {
+    let out = covenant(&["explain-code", "rule_conflict"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(text.starts_with("# `covenant::rule_conflict`"), "{text}");
+    assert!(
+        text.contains("## Bad") && text.contains("## Fixed"),
+        "{text}"
+    );
+    let out = covenant(&["explain-code", "covenant::unknown_name"]);
+    assert!(stdout(&out).starts_with("# `covenant::unknown_name`"));
+    let out = covenant(&["explain-code"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).lines().count() >= 46);
+    let out = covenant(&["explain-code", "rule_conflit"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `rule_conflict`?"));
+}
+
+#[test]
+fn json_diagnostics_carry_the_code_page() {
+    let out = covenant(&[
+        "check",
+        "--format",
+        "json",
+        "tests/corpus/findings/rule_conflict/report-amendment-adds-permission.cov",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let d = &json["files"][0]["diagnostics"][0];
+    assert_eq!(d["code"], "covenant::rule_conflict");
+    assert_eq!(d["url"], "docs/codes/rule_conflict.md");
+    // Both clauses are labelled, each in its own file.
+    let files: Vec<&str> = d["labels"]
+        .as_array()
+        .expect("labels")
+        .iter()
+        .filter_map(|l| l["file"].as_str())
+        .collect();
+    assert!(
+        files
+            .iter()
+            .any(|f| f.ends_with("report-amendment-adds-permission.cov")),
+        "{files:?}"
+    );
+    assert!(
+        files.iter().any(|f| f.ends_with("support/partnership.cov")),
+        "{files:?}"
+    );
+}

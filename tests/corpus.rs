@@ -7,6 +7,9 @@
 //! - `tests/corpus/warnings/`: files that check with warnings only.
 //! - `tests/corpus/support/`: contracts the cases point at (not tested themselves).
 //!
+//! The checker's findings have their own corpus, `tests/corpus/findings/`,
+//! tested by `tests/findings.rs`; the coverage test below counts it too.
+//!
 //! Diagnostics are rendered without colour, and file names are relative to
 //! the crate root so that snapshots do not depend on where the repo lives.
 //! Adding a case is adding a file; review new snapshots with `cargo insta review`.
@@ -134,13 +137,27 @@ fn every_code_is_covered() {
     at_root();
     let mut seen: BTreeSet<&'static str> = BTreeSet::new();
     let mut files: Vec<PathBuf> = Vec::new();
-    for folder in [
+    let mut folders: Vec<PathBuf> = [
         "tests/corpus/parse_errors",
         "tests/corpus/check_errors",
         "tests/corpus/warnings",
-    ] {
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .collect();
+    // The checker's findings, one folder per code (tests/findings.rs).
+    for entry in std::fs::read_dir("tests/corpus/findings")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        folders.push(entry.path());
+    }
+    for folder in folders {
         for entry in std::fs::read_dir(folder).into_iter().flatten().flatten() {
-            files.push(entry.path());
+            if entry.path().extension().is_some_and(|e| e == "cov") {
+                files.push(entry.path());
+            }
         }
     }
     for path in files {

@@ -5,7 +5,14 @@
 //! amendment chain into clause histories. It collects every problem it finds
 //! rather than stopping at the first; the evaluator only ever sees input that
 //! checked without errors.
+//!
+//! The steps, in order: [`load_chain`] → [`build_model`] (names, types,
+//! dates, amendments) → [`scenario::plan_scenario`] for a scenario → at
+//! [`Depth::Lint`] only, [`lint::lint`] (drafting mistakes in the model) →
+//! [`allows::apply`] (the contract's `allow` lines silence findings).
 
+pub mod allows;
+pub mod lint;
 pub mod model;
 mod resolve;
 pub mod scenario;
@@ -181,6 +188,36 @@ fn document_name_span(d: &Document) -> Span {
     }
 }
 
+/// How far to check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// What evaluation needs: names, types, units, dates, amendments.
+    Evaluate,
+    /// Also the drafting analyses of [`lint`], as `covenant check` runs them.
+    Lint,
+}
+
+/// The file of a model's last document (the one whose unused allows are reported).
+pub fn final_file(model: &Model) -> FileId {
+    model
+        .amendments
+        .last()
+        .map_or(model.span.file, |a| a.span.file)
+}
+
+/// After a model is built: the lint (at [`Depth::Lint`]), then the allows.
+pub(crate) fn finish(
+    model: &Model,
+    mut diagnostics: Vec<Diagnostic>,
+    depth: Depth,
+) -> Vec<Diagnostic> {
+    if depth == Depth::Lint && !has_errors(&diagnostics) {
+        diagnostics.extend(lint::lint(model).diagnostics);
+    }
+    let report_unused = (depth == Depth::Lint).then(|| final_file(model));
+    allows::apply(model, diagnostics, report_unused)
+}
+
 /// The result of checking: the model if it could be built, and every finding.
 #[derive(Debug)]
 pub struct Checked<T> {
@@ -237,13 +274,22 @@ pub fn build_model(chain: &[Loaded]) -> Checked<Model> {
             _ => None,
         })
         .collect();
-        if clause_decls.len() > MAX_CLAUSES {
-        let span = clause_decls.get(MAX_CLAUSES).map_or(contract.name.span, |c| c.name.span);
+    if clause_decls.len() > MAX_CLAUSES {
+        let span = clause_decls
+            .get(MAX_CLAUSES)
+            .map_or(contract.name.span, |c| c.name.span);
         return Checked {
             value: None,
-            diagnostics: vec![Diagnostic::error(Code::LimitExceeded, span, format!("the contract has {} clauses; Covenant reads at most {MAX_CLAUSES}", clause_decls.len()))
-                .with_label("one clause too many")
-                .with_help("split the deal into several contracts")],
+            diagnostics: vec![Diagnostic::error(
+                Code::LimitExceeded,
+                span,
+                format!(
+                    "the contract has {} clauses; Covenant reads at most {MAX_CLAUSES}",
+                    clause_decls.len()
+                ),
+            )
+            .with_label("one clause too many")
+            .with_help("split the deal into several contracts")],
         };
     }
     let mut registered = Vec::new();
@@ -253,10 +299,13 @@ pub fn build_model(chain: &[Loaded]) -> Checked<Model> {
             r.model.clauses.push(Clause {
                 name: c.name.text.clone(),
                 versions: Vec::new(),
+                removed: None,
             });
             registered.push((id, *c));
         }
     }
+    // Top-level allows may name clauses, so they are read once every clause name is known.
+    resolve_allows(&mut r, &contract.decls);
     for (id, c) in registered {
         let origin = Origin {
             document: contract.name.text.clone(),
@@ -274,6 +323,7 @@ pub fn build_model(chain: &[Loaded]) -> Checked<Model> {
             amending: false,
             replaced_payment: false,
             replaced_licence: false,
+            block: c.span,
         };
         clause_items(&mut r, &mut b, &c.body);
         if let Some(clause) = r.model.clauses.get_mut(id) {
@@ -346,6 +396,7 @@ fn apply_amendment(r: &mut Resolver<'_>, a: &ast::Amendment, previous_effective:
                         .with_help("an amendment can only change the contract from its own effective date on; use a date on or after the amended document's"),
                 );
             }
+            after_end(r, a, date, span, &decls);
             date
         }
         None => {
@@ -385,6 +436,7 @@ fn apply_amendment(r: &mut Resolver<'_>, a: &ast::Amendment, previous_effective:
                         r.model.clauses.push(Clause {
                             name: c.name.text.clone(),
                             versions: Vec::new(),
+                            removed: None,
                         });
                         added.push((id, c));
                     }
@@ -396,15 +448,15 @@ fn apply_amendment(r: &mut Resolver<'_>, a: &ast::Amendment, previous_effective:
         match item {
             AmendmentItem::Remove(name, span) => {
                 if let Some(id) = existing_clause(r, name, "remove") {
-                    if let Some(v) = r
-                        .model
-                        .clauses
-                        .get_mut(id)
-                        .and_then(|c| c.versions.last_mut())
-                    {
-                        v.in_force_until = Some(day_before(effective));
+                    if let Some(clause) = r.model.clauses.get_mut(id) {
+                        if let Some(v) = clause.versions.last_mut() {
+                            v.in_force_until = Some(day_before(effective));
+                        }
+                        clause.removed = Some(Removal {
+                            date: effective,
+                            span: *span,
+                        });
                     }
-                    let _ = span;
                 }
             }
             AmendmentItem::Replace(c) => {
@@ -431,6 +483,7 @@ fn apply_amendment(r: &mut Resolver<'_>, a: &ast::Amendment, previous_effective:
                         amending: false,
                         replaced_payment: false,
                         replaced_licence: false,
+                        block: c.span,
                     };
                     clause_items(r, &mut b, &c.body);
                     push_version(r.model, id, b.version, effective);
@@ -462,6 +515,7 @@ fn apply_amendment(r: &mut Resolver<'_>, a: &ast::Amendment, previous_effective:
                         amending: true,
                         replaced_payment: false,
                         replaced_licence: false,
+                        block: c.span,
                     };
                     clause_items(r, &mut b, &c.body);
                     push_version(r.model, id, b.version, effective);
@@ -471,7 +525,11 @@ fn apply_amendment(r: &mut Resolver<'_>, a: &ast::Amendment, previous_effective:
             }
         }
     }
+    resolve_allows(r, &decls);
     for (id, c) in added {
+        if let Some(clause) = r.model.clauses.get_mut(id) {
+            clause.removed = None;
+        }
         let origin = Origin {
             document: a.name.text.clone(),
             how: "added",
@@ -488,10 +546,54 @@ fn apply_amendment(r: &mut Resolver<'_>, a: &ast::Amendment, previous_effective:
             amending: false,
             replaced_payment: false,
             replaced_licence: false,
+            block: c.span,
         };
         clause_items(r, &mut b, &c.body);
         push_version(r.model, id, b.version, effective);
     }
+}
+
+/// Reads a document's top-level `allow` lines.
+fn resolve_allows(r: &mut Resolver<'_>, decls: &[ast::Decl]) {
+    for d in decls {
+        if let ast::Decl::Allow(a) = d {
+            if let Some(allow) = r.allow(a, None) {
+                r.model.allows.push(allow);
+            }
+        }
+    }
+}
+
+/// Warns when an amendment takes effect after the contract it amends has
+/// already ended: it changes nothing unless it also extends the term.
+fn after_end(
+    r: &mut Resolver<'_>,
+    a: &ast::Amendment,
+    date: model::Date,
+    span: Span,
+    decls: &[ast::Decl],
+) {
+    let term = &r.model.term;
+    let (Some(last), None) = (term.last_day, &term.renewal) else {
+        return;
+    };
+    let extends = decls.iter().any(|d| matches!(d, ast::Decl::Term(_)));
+    if date <= last || extends {
+        return;
+    }
+    r.diagnostics.push(
+        Diagnostic::warning(
+            Code::AmendmentAfterEnd,
+            span,
+            format!(
+                "amendment `{}` takes effect on {date}, but the contract it amends ended on {last}: none of its changes ever applies",
+                a.name.text
+            ),
+        )
+        .with_label("after the contract ended")
+        .with_secondary(term.span, format!("the term ends on {last}"))
+        .with_help("if the parties meant to revive the deal, give the amendment a new `term`; otherwise check the effective date"),
+    );
 }
 
 fn is_current(model: &Model, id: ClauseId) -> bool {
@@ -571,9 +673,21 @@ fn existing_clause(r: &mut Resolver<'_>, name: &ast::Name, verb: &str) -> Option
 }
 
 /// Loads and checks a contract or amendment file: its model and every finding.
-pub fn check_contract_file(ws: &mut Workspace, path: &Path) -> Checked<Model> {
+pub fn check_contract_file(ws: &mut Workspace, path: &Path, depth: Depth) -> Checked<Model> {
     match load_chain(ws, path, None) {
-        Ok(chain) => build_model(&chain),
+        Ok(chain) => {
+            let Checked { value, diagnostics } = build_model(&chain);
+            match value {
+                Some(model) => Checked {
+                    diagnostics: finish(&model, diagnostics, depth),
+                    value: Some(model),
+                },
+                None => Checked {
+                    value: None,
+                    diagnostics,
+                },
+            }
+        }
         Err(diagnostics) => Checked {
             value: None,
             diagnostics,

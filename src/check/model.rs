@@ -283,6 +283,8 @@ pub struct ActionRule {
     pub permits: bool,
     /// For permissions: the clauses whose prohibitions it overrides.
     pub notwithstanding: Vec<ClauseId>,
+    /// Where each clause of `notwithstanding` is named, in the same order.
+    pub notwithstanding_spans: Vec<Span>,
     /// The statement.
     pub span: Span,
 }
@@ -431,6 +433,32 @@ pub struct ClauseVersion {
     pub designations: Vec<Designation>,
     /// Payments.
     pub payments: Vec<Payment>,
+    /// `allow` lines written in this clause (carried into `amend`ed versions).
+    pub allows: Vec<Allow>,
+}
+
+/// An `allow CODE [for NAME] because "REASON"` line, resolved.
+#[derive(Debug, Clone)]
+pub struct Allow {
+    /// The code it silences.
+    pub code: crate::diagnostic::Code,
+    /// Only findings that involve this clause or declaration (by name).
+    pub target: Option<String>,
+    /// The written reason.
+    pub reason: String,
+    /// The clause block it was written in; `None` for a top-level allow, which covers the whole contract.
+    pub scope: Option<Span>,
+    /// The line.
+    pub span: Span,
+}
+
+/// An amendment's `remove CLAUSE` line.
+#[derive(Debug, Clone, Copy)]
+pub struct Removal {
+    /// The amendment's effective date: the first day the clause is gone.
+    pub date: Date,
+    /// The `remove` line.
+    pub span: Span,
 }
 
 /// A clause's history under one name.
@@ -440,6 +468,8 @@ pub struct Clause {
     pub name: String,
     /// Versions in date order; a removal ends the last version.
     pub versions: Vec<ClauseVersion>,
+    /// The removal that ended it, if an amendment removed it (and none brought it back).
+    pub removed: Option<Removal>,
 }
 
 /// An amendment applied to the contract.
@@ -525,6 +555,8 @@ pub struct Model {
     pub clauses: Vec<Clause>,
     /// Amendments in the order applied.
     pub amendments: Vec<AmendmentInfo>,
+    /// Top-level `allow` lines of the contract and its amendments.
+    pub allows: Vec<Allow>,
     /// Every declared name.
     pub symbols: HashMap<String, (Symbol, Span)>,
 }

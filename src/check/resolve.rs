@@ -432,6 +432,73 @@ impl<'m> Resolver<'m> {
         }
     }
 
+    /// Resolves an `allow` line: the code must name a finding that can be
+    /// silenced, the target (if any) a declared name, and the reason must say something.
+    pub fn allow(&mut self, a: &ast::AllowDecl, scope: Option<Span>) -> Option<Allow> {
+        let code = match Code::from_name(&a.code.text) {
+            Some(code) if code.allowable() => code,
+            Some(code) => {
+                self.error(
+                    Diagnostic::error(Code::BadAllow, a.code.span, format!("`{}` cannot be allowed: `allow` silences the checker's warnings and advice about a contract, not {}", code.name(), if matches!(code, Code::OutsideTerm | Code::IneffectiveEvent | Code::UnusedAllow) { "findings about scenarios or about `allow` lines" } else { "errors, which must be fixed" }))
+                        .with_label("not a finding that can be silenced")
+                        .with_help(format!("fix the problem instead; the findings that can be allowed are: {}", allowable_names().join(", "))),
+                );
+                return None;
+            }
+            None => {
+                let names = allowable_names();
+                let help = match suggest(&a.code.text, names.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("the findings that can be allowed are: {}", names.join(", ")),
+                };
+                self.error(
+                    Diagnostic::error(
+                        Code::BadAllow,
+                        a.code.span,
+                        format!("there is no finding `{}` to allow", a.code.text),
+                    )
+                    .with_label("not a code")
+                    .with_help(help),
+                );
+                return None;
+            }
+        };
+        if a.reason.text.trim().is_empty() {
+            self.error(
+                Diagnostic::error(Code::BadAllow, a.reason.span, "an `allow` line must say why the finding is acceptable")
+                    .with_label("empty reason")
+                    .with_help("write the reason a reader of the contract needs, like `because \"the carve-out is meant to override the exclusivity\"`"),
+            );
+            return None;
+        }
+        if let Some(t) = &a.target {
+            if self.model.symbol(&t.text).is_none() {
+                let d = Diagnostic::error(
+                    Code::UnknownName,
+                    t.span,
+                    format!("`allow … for {}` names nothing declared", t.text),
+                )
+                .with_label("no clause or declaration has this name");
+                let candidates: Vec<&str> = self.model.symbols.keys().map(String::as_str).collect();
+                let d = match suggest(&t.text, candidates) {
+                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    None => {
+                        d.with_help("name the clause, party or declaration the finding is about")
+                    }
+                };
+                self.error(d);
+                return None;
+            }
+        }
+        Some(Allow {
+            code,
+            target: a.target.as_ref().map(|t| t.text.clone()),
+            reason: a.reason.text.clone(),
+            scope,
+            span: a.span,
+        })
+    }
+
     /// Resolves an expression; `args` are the action's arguments in scope (empty for windows).
     pub fn expr(&mut self, e: &ast::Expr, args: &[(String, ValueType)]) -> Option<RExpr> {
         Some(match e {
@@ -608,6 +675,15 @@ impl<'m> Resolver<'m> {
     }
 }
 
+/// The codes an `allow` line may name.
+fn allowable_names() -> Vec<&'static str> {
+    Code::ALL
+        .iter()
+        .filter(|c| c.allowable())
+        .map(|c| c.name())
+        .collect()
+}
+
 /// A blank model for the builder to fill in.
 pub(crate) fn empty_model(contract: &ast::Contract) -> Model {
     Model {
@@ -631,6 +707,7 @@ pub(crate) fn empty_model(contract: &ast::Contract) -> Model {
         terminations: Vec::new(),
         clauses: Vec::new(),
         amendments: Vec::new(),
+        allows: Vec::new(),
         symbols: HashMap::new(),
     }
 }
@@ -813,8 +890,9 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
                 span: t.span,
             };
         }
-        // Effective dates and clauses are handled by the caller, which knows the document.
-        ast::Decl::Effective(..) | ast::Decl::Clause(_) => {}
+        // Effective dates, clauses and allows are handled by the caller, which
+        // knows the document (allows may name clauses, registered later).
+        ast::Decl::Effective(..) | ast::Decl::Clause(_) | ast::Decl::Allow(_) => {}
     }
 }
 
@@ -829,6 +907,8 @@ pub(crate) struct BodyBuilder {
     pub replaced_payment: bool,
     /// In an `amend` block: whether a licence line already replaced the clause's licences.
     pub replaced_licence: bool,
+    /// The block being read (the clause, or the `replace`/`amend`/`add clause` block): the scope of its `allow` lines.
+    pub block: Span,
 }
 
 /// Resolves clause items into a version.
@@ -838,6 +918,12 @@ pub(crate) fn clause_items(r: &mut Resolver<'_>, b: &mut BodyBuilder, items: &[a
             ast::ClauseItem::Window(w) => window(r, b, w),
             ast::ClauseItem::Statement(s) => statement(r, b, s),
             ast::ClauseItem::Modifier(m) => modifier(r, b, m),
+            ast::ClauseItem::Allow(a) => {
+                let scope = Some(b.block);
+                if let Some(allow) = r.allow(a, scope) {
+                    b.version.allows.push(allow);
+                }
+            }
         }
     }
     for p in &b.version.payments {
@@ -963,11 +1049,14 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
             let party = r.party(party);
             let action = r.action(action);
             let condition = rule_condition(r, action, condition);
-            let notwithstanding = match s {
+            let (notwithstanding, notwithstanding_spans) = match s {
                 ast::Statement::Permission {
                     notwithstanding, ..
-                } => notwithstanding.iter().filter_map(|n| r.clause(n)).collect(),
-                _ => Vec::new(),
+                } => notwithstanding
+                    .iter()
+                    .filter_map(|n| r.clause(n).map(|c| (c, n.span)))
+                    .unzip(),
+                _ => (Vec::new(), Vec::new()),
             };
             if let (Some(party), Some(action), Some(condition)) = (party, action, condition) {
                 let permits = matches!(s, ast::Statement::Permission { .. });
@@ -977,6 +1066,7 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                     condition,
                     permits,
                     notwithstanding,
+                    notwithstanding_spans,
                     span: *span,
                 });
             }
@@ -1330,6 +1420,7 @@ pub(crate) fn new_version(
         licences: Vec::new(),
         designations: Vec::new(),
         payments: Vec::new(),
+        allows: Vec::new(),
     }
 }
 

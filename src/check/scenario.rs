@@ -13,7 +13,7 @@ use crate::workspace::{relative_to, Workspace};
 
 use super::model::*;
 use super::resolve::Resolver;
-use super::{build_model, load_chain, Checked};
+use super::{build_model, load_chain, Checked, Depth};
 
 /// The most events one scenario may hold.
 pub const MAX_EVENTS: usize = 5_000_000;
@@ -194,9 +194,14 @@ pub enum Expect {
     },
 }
 
-/// Loads a scenario file, its contract chain, and checks them together.
+/// Loads a scenario file, its contract chain, and checks them together, as far as evaluation needs.
 pub fn check_scenario(ws: &mut Workspace, path: &Path) -> Checked<(Model, Plan)> {
-    check_scenario_with(ws, path, None, false)
+    check_scenario_at(ws, path, Depth::Evaluate)
+}
+
+/// Loads a scenario file, its contract chain, and checks them together to `depth`.
+pub fn check_scenario_at(ws: &mut Workspace, path: &Path, depth: Depth) -> Checked<(Model, Plan)> {
+    check_scenario_with(ws, path, None, false, depth)
 }
 
 /// Checks a scenario against `contract` instead of the one its `contract` line
@@ -208,6 +213,7 @@ pub fn check_scenario_with(
     path: &Path,
     contract: Option<&Model>,
     lenient: bool,
+    depth: Depth,
 ) -> Checked<(Model, Plan)> {
     let (file, parsed) = ws.load(path, None);
     let document = match parsed {
@@ -289,6 +295,7 @@ pub fn check_scenario_with(
     };
     let mut diagnostics = checked.diagnostics;
     let plan = plan_scenario(&mut model, scenario, file, &mut diagnostics);
+    let diagnostics = super::finish(&model, diagnostics, depth);
     if has_errors(&diagnostics) {
         Checked {
             value: None,
@@ -578,6 +585,7 @@ pub fn plan_scenario_with(
             }
         }
     }
+    timing(r.model, &events, &figures, &mut r.diagnostics);
     // Stable: source order within a day.
     events.sort_by_key(|e: &PlanEvent| e.date);
     diagnostics.append(&mut r.diagnostics);
@@ -603,6 +611,90 @@ fn skip_inapplicable(diagnostics: &mut Vec<Diagnostic>, mark: usize, notes: &mut
             "skipped a line that does not apply to this contract: {}",
             skipped.join("; ")
         ));
+    }
+}
+
+/// Events and figures that fall outside the longest the contract can run
+/// (from its effective date to the written term's end; open-ended when it
+/// renews), and terminations before the party's right takes effect.
+fn timing(
+    model: &Model,
+    events: &[PlanEvent],
+    figures: &BTreeMap<(MetricId, Date), Figure>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let term = super::lint::time::contract_range(model);
+    let term_text = term.describe();
+    for e in events {
+        let (before_counts, after_counts) = match &e.kind {
+            // A switch before the term sets the value the term starts with;
+            // a payment after it settles what is still owed.
+            PlanEventKind::Becomes { .. } => (false, true),
+            PlanEventKind::Pays { .. } => (false, false),
+            // A notice given early still counts against the first renewal.
+            PlanEventKind::NonRenewal(_) => (false, true),
+            PlanEventKind::Action(_)
+            | PlanEventKind::Grant { .. }
+            | PlanEventKind::Terminates(_) => (true, true),
+        };
+        let message = if before_counts && e.date < term.from {
+            Some(format!("this event on {} comes before the contract takes effect on {}: no clause is in force yet, so it changes nothing", e.date, term.from))
+        } else if after_counts && term.until.is_some_and(|u| e.date > u) {
+            Some(format!("this event on {} comes after the contract's term ({term_text}): no clause is in force any more, so it changes nothing", e.date))
+        } else {
+            None
+        };
+        if let Some(message) = message {
+            diagnostics.push(
+                Diagnostic::warning(Code::OutsideTerm, e.span, message)
+                    .with_label("outside the term")
+                    .with_secondary(model.term.span, "the contract's term")
+                    .with_help("check the event's date; a scenario can only test what happens while the contract is in force"),
+            );
+            continue;
+        }
+        if let PlanEventKind::Terminates(p) = e.kind {
+            let rights: Vec<&TerminationRight> =
+                model.terminations.iter().filter(|t| t.party == p).collect();
+            if let Some(first) = rights.iter().map(|t| t.from).min() {
+                if e.date < first {
+                    let mut d = Diagnostic::warning(
+                        Code::IneffectiveEvent,
+                        e.span,
+                        format!(
+                            "`{}` terminates on {}, but its termination right takes effect only on {first}: the termination has no effect",
+                            model.parties.get(p).map_or("?", |x| x.name.as_str()),
+                            e.date
+                        ),
+                    )
+                    .with_label("before the right exists");
+                    if let Some(right) = rights.iter().find(|t| t.from == first) {
+                        d = d.with_secondary(
+                            right.span,
+                            "the right, from the amendment's effective date",
+                        );
+                    }
+                    diagnostics.push(d.with_help(format!("terminate on or after {first}")));
+                }
+            }
+        }
+    }
+    for ((metric, _), f) in figures {
+        let outside = f.period.end < term.from || term.until.is_some_and(|u| f.period.start > u);
+        if !outside {
+            continue;
+        }
+        let name = model.metrics.get(*metric).map_or("?", |m| m.name.as_str());
+        diagnostics.push(
+            Diagnostic::warning(
+                Code::OutsideTerm,
+                f.span,
+                format!("the figure of `{name}` for {} lies wholly outside the contract's term ({term_text}): no payment can use it", f.period),
+            )
+            .with_label("outside the term")
+            .with_secondary(model.term.span, "the contract's term")
+            .with_help("check the period; figures count only for periods the contract is in force"),
+        );
     }
 }
 

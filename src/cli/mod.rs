@@ -7,6 +7,7 @@ mod check;
 mod diff;
 mod eval;
 mod explain;
+mod explain_code;
 mod fmt;
 mod test;
 
@@ -50,6 +51,15 @@ pub enum Format {
     Json,
 }
 
+/// Findings that `covenant check --deny` turns into failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Deny {
+    /// Warnings (and errors) fail the check: for CI.
+    Warnings,
+    /// Advice, warnings and errors all fail the check.
+    Advice,
+}
+
 /// When to colour diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
@@ -82,6 +92,14 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Fail (exit 1) on warnings too, or on advice too: `--deny warnings` for CI.
+        #[arg(long, value_enum)]
+        deny: Option<Deny>,
+    },
+    /// Describe a diagnostic code, with a bad and a fixed example; without a code, list them all.
+    ExplainCode {
+        /// The code, like `rule_conflict` or `covenant::rule_conflict`.
+        code: Option<String>,
     },
     /// Evaluate scenarios against their contracts and report the answers.
     Eval {
@@ -227,9 +245,12 @@ pub fn main() -> ExitCode {
     };
     let color = use_color(cli.color);
     let exit = match cli.command {
-        Command::Check { files, format } => {
-            missing_paths(&files).unwrap_or_else(|| check::run(&files, format, color))
-        }
+        Command::Check {
+            files,
+            format,
+            deny,
+        } => missing_paths(&files).unwrap_or_else(|| check::run(&files, format, deny, color)),
+        Command::ExplainCode { code } => explain_code::run(code.as_deref()),
         Command::Eval {
             jsonl: Some(input),
             jobs,

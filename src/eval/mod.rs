@@ -482,6 +482,7 @@ fn index_rules(program: &Program<'_>) -> Vec<Vec<program::IndexedRule>> {
                         condition: rule.condition.clone(),
                         notwithstanding: rule.notwithstanding.clone(),
                         intervals: intervals.clone(),
+                        span: rule.span,
                     });
                 }
             }

@@ -62,6 +62,8 @@ pub struct IndexedRule {
     pub notwithstanding: Vec<ClauseId>,
     /// Intervals in which the rule's version is active.
     pub intervals: Vec<(Date, Date)>,
+    /// The statement.
+    pub span: crate::source::Span,
 }
 
 /// A contract compiled for one scenario.
@@ -210,21 +212,11 @@ impl<'m> Program<'m> {
     pub fn verdict(&self, call: &ActionCall, date: Date) -> Verdict {
         let mut prohibitions: Vec<ClauseId> = Vec::new();
         let mut permissions: Vec<(ClauseId, &[ClauseId])> = Vec::new();
-        if let Some(rules) = self.rules_by_action.get(call.action) {
-            for rule in rules {
-                if rule.party != call.party || !in_intervals(&rule.intervals, date) {
-                    continue;
-                }
-                if let Some(c) = &rule.condition {
-                    if !self.holds(c, &call.args, date) {
-                        continue;
-                    }
-                }
-                if rule.permits {
-                    permissions.push((rule.clause, &rule.notwithstanding));
-                } else {
-                    prohibitions.push(rule.clause);
-                }
+        for rule in self.applicable(call, date) {
+            if rule.permits {
+                permissions.push((rule.clause, &rule.notwithstanding));
+            } else {
+                prohibitions.push(rule.clause);
             }
         }
         let mut forbidden_by = Vec::new();
@@ -254,6 +246,23 @@ impl<'m> Program<'m> {
             permitted_by,
             overridden,
         }
+    }
+
+    /// The permissions and prohibitions that apply to `call` on `date`: the
+    /// party's rules about the action, in an active version, whose `where` holds.
+    pub fn applicable(&self, call: &ActionCall, date: Date) -> Vec<&IndexedRule> {
+        let Some(rules) = self.rules_by_action.get(call.action) else {
+            return Vec::new();
+        };
+        rules
+            .iter()
+            .filter(|rule| rule.party == call.party && in_intervals(&rule.intervals, date))
+            .filter(|rule| {
+                rule.condition
+                    .as_ref()
+                    .is_none_or(|c| self.holds(c, &call.args, date))
+            })
+            .collect()
     }
 
     /// A clause's name.

@@ -163,6 +163,21 @@ pub enum Decl {
     Termination(TerminationDecl),
     /// `clause NAME { … }`
     Clause(ClauseDecl),
+    /// `allow CODE [for NAME] because "REASON"` at the top level: applies to the whole contract.
+    Allow(AllowDecl),
+}
+
+/// `allow CODE [for NAME] because "REASON"`: silences a checker finding, with a written reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowDecl {
+    /// The finding's code, without the `covenant::` prefix (`rule_conflict`).
+    pub code: Name,
+    /// Narrows the allow to findings that involve this clause or declaration.
+    pub target: Option<Name>,
+    /// Why the finding is acceptable here; it must not be empty.
+    pub reason: Text,
+    /// The whole line.
+    pub span: Span,
 }
 
 /// One party.
@@ -306,6 +321,8 @@ pub enum ClauseItem {
     Window(Window),
     /// A payment modifier applying to the payment statement before it.
     Modifier(Modifier),
+    /// `allow CODE [for NAME] because "REASON"`: silences a finding about this clause.
+    Allow(AllowDecl),
 }
 
 /// A window line.

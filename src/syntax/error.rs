@@ -44,6 +44,9 @@ pub const RESERVED: &[&str] = &[
 /// A human name for a grammar rule, or `None` for rules not worth naming.
 pub fn human_rule(rule: Rule) -> Option<String> {
     let text = match rule {
+        // `allow` may start almost any line, but it is rare: naming it in every
+        // list of what may come next would crowd out the words a reader needs.
+        Rule::kw_allow | Rule::allow_decl => return None,
         Rule::EOI => "the end of the file",
         Rule::name | Rule::party_decl => "a name (lower case, like revenue_share)",
         Rule::date | Rule::date_ref => "a date like 2026-04-27",

@@ -38,6 +38,7 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_active
             | Rule::kw_add
             | Rule::kw_after
+            | Rule::kw_allow
             | Rule::kw_amend
             | Rule::kw_amendment
             | Rule::kw_amends
@@ -45,6 +46,7 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_as
             | Rule::kw_at
             | Rule::kw_becomes
+            | Rule::kw_because
             | Rule::kw_breach
             | Rule::kw_by
             | Rule::kw_cap
@@ -536,6 +538,7 @@ impl Lower {
                 })
             }
             Rule::clause_decl => Decl::Clause(self.clause_from_parts(span, c.collect())?),
+            Rule::allow_decl => Decl::Allow(self.allow(span, c.collect())?),
             _ => {
                 self.diagnostics.push(Diagnostic::error(
                     Code::Syntax,
@@ -544,6 +547,25 @@ impl Lower {
                 ));
                 return None;
             }
+        })
+    }
+
+    /// `allow CODE [for NAME] because "REASON"`: the parts are names, then the reason.
+    fn allow(&mut self, span: Span, parts: Vec<Pair<'_, Rule>>) -> Option<AllowDecl> {
+        let mut names = Vec::new();
+        let mut reason = None;
+        for p in parts {
+            match p.as_rule() {
+                Rule::string => reason = Some(self.text(p)),
+                _ => names.push(self.name(p)),
+            }
+        }
+        let mut names = names.into_iter();
+        Some(AllowDecl {
+            code: names.next()?,
+            target: names.next(),
+            reason: reason?,
+            span,
         })
     }
 
@@ -573,6 +595,7 @@ impl Lower {
         let rule = pair.as_rule();
         let mut c = children(pair).into_iter();
         Some(match rule {
+            Rule::allow_decl => ClauseItem::Allow(self.allow(span, c.collect())?),
             Rule::from_window => ClauseItem::Window(Window::From(self.operand(c.next()?)?, span)),
             Rule::until_window => ClauseItem::Window(Window::Until(self.operand(c.next()?)?, span)),
             Rule::for_window => ClauseItem::Window(Window::For(self.operand(c.next()?)?, span)),

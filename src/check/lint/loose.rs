@@ -1,0 +1,294 @@
+//! Loose ends: declarations nothing uses, parties with no role, and metrics
+//! reported more finely than they are paid.
+
+use std::collections::HashSet;
+
+use chrono::Datelike;
+
+use crate::calendar::PeriodUnit;
+use crate::check::model::{
+    Charge, DeadlineSlot, Model, RExpr, ROperand, Slot, Symbol, Value, ValueRef, ValueType,
+};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::Span;
+
+use super::versions;
+
+/// What the contract's statements refer to.
+#[derive(Default)]
+struct Uses {
+    actions: HashSet<usize>,
+    metrics: HashSet<usize>,
+    conditions: HashSet<usize>,
+    params: HashSet<usize>,
+    types: HashSet<usize>,
+    /// Parties that are obliged, permitted or paid.
+    roles: HashSet<usize>,
+    /// Parties named only as the party a role is held for.
+    named: HashSet<usize>,
+}
+
+impl Uses {
+    fn slot(&mut self, slot: &Slot) {
+        self.value(&slot.value);
+    }
+
+    fn value(&mut self, v: &ValueRef) {
+        match v {
+            ValueRef::Param(p) => {
+                self.params.insert(*p);
+            }
+            ValueRef::Lit(Value::Enum(t, _)) => {
+                self.types.insert(*t);
+            }
+            ValueRef::Lit(_) => {}
+        }
+    }
+
+    fn operand(&mut self, o: &ROperand) {
+        match o {
+            ROperand::Value(v) => self.value(v),
+            ROperand::Condition(c) => {
+                self.conditions.insert(*c);
+            }
+            ROperand::Arg(_) => {}
+        }
+    }
+
+    fn expr(&mut self, e: &RExpr) {
+        match e {
+            RExpr::Atom(o) => self.operand(o),
+            RExpr::Compare(a, _, b) => {
+                self.operand(a);
+                self.operand(b);
+            }
+            RExpr::In(a, items) => {
+                self.operand(a);
+                for i in items {
+                    self.operand(i);
+                }
+            }
+            RExpr::Not(inner) => self.expr(inner),
+            RExpr::And(items) | RExpr::Or(items) => {
+                for i in items {
+                    self.expr(i);
+                }
+            }
+        }
+    }
+}
+
+fn uses(model: &Model) -> Uses {
+    let mut u = Uses::default();
+    for at in versions(model) {
+        let v = at.version;
+        for s in [&v.windows.from, &v.windows.until, &v.windows.for_]
+            .into_iter()
+            .flatten()
+        {
+            u.slot(s);
+        }
+        for (e, _) in v.windows.while_.iter().chain(v.windows.unless.iter()) {
+            u.expr(e);
+        }
+        for r in &v.rules {
+            u.actions.insert(r.action);
+            u.roles.insert(r.party);
+            if let Some(c) = &r.condition {
+                u.expr(c);
+            }
+        }
+        for o in &v.obligations {
+            u.actions.insert(o.action);
+            u.roles.insert(o.party);
+            if let Some(c) = &o.condition {
+                u.expr(c);
+            }
+            match &o.deadline {
+                DeadlineSlot::By(s) | DeadlineSlot::Within(s) => u.slot(s),
+            }
+        }
+        for l in &v.licences {
+            u.roles.insert(l.grantor);
+            u.roles.insert(l.licensee);
+        }
+        for d in &v.designations {
+            u.roles.insert(d.holder);
+            u.named.insert(d.of);
+        }
+        for p in &v.payments {
+            u.roles.insert(p.payer);
+            u.roles.insert(p.payee);
+            match &p.charge {
+                Charge::Share {
+                    metric,
+                    rates,
+                    thresholds,
+                } => {
+                    u.metrics.insert(*metric);
+                    for s in rates.iter().chain(thresholds) {
+                        u.slot(s);
+                    }
+                }
+                Charge::Fixed { amount, on } => {
+                    u.slot(amount);
+                    if let Some(s) = on {
+                        u.slot(s);
+                    }
+                }
+            }
+            for s in [&p.due, &p.cap_total, &p.cap_per, &p.floor]
+                .into_iter()
+                .flatten()
+            {
+                u.slot(s);
+            }
+        }
+    }
+    for t in &model.terminations {
+        u.roles.insert(t.party);
+        u.slot(&t.notice);
+    }
+    for a in &model.actions {
+        for (_, ty) in &a.args {
+            if let ValueType::Enum(t) = ty {
+                u.types.insert(*t);
+            }
+        }
+    }
+    for p in &model.params {
+        if let ValueType::Enum(t) = p.ty {
+            u.types.insert(t);
+        }
+    }
+    u
+}
+
+/// Reports loose ends and returns the name spans of the declarations this
+/// model uses (parties: those with a role).
+pub fn check(model: &Model, out: &mut Vec<Diagnostic>) -> HashSet<Span> {
+    let u = uses(model);
+    let mut used = HashSet::new();
+    let mut symbols: Vec<(&String, Symbol, Span)> = model
+        .symbols
+        .iter()
+        .map(|(name, (symbol, span))| (name, *symbol, *span))
+        .collect();
+    symbols.sort_by_key(|(_, _, span)| *span);
+    for (name, symbol, span) in symbols {
+        let (is_used, why) = match symbol {
+            Symbol::Party(p) => (u.roles.contains(&p), ""),
+            Symbol::Action(a) => (
+                u.actions.contains(&a),
+                "no clause permits, forbids or requires it, so every occurrence is permitted and none is ever needed",
+            ),
+            Symbol::Metric(m) => (
+                u.metrics.contains(&m),
+                "no payment is a share of it, so the figures scenarios give for it change nothing",
+            ),
+            Symbol::Condition(c) => (
+                u.conditions.contains(&c),
+                "no `where`, `while` or `unless` reads it, so switching it changes nothing",
+            ),
+            Symbol::Param(p) => (
+                u.params.contains(&p),
+                "no clause uses its value, so setting it changes nothing",
+            ),
+            Symbol::Type(t) => (
+                u.types.contains(&t),
+                "no action argument or param has this type",
+            ),
+            Symbol::Value(..) | Symbol::Clause(_) => continue,
+        };
+        if is_used {
+            used.insert(span);
+            continue;
+        }
+        let d = match symbol {
+            Symbol::Party(p) => {
+                let message = if u.named.contains(&p) {
+                    format!("party `{name}` is never obliged, permitted or paid: it is named only as the party a role is held for")
+                } else {
+                    format!("party `{name}` is never obliged, permitted or paid: no clause or termination right names it")
+                };
+                Diagnostic::advice(Code::IdleParty, span, message)
+                    .with_label("no obligations, permissions or payments")
+                    .with_help(format!("give `{name}` its terms, or if it is declared only so that scenarios can name it, say so with `allow idle_party for {name} because \"…\"`"))
+            }
+            _ => Diagnostic::advice(
+                Code::UnusedDeclaration,
+                span,
+                format!(
+                    "{} `{name}` is declared but nothing uses it: {why}",
+                    symbol.kind()
+                ),
+            )
+            .with_label("unused")
+            .with_help("remove the declaration, or use it where it was meant to matter"),
+        };
+        out.push(d);
+    }
+    metric_periods(model, out);
+    used
+}
+
+fn rank(u: PeriodUnit) -> u8 {
+    match u {
+        PeriodUnit::Month => 1,
+        PeriodUnit::Quarter => 2,
+        PeriodUnit::Year | PeriodUnit::ContractYear => 3,
+    }
+}
+
+/// A metric reported more finely than it is paid. Covenant's rule: a
+/// payment period takes the sum of the metric's figures that fall in it; a
+/// figure whose period straddles the payment period's boundary counts
+/// pro-rata by days; a period with no figure at all counts as nothing.
+/// Aligned periods (quarters in a calendar year) are advice; contract years
+/// that cut through the metric's periods are a warning, since figures are then split.
+fn metric_periods(model: &Model, out: &mut Vec<Diagnostic>) {
+    let mut seen: Vec<Span> = Vec::new();
+    for at in versions(model) {
+        for p in &at.version.payments {
+            let Charge::Share { metric, .. } = &p.charge else {
+                continue;
+            };
+            let Some(m) = model.metrics.get(*metric) else {
+                continue;
+            };
+            let every = p.every.unwrap_or(m.unit);
+            if rank(every) <= rank(m.unit) || seen.contains(&p.span) {
+                continue;
+            }
+            seen.push(p.span);
+            let per = m.unit;
+            let figures = match (per, every) {
+                (PeriodUnit::Quarter, _) => "quarterly figures",
+                (PeriodUnit::Month, PeriodUnit::Quarter) => "three monthly figures",
+                _ => "monthly figures",
+            };
+            let e = model.effective;
+            let aligned = every != PeriodUnit::ContractYear
+                || (e.day() == 1 && (per == PeriodUnit::Month || (e.month() - 1) % 3 == 0));
+            let d = if aligned {
+                Diagnostic::advice(
+                    Code::PeriodMismatch,
+                    p.span,
+                    format!("`{}` is reported per {per} but paid every {every}: Covenant adds up the {figures} that fall in each {every} (a {per} with no figure counts as nothing) and applies tiers, floors and caps to that total", m.name),
+                )
+                .with_help(format!("nothing to change if the parties settle once a {every}; if they meant to settle every {per}, write `every {per}` and state floors and caps per {per}"))
+            } else {
+                Diagnostic::warning(
+                    Code::PeriodMismatch,
+                    p.span,
+                    format!("`{}` is reported per {per} but paid every contract year from {e}: each contract year adds up the {figures} in it, and the {per}s that straddle its start are split between two contract years pro-rata by days", m.name),
+                )
+                .with_help(format!("pay every calendar year, or report `{}` per month so that each contract year is made of whole periods", m.name))
+            };
+            out.push(
+                d.with_label(format!("paid every {every}"))
+                    .with_secondary(m.span, format!("reported per {per}")),
+            );
+        }
+    }
+}
