@@ -53,22 +53,38 @@ pub fn scenario_text(events: usize) -> String {
 /// already parsed (planned) scenario, without the parser's peak memory.
 fn synthetic(events: usize) {
     let mut ws = Workspace::new();
-    let partnership = PARTNERSHIP.replace("term until 2032-12-31", "term until 2119-12-31").replace("per year", "per month");
+    let partnership = PARTNERSHIP
+        .replace("term until 2032-12-31", "term until 2119-12-31")
+        .replace("per year", "per month");
     let mut chain = Vec::new();
-    for (name, text) in [("2019-partnership.cov", partnership.as_str()), ("2026-amendment.cov", AMENDMENT)] {
+    for (name, text) in [
+        ("2019-partnership.cov", partnership.as_str()),
+        ("2026-amendment.cov", AMENDMENT),
+    ] {
         let (file, parsed) = ws.parse_text(name, text);
-        chain.push(Loaded { file, path: name.into(), document: parsed.expect("parses") });
+        chain.push(Loaded {
+            file,
+            path: name.into(),
+            document: parsed.expect("parses"),
+        });
     }
     let mut model = build_model(&chain).value.expect("checks");
     let mut text = scenario_text(4);
     text.truncate(text.len() - 2);
     for month in 0..1200 {
-        text.push_str(&format!("  openai_revenue for {}-{:02} is USD {} million\n", 2020 + month / 12, month % 12 + 1, 100 + month));
+        text.push_str(&format!(
+            "  openai_revenue for {}-{:02} is USD {} million\n",
+            2020 + month / 12,
+            month % 12 + 1,
+            100 + month
+        ));
     }
     text.push_str("}\n");
     let (file, parsed) = ws.parse_text("scale.cov", &text);
     let document = parsed.expect("parses");
-    let Document::Scenario(scenario) = document.as_ref() else { panic!("a scenario") };
+    let Document::Scenario(scenario) = document.as_ref() else {
+        panic!("a scenario")
+    };
     let mut diagnostics = Vec::new();
     let mut plan = plan_scenario(&mut model, scenario, file, &mut diagnostics).expect("plans");
     let seeds = plan.events.clone();
@@ -96,10 +112,18 @@ fn synthetic(events: usize) {
 
 fn main() {
     if std::env::args().nth(2).as_deref() == Some("--synthetic") {
-        synthetic(std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000));
+        synthetic(
+            std::env::args()
+                .nth(1)
+                .and_then(|a| a.parse().ok())
+                .unwrap_or(1_000_000),
+        );
         return;
     }
-    let events: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let events: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(100_000);
     let mut ws = Workspace::new();
     // A 100-year term so that monthly figures all fall inside it.
     let partnership = PARTNERSHIP

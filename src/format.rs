@@ -220,7 +220,12 @@ impl Layout {
                     flatten(part, Some(rule), &mut tokens);
                     closing = Some(tokens);
                 }
-                Rule::payment => {
+                Rule::statement
+                    if part
+                        .clone()
+                        .into_inner()
+                        .any(|p| p.as_rule() == Rule::payment) =>
+                {
                     payment_seen = true;
                     self.item(part, depth + 1);
                 }

@@ -57,7 +57,7 @@ pub struct SourceFile {
     pub name: String,
     /// The path on disk, used to resolve relative `contract` and `amends` paths.
     pub path: PathBuf,
-        /// The file's text; invalid UTF-8 is replaced so that it can still be shown.
+    /// The file's text; invalid UTF-8 is replaced so that it can still be shown.
     pub text: Arc<str>,
     /// Byte offsets where lines start, computed on first use: reports locate
     /// every event of a long scenario, which must not rescan the text each time.
@@ -71,16 +71,28 @@ impl SourceFile {
     }
 
     /// The 1-based line and column of a byte offset.
-        pub fn line_col(&self, offset: u32) -> (usize, usize) {
+    pub fn line_col(&self, offset: u32) -> (usize, usize) {
         let starts = self.line_starts.get_or_init(|| {
             std::iter::once(0)
-                .chain(self.text.match_indices('\n').map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)))
+                .chain(
+                    self.text
+                        .match_indices('\n')
+                        .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+                )
                 .collect()
         });
         let offset = offset.min(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
         let line = starts.partition_point(|s| *s <= offset);
-        let start = line.checked_sub(1).and_then(|i| starts.get(i)).copied().unwrap_or(0);
-        let col = self.text.get(start as usize..offset as usize).map_or(0, |l| l.chars().count()) + 1;
+        let start = line
+            .checked_sub(1)
+            .and_then(|i| starts.get(i))
+            .copied()
+            .unwrap_or(0);
+        let col = self
+            .text
+            .get(start as usize..offset as usize)
+            .map_or(0, |l| l.chars().count())
+            + 1;
         (line, col)
     }
 
@@ -112,7 +124,7 @@ impl SourceMap {
         text: Arc<str>,
     ) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
-                self.files.push(SourceFile {
+        self.files.push(SourceFile {
             line_starts: std::sync::OnceLock::new(),
             name: name.into(),
             path: path.as_ref().to_path_buf(),

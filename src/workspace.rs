@@ -124,11 +124,15 @@ impl Workspace {
 
     /// Drops the parsed document of a file once it is no longer needed (a
     /// scenario after planning), keeping its text for diagnostics.
-        pub fn forget_document(&mut self, path: &Path) {
+    pub fn forget_document(&mut self, path: &Path) {
         let key = normalize(path);
         // Only large files read from disk are dropped: a small one costs little
         // to keep, and text added in memory could not be read again.
-        let large = self.parsed.get(&key).and_then(|(file, _)| self.sources.get(*file)).is_some_and(|f| f.text.len() > 1024 * 1024);
+        let large = self
+            .parsed
+            .get(&key)
+            .and_then(|(file, _)| self.sources.get(*file))
+            .is_some_and(|f| f.text.len() > 1024 * 1024);
         if large && key.is_file() {
             self.parsed.remove(&key);
         }

@@ -92,7 +92,7 @@ pub fn human_rule(rule: Rule) -> Option<String> {
         Rule::every_mod | Rule::due_mod | Rule::cap_total | Rule::cap_period | Rule::floor_mod => {
             "a payment modifier (every, due, capped at, at least)"
         }
-        Rule::prohibition | Rule::payment | Rule::obligation | Rule::permission | Rule::licence | Rule::designation => {
+                Rule::statement | Rule::prohibition | Rule::payment | Rule::obligation | Rule::permission | Rule::licence | Rule::designation => {
             "a statement (`PARTY must not …`, `PARTY may …`, `PARTY must pay …`, `PARTY grants …`, `PARTY is \"ROLE\" of …`)"
         }
         Rule::contract_ref => "`contract \"PATH\"`",

@@ -592,8 +592,17 @@ impl Lower {
 
     fn clause_item(&mut self, pair: Pair<'_, Rule>) -> Option<ClauseItem> {
         let span = self.span(&pair);
-        let rule = pair.as_rule();
-        let mut c = children(pair).into_iter();
+        // A statement is its party then its kind; the arms below read the kind's
+        // parts with the party in front, as one sequence.
+        let (rule, mut c) = if pair.as_rule() == Rule::statement {
+            let mut parts = children(pair);
+            let tail = parts.pop()?;
+            let rule = tail.as_rule();
+            parts.extend(children(tail));
+            (rule, parts.into_iter())
+        } else {
+            (pair.as_rule(), children(pair).into_iter())
+        };
         Some(match rule {
             Rule::allow_decl => ClauseItem::Allow(self.allow(span, c.collect())?),
             Rule::from_window => ClauseItem::Window(Window::From(self.operand(c.next()?)?, span)),
@@ -868,12 +877,14 @@ impl Lower {
             }
             Rule::event => {
                 let date = self.date(c.next()?);
+                // The grantor, condition, party or payer: read once for every kind of event.
+                let subject = self.name(c.next()?);
                 let body = c.next()?;
                 let body_rule = body.as_rule();
                 let mut b = children(body.clone()).into_iter();
                 let kind = match body_rule {
                     Rule::ev_grant => {
-                        let grantor = self.name(b.next()?);
+                        let grantor = subject;
                         let licensee = self.name(b.next()?);
                         let mut exclusive = None;
                         let mut subject = None;
@@ -890,14 +901,11 @@ impl Lower {
                             subject: subject?,
                         }
                     }
-                    Rule::ev_becomes => {
-                        let condition = self.name(b.next()?);
-                        EventKind::Becomes(condition, self.boolean(b.next()?))
-                    }
-                    Rule::ev_terminates => EventKind::Terminates(self.name(b.next()?)),
-                    Rule::ev_nonrenewal => EventKind::NonRenewal(self.name(b.next()?)),
+                    Rule::ev_becomes => EventKind::Becomes(subject, self.boolean(b.next()?)),
+                    Rule::ev_terminates => EventKind::Terminates(subject),
+                    Rule::ev_nonrenewal => EventKind::NonRenewal(subject),
                     Rule::ev_pays => {
-                        let payer = self.name(b.next()?);
+                        let payer = subject;
                         let payee = self.name(b.next()?);
                         EventKind::Pays {
                             payer,
@@ -905,7 +913,20 @@ impl Lower {
                             amount: self.money(b.next()?),
                         }
                     }
-                    _ => EventKind::Action(self.action_use(body)?),
+                    _ => {
+                        let action = self.name(b.next()?);
+                        let mut args = Vec::new();
+                        for arg in b.filter(|p| p.as_rule() == Rule::arg_pair) {
+                            let mut a = children(arg).into_iter();
+                            let name = self.name(a.next()?);
+                            args.push((name, self.operand(a.next()?)?));
+                        }
+                        EventKind::Action(ActionUse {
+                            party: subject,
+                            action,
+                            args,
+                        })
+                    }
                 };
                 ScenarioItem::Event(Event { date, kind, span })
             }
