@@ -18,5 +18,6 @@ pub mod money;
 pub mod pipeline;
 pub mod report;
 pub mod source;
+pub mod strategy;
 pub mod syntax;
 pub mod workspace;

@@ -91,9 +91,15 @@ enum Command {
         /// Stop the timeline at this date and report every clause's state on it.
         #[arg(long, value_parser = parse_date)]
         as_of: Option<Date>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        /// Output format: text, json, or csv (csv for sweeps only).
+        #[arg(long, value_enum, default_value_t = eval::EvalFormat::Text)]
+        format: eval::EvalFormat,
+        /// Evaluate the scenario for each value of a param: PARAM=FROM..TO step STEP (repeat for a grid).
+        #[arg(long, value_name = "PARAM=FROM..TO step STEP")]
+        sweep: Vec<String>,
+        /// Threads for a sweep (default: the number of cores).
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
     },
     /// Run every scenario under the paths (default: the current folder) like a test suite.
     Test {
@@ -193,6 +199,49 @@ fn eprint_diagnostics(diagnostics: &[Diagnostic], sources: &SourceMap, color: bo
     }
 }
 
+/// The number of threads to use when none is asked for: every core.
+pub(crate) fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
+/// Draws a progress line on stderr, redrawn in place; only on a terminal.
+pub(crate) struct Progress {
+    enabled: bool,
+    what: &'static str,
+}
+
+impl Progress {
+    /// A progress line for counting `what`, drawn only when stderr is a terminal.
+    pub(crate) fn new(what: &'static str) -> Self {
+        Progress {
+            enabled: std::io::stderr().is_terminal(),
+            what,
+        }
+    }
+
+    /// Redraws the line: a bar and `done/total`.
+    pub(crate) fn draw(&self, done: usize, total: usize) {
+        if !self.enabled || total == 0 {
+            return;
+        }
+        const WIDTH: usize = 30;
+        let filled = done.saturating_mul(WIDTH) / total;
+        eprint!(
+            "\r[{}{}] {done}/{total} {}",
+            "#".repeat(filled),
+            ".".repeat(WIDTH - filled.min(WIDTH)),
+            self.what
+        );
+    }
+
+    /// Clears the line.
+    pub(crate) fn finish(&self) {
+        if self.enabled {
+            eprint!("\r{}\r", " ".repeat(60));
+        }
+    }
+}
+
 /// Reports a path given on the command line that does not exist (a usage error).
 fn missing_paths(paths: &[PathBuf]) -> Option<Exit> {
     let missing: Vec<&PathBuf> = paths.iter().filter(|p| !p.exists()).collect();
@@ -228,9 +277,15 @@ pub fn main() -> ExitCode {
             scenarios,
             as_of,
             format,
-        } => {
-            missing_paths(&scenarios).unwrap_or_else(|| eval::run(&scenarios, as_of, format, color))
-        }
+            sweep,
+            jobs,
+        } => missing_paths(&scenarios).unwrap_or_else(|| {
+            if sweep.is_empty() {
+                eval::run(&scenarios, as_of, format, color)
+            } else {
+                eval::run_sweep(&scenarios, as_of, format, &sweep, jobs, color)
+            }
+        }),
         Command::Test {
             paths,
             format,

@@ -4,6 +4,7 @@ pub mod diff;
 pub mod explain;
 pub mod json;
 pub mod record;
+pub mod sweep;
 pub mod text;
 
 pub use json::{scenario_report, Report, SCHEMA};

@@ -1,0 +1,376 @@
+//! Strategy analysis: growth paths, sweeps, consolidated contracts, reports
+//! and unknown facts, on the OpenAI–Microsoft fixtures and small contracts.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "tests fail loudly by design"
+)]
+
+use std::path::Path;
+use std::str::FromStr;
+
+use covenant::diagnostic::{render, Code};
+use covenant::eval::Options;
+use covenant::pipeline::evaluate_texts;
+use covenant::report::sweep::{render_sweep_csv, render_sweep_text, sweep_report};
+use covenant::strategy::prepare;
+use covenant::strategy::sweep::{parse_axis, run_sweep, Sweep};
+use covenant::workspace::Workspace;
+use rust_decimal::Decimal;
+
+fn at_root() {
+    let _ = std::env::set_current_dir(env!("CARGO_MANIFEST_DIR"));
+}
+
+fn sweep(path: &str, specs: &[&str], jobs: usize) -> Sweep {
+    at_root();
+    let mut ws = Workspace::new();
+    let (prepared, _) = prepare(&mut ws, Path::new(path))
+        .unwrap_or_else(|d| panic!("{}", render(&d, &ws.sources, false)));
+    let axes = specs
+        .iter()
+        .map(|s| parse_axis(s, &prepared.model, &mut ws).expect("a valid sweep"))
+        .collect();
+    run_sweep(
+        &prepared,
+        &ws.sources,
+        axes,
+        Options::default(),
+        jobs,
+        &|_, _| {},
+    )
+}
+
+// ------------------------------------------------------------ growth paths
+
+const ROYALTY: &str = r#"
+contract c {
+  parties {
+    maker
+    brand
+  }
+  effective 2027-01-01
+  term until 2040-12-31
+  metric sales in USD per year
+  metric quarterly in USD per quarter
+  clause royalty {
+    maker must pay brand 10% of sales every year
+  }
+  clause quarterly_royalty {
+    maker must pay brand 1% of quarterly every quarter
+  }
+}
+"#;
+
+fn owed(scenario: &str) -> Vec<(String, String, Decimal)> {
+    let mut ws = Workspace::new();
+    let ev = evaluate_texts(&mut ws, ROYALTY, &[], scenario, Options::default())
+        .unwrap_or_else(|d| panic!("{}", render(&d, &ws.sources, false)));
+    ev.accruals
+        .iter()
+        .filter(|a| !a.figure_missing)
+        .map(|a| (a.clause.clone(), a.label.clone(), a.base.unwrap().amount))
+        .collect()
+}
+
+fn errors(scenario: &str) -> Vec<Code> {
+    let mut ws = Workspace::new();
+    match evaluate_texts(&mut ws, ROYALTY, &[], scenario, Options::default()) {
+        Ok(_) => Vec::new(),
+        Err(d) => d.iter().filter(|d| d.is_error()).map(|d| d.code).collect(),
+    }
+}
+
+#[test]
+fn a_growth_path_compounds_exactly() {
+    let figures = owed(
+        "scenario s { contract \"x\"\n sales from 2027 is USD 100 growing 7% per year until 2036 }",
+    );
+    assert_eq!(figures.len(), 10);
+    let mut expected = Decimal::from(100);
+    for (i, (_, label, base)) in figures.iter().enumerate() {
+        assert_eq!(label, &(2027 + i).to_string());
+        // Exact: 100 × 1.07^n with every digit, no rounding on the way.
+        assert_eq!(*base, expected, "{label}");
+        expected *= Decimal::from_str("1.07").unwrap();
+    }
+    let last = figures.last().unwrap().2;
+    assert_eq!(last, Decimal::from_str("183.8459212420154507").unwrap());
+}
+
+#[test]
+fn a_growth_path_rounds_only_on_output() {
+    let mut ws = Workspace::new();
+    let ev = evaluate_texts(
+        &mut ws,
+        ROYALTY,
+        &[],
+        "scenario s { contract \"x\"\n sales from 2027 is USD 1 growing 33% per year until 2030 }",
+        Options::default(),
+    )
+    .unwrap();
+    let y2030 = ev.accruals.iter().find(|a| a.label == "2030").unwrap();
+    // 1.33^3 = 2.352637; 10% of it is 0.2352637, kept exact, shown as 0.24.
+    assert_eq!(y2030.owed.amount, Decimal::from_str("0.2352637").unwrap());
+    assert_eq!(y2030.owed.to_string(), "USD 0.24");
+    let total: Decimal = ev.accruals.iter().map(|a| a.owed.amount).sum();
+    // 0.1 × (1 + 1.33 + 1.7689 + 2.352637), summed unrounded.
+    assert_eq!(total, Decimal::from_str("0.64515370").unwrap());
+}
+
+#[test]
+fn a_shrinking_path_and_a_yearly_step_for_a_quarterly_metric() {
+    let figures = owed(
+        "scenario s { contract \"x\"\n sales from 2027 is USD 1000 shrinking 10% per year until 2029 }",
+    );
+    let bases: Vec<Decimal> = figures.iter().map(|f| f.2).collect();
+    assert_eq!(
+        bases,
+        vec![Decimal::from(1000), Decimal::from(900), Decimal::from(810)]
+    );
+    // A quarterly metric growing 20% a year: each quarter of 2028 is 1.2 × its quarter in 2027.
+    let figures = owed(
+        "scenario s { contract \"x\"\n quarterly from 2027-Q3 is USD 100 growing 20% per year until 2028-Q4 }",
+    );
+    let shown: Vec<(String, Decimal)> = figures.iter().map(|f| (f.1.clone(), f.2)).collect();
+    let d = |n: i64| Decimal::from(n);
+    assert_eq!(
+        shown,
+        vec![
+            ("2027-Q3".to_owned(), d(100)),
+            ("2027-Q4".to_owned(), d(100)),
+            ("2028-Q1".to_owned(), d(100)),
+            ("2028-Q2".to_owned(), d(100)),
+            ("2028-Q3".to_owned(), d(120)),
+            ("2028-Q4".to_owned(), d(120)),
+        ]
+    );
+}
+
+#[test]
+fn growth_paths_that_cannot_hold_are_errors() {
+    // Compounding per month is shorter than the metric's year.
+    assert_eq!(
+        errors("scenario s { contract \"x\"\n sales from 2027 is USD 1 growing 1% per month until 2030 }"),
+        vec![Code::PeriodMismatch]
+    );
+    // Periods of another unit than the metric's.
+    assert_eq!(
+        errors("scenario s { contract \"x\"\n sales from 2027-Q1 is USD 1 growing 1% per year until 2030-Q1 }"),
+        vec![Code::PeriodMismatch]
+    );
+    // Ends before it starts.
+    assert_eq!(
+        errors("scenario s { contract \"x\"\n sales from 2030 is USD 1 growing 1% per year until 2027 }"),
+        vec![Code::EndBeforeStart]
+    );
+    // Overlaps a figure.
+    assert_eq!(
+        errors("scenario s { contract \"x\"\n sales for 2028 is USD 5\n sales from 2027 is USD 1 growing 1% per year until 2030 }"),
+        vec![Code::DuplicateFigure]
+    );
+    // Grows by more than 100% a year: allowed.
+    assert_eq!(
+        errors("scenario s { contract \"x\"\n sales from 2027 is USD 1 growing 150% per year until 2030 }"),
+        vec![]
+    );
+    // Shrinks by more than everything.
+    assert_eq!(
+        errors("scenario s { contract \"x\"\n sales from 2027 is USD 1 shrinking 150% per year until 2030 }"),
+        vec![Code::RateOver100]
+    );
+    // Another currency.
+    assert_eq!(
+        errors("scenario s { contract \"x\"\n sales from 2027 is EUR 1 growing 1% per year until 2030 }"),
+        vec![Code::CurrencyMismatch]
+    );
+}
+
+#[test]
+fn an_event_line_before_a_growth_path_keeps_its_arguments() {
+    let contract = ROYALTY.replace(
+        "metric sales in USD per year",
+        "metric sales in USD per year\n  define place as one of north, south\n  action ship(to: place)",
+    );
+    let mut ws = Workspace::new();
+    let ev = evaluate_texts(
+        &mut ws,
+        &contract,
+        &[],
+        "scenario s { contract \"x\"\n on 2027-01-05 maker ship to north\n sales from 2027 is USD 10 growing 10% per year until 2028 }",
+        Options::default(),
+    )
+    .unwrap_or_else(|d| panic!("{}", render(&d, &ws.sources, false)));
+    assert_eq!(ev.events.len(), 1);
+    assert_eq!(ev.accruals.iter().filter(|a| !a.figure_missing).count(), 2);
+}
+
+// ------------------------------------------------------------------ sweeps
+
+#[test]
+fn sweep_of_the_revenue_cap() {
+    let s = sweep(
+        "contracts/openai-microsoft/scenarios/cap-reached.cov",
+        &["revenue_cap=USD 10 billion..USD 40 billion step USD 1 billion"],
+        2,
+    );
+    assert_eq!(s.points.len(), 31);
+    // The 2030 payment is zero for every cap up to the USD 19 billion owed by the end of 2029.
+    let zero_2030: Vec<String> = s
+        .points
+        .iter()
+        .filter(|p| {
+            p.answers
+                .iter()
+                .any(|a| a.key == "revenue_share 2030 owed" && a.value == "USD 0")
+        })
+        .map(|p| s.shown(p).join(""))
+        .collect();
+    assert_eq!(
+        zero_2030.last().map(String::as_str),
+        Some("USD 19,000,000,000")
+    );
+    insta::assert_snapshot!(render_sweep_text(
+        &s,
+        "contracts/openai-microsoft/scenarios/cap-reached.cov"
+    ));
+}
+
+#[test]
+fn sweep_results_do_not_depend_on_the_number_of_threads() {
+    let specs = ["revenue_cap=USD 0..USD 60 billion step USD 750 million"];
+    let one = sweep(
+        "contracts/openai-microsoft/scenarios/cap-reached.cov",
+        &specs,
+        1,
+    );
+    let four = sweep(
+        "contracts/openai-microsoft/scenarios/cap-reached.cov",
+        &specs,
+        4,
+    );
+    assert_eq!(render_sweep_csv(&one), render_sweep_csv(&four));
+}
+
+#[test]
+fn sweep_grid_of_a_cap_and_a_growth_rate() {
+    let s = sweep(
+        "tests/corpus/strategy/projection.cov",
+        &[
+            "royalty_cap=EUR 4 million..6 million step 1 million",
+            "growth=0%..20% step 10%",
+        ],
+        2,
+    );
+    assert_eq!(s.points.len(), 9);
+    insta::assert_snapshot!("grid_csv", render_sweep_csv(&s));
+    insta::assert_snapshot!(
+        "grid_text",
+        render_sweep_text(&s, "tests/corpus/strategy/projection.cov")
+    );
+    let json = serde_json::to_value(sweep_report(&s, "projection.cov")).unwrap();
+    assert_eq!(json["schema"], "covenant.sweep/1");
+    assert_eq!(json["points"][4]["params"][1], "10%");
+    assert_eq!(
+        json["points"][4]["answers"]["royalty 2030 owed"]["amount"],
+        "1331000.00"
+    );
+}
+
+#[test]
+fn sweep_specs_are_checked() {
+    at_root();
+    let mut ws = Workspace::new();
+    let (prepared, _) = prepare(
+        &mut ws,
+        Path::new("contracts/openai-microsoft/scenarios/cap-reached.cov"),
+    )
+    .unwrap();
+    let mut err = |spec: &str| parse_axis(spec, &prepared.model, &mut ws).unwrap_err();
+    assert!(err("revenue_cop=USD 1..USD 2 step USD 1").contains("did you mean `revenue_cap`?"));
+    assert!(err("revenue_cap=USD 1..USD 2").contains("has no step"));
+    assert!(err("revenue_cap=20%..30% step 1%").contains("holds an amount in USD"));
+    assert!(err("revenue_cap=USD 1..USD 2 step USD 0").contains("greater than zero"));
+    assert!(err("revenue_cap=USD 5..USD 2 step USD 1").contains("no values"));
+    assert!(err("revenue_cap=USD 1..EUR 2 step USD 1").contains("amount in USD"));
+}
+
+fn covenant(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_covenant"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .expect("run covenant")
+}
+
+#[test]
+fn sweep_through_the_command_line() {
+    let out = covenant(&[
+        "eval",
+        "contracts/openai-microsoft/scenarios/cap-reached.cov",
+        "--sweep",
+        "revenue_cap=USD 0..USD 49.9 billion step USD 100 million",
+        "--format",
+        "csv",
+        "--jobs",
+        "2",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().count(), 501);
+    // Piped: no progress line on stderr.
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json = covenant(&[
+        "eval",
+        "contracts/openai-microsoft/scenarios/cap-reached.cov",
+        "--sweep",
+        "revenue_cap=USD 19 billion..USD 20 billion step USD 1 billion",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(
+        v["points"][0]["answers"]["revenue_share 2030 owed"]["amount"],
+        "0.00"
+    );
+    assert_eq!(
+        v["points"][1]["answers"]["revenue_share 2030 owed"]["amount"],
+        "1000000000.00"
+    );
+}
+
+#[test]
+fn sweep_usage_errors_exit_2() {
+    for args in [
+        vec![
+            "eval",
+            "contracts/openai-microsoft/scenarios/cap-reached.cov",
+            "--format",
+            "csv",
+        ],
+        vec![
+            "eval",
+            "contracts/openai-microsoft/scenarios/cap-reached.cov",
+            "--sweep",
+            "nope=USD 1..USD 2 step USD 1",
+        ],
+        vec![
+            "eval",
+            "contracts/openai-microsoft/scenarios/cap-reached.cov",
+            "contracts/openai-microsoft/scenarios/aws-launch-2027.cov",
+            "--sweep",
+            "revenue_cap=USD 1..USD 2 step USD 1",
+        ],
+    ] {
+        let out = covenant(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: "));
+    }
+}
