@@ -11,6 +11,7 @@
 pub mod calendar;
 pub mod check;
 pub mod cli;
+pub mod consolidate;
 pub mod diagnostic;
 pub mod eval;
 pub mod format;

@@ -374,3 +374,171 @@ fn sweep_usage_errors_exit_2() {
         assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: "));
     }
 }
+
+// ------------------------------------------------------------ consolidation
+
+mod consolidation {
+    use super::*;
+    use covenant::check::scenario::check_scenario_with;
+    use covenant::check::{build_model, Loaded, Model};
+    use covenant::consolidate::consolidate;
+    use covenant::eval::compile;
+    use covenant::format::format_source;
+
+    fn consolidated(date: &str) -> (Workspace, String, Model) {
+        at_root();
+        let mut ws = Workspace::new();
+        let c = consolidate(
+            &mut ws,
+            Path::new("contracts/openai-microsoft/2026-amendment.cov"),
+            date.parse().unwrap(),
+        )
+        .unwrap_or_else(|d| panic!("{}", render(&d, &ws.sources, false)));
+        let (file, parsed) = ws.parse_text("consolidated.cov", &c.text);
+        let checked = build_model(&[Loaded {
+            file,
+            path: "consolidated.cov".into(),
+            document: parsed.unwrap(),
+        }]);
+        assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
+        (ws, c.text, checked.value.unwrap())
+    }
+
+    #[test]
+    fn the_openai_microsoft_chain_consolidated() {
+        let (_, text, _) = consolidated("2027-01-01");
+        insta::assert_snapshot!("consolidated_2027", text);
+        let (_, before, _) = consolidated("2026-01-01");
+        insta::assert_snapshot!("consolidated_2026_before_the_amendment", before);
+    }
+
+    #[test]
+    fn a_consolidated_file_is_formatted() {
+        for date in ["2019-07-22", "2026-04-27", "2031-01-01"] {
+            let (mut ws, text, _) = consolidated(date);
+            let file = ws.add_text("again", &text);
+            assert_eq!(format_source(&text, file).unwrap(), text, "{date}");
+        }
+    }
+
+    #[test]
+    fn it_answers_like_the_chain_from_its_date_on() {
+        for date in ["2026-04-27", "2027-01-01", "2029-03-01"] {
+            let (mut ws, _, model) = consolidated(date);
+            let from: covenant::calendar::Date = date.parse().unwrap();
+            let scenarios =
+                covenant::pipeline::find_cov_files(
+                    &["contracts/openai-microsoft/scenarios".into()],
+                );
+            assert!(scenarios.len() >= 3);
+            for path in scenarios {
+                let chain = check_scenario_with(&mut ws, &path, None, false);
+                // Lenient: an expectation about a clause removed before the date does not apply.
+                let cons = check_scenario_with(&mut ws, &path, Some(&model), true);
+                let (Some((m1, p1)), Some((m2, p2))) = (chain.value, cons.value) else {
+                    panic!("{} does not check against both", path.display())
+                };
+                let c1 = compile(&m1, &p1, Options::default()).unwrap();
+                let c2 = compile(&m2, &p2, Options::default()).unwrap();
+                assert_eq!(c1.end.last_day, c2.end.last_day);
+                let last = c1.end.last_day.unwrap();
+                // Every clause of the consolidated file is active on the same days.
+                for (cid2, clause) in m2.clauses.iter().enumerate() {
+                    let cid1 = m1.clause_id(&clause.name).unwrap();
+                    let mut day = from;
+                    while day <= last {
+                        assert_eq!(
+                            c1.program.active_version(cid1, day).is_some(),
+                            c2.program.active_version(cid2, day).is_some(),
+                            "{} on {day}",
+                            clause.name
+                        );
+                        day = day.succ_opt().unwrap();
+                    }
+                }
+                // Clauses left out are inactive from the date on.
+                for (cid1, clause) in m1.clauses.iter().enumerate() {
+                    if m2.clause_id(&clause.name).is_none() {
+                        assert!(c1.program.active_version(cid1, from).is_none());
+                    }
+                }
+                // Verdicts on every provider, every 30 days.
+                for e in &p1.events {
+                    let covenant::check::scenario::PlanEventKind::Action(call) = &e.kind else {
+                        continue;
+                    };
+                    let mut day = from;
+                    while day <= last {
+                        assert_eq!(
+                            c1.program.verdict(call, day).explain(),
+                            c2.program.verdict(call, day).explain(),
+                            "{day}"
+                        );
+                        day = day + chrono::Days::new(30);
+                    }
+                }
+                // Payments for periods from the date on.
+                let e1 =
+                    covenant::eval::evaluate(&m1, &p1, &ws.sources, Options::default()).unwrap();
+                let e2 =
+                    covenant::eval::evaluate(&m2, &p2, &ws.sources, Options::default()).unwrap();
+                let later = |ev: &covenant::eval::Evaluation| -> Vec<String> {
+                    ev.accruals
+                        .iter()
+                        .filter(|a| a.period.start >= from)
+                        .map(|a| {
+                            format!(
+                                "{} {} {} {} {} {:?}",
+                                a.clause, a.label, a.owed, a.due, a.cap_reached, a.headroom
+                            )
+                        })
+                        .collect()
+                };
+                assert_eq!(later(&e1), later(&e2), "{} from {date}", path.display());
+            }
+        }
+    }
+}
+
+#[test]
+fn consolidate_through_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("covenant-consolidate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out_file = dir.join("consolidated.cov");
+    let out = covenant(&[
+        "consolidate",
+        "contracts/openai-microsoft/2026-amendment.cov",
+        "--as-of",
+        "2026-04-27",
+        "-o",
+        out_file.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The scenario of the cap, pointed at the consolidated file, passes as against the chain.
+    let scenario = std::fs::read_to_string("contracts/openai-microsoft/scenarios/cap-reached.cov")
+        .unwrap()
+        .replace("../2026-amendment.cov", "consolidated.cov");
+    let scenario_file = dir.join("cap-reached.cov");
+    std::fs::write(&scenario_file, scenario).unwrap();
+    let check = covenant(&["check", out_file.to_str().unwrap()]);
+    assert_eq!(check.status.code(), Some(0));
+    assert!(check.stderr.is_empty());
+    let fmt = covenant(&["fmt", "--check", out_file.to_str().unwrap()]);
+    assert_eq!(fmt.status.code(), Some(0));
+    let eval = covenant(&["eval", scenario_file.to_str().unwrap()]);
+    assert_eq!(eval.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&eval.stdout).contains("5 of 5 expectations passed"));
+    let early = covenant(&[
+        "consolidate",
+        "contracts/openai-microsoft/2026-amendment.cov",
+        "--as-of",
+        "2019-01-01",
+    ]);
+    assert_eq!(early.status.code(), Some(1));
+    let _ = std::fs::remove_dir_all(&dir);
+}

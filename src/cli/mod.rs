@@ -4,6 +4,7 @@
 //! [`crate::pipeline`]; output formatting comes from [`crate::report`].
 
 mod check;
+mod consolidate;
 mod diff;
 mod eval;
 mod explain;
@@ -142,6 +143,17 @@ enum Command {
         on: Date,
         /// An action, written as in a scenario: PARTY ACTION [ARG VALUE]…
         action: Vec<String>,
+    },
+    /// Print a contract and its amendments as one contract as it stands on a date.
+    Consolidate {
+        /// The contract, or the latest amendment of its chain.
+        file: PathBuf,
+        /// The date: amendments in effect by then are applied, later ones left out.
+        #[arg(long, value_parser = parse_date)]
+        as_of: Date,
+        /// Write the consolidated contract to this file instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
     },
     /// Rewrite files (folders: every .cov inside) into the canonical layout, keeping comments.
     Fmt {
@@ -324,6 +336,17 @@ pub fn main() -> ExitCode {
             missing_paths(&scenario_list).unwrap_or_else(|| {
                 let [scenario] = scenario_list;
                 explain::run(&scenario, on, &action, color)
+            })
+        }
+        Command::Consolidate {
+            file,
+            as_of,
+            output,
+        } => {
+            let files = [file];
+            missing_paths(&files).unwrap_or_else(|| {
+                let [file] = files;
+                consolidate::run(&file, as_of, output.as_ref(), color)
             })
         }
         Command::Fmt { paths, check } => {
