@@ -340,3 +340,63 @@ pub fn evaluate_texts(
     };
     evaluate(&model, &plan, &ws.sources, options)
 }
+
+/// A scenario evaluated with its timeline, for the visual report and `covenant timeline`.
+#[derive(Debug)]
+pub struct Viewed {
+    /// The answers.
+    pub evaluation: Evaluation,
+    /// The contract's timeline under the scenario.
+    pub timeline: crate::report::timeline::Timeline,
+}
+
+/// Evaluates a scenario — or a contract or amendment alone, as a scenario with
+/// no events — and builds its timeline. Warnings come back beside the result.
+pub fn view(
+    ws: &mut Workspace,
+    path: &Path,
+    options: Options,
+) -> Result<(Viewed, Vec<Diagnostic>), Vec<Diagnostic>> {
+    use crate::check::{build_model, load_chain, scenario::plan_scenario};
+    use crate::syntax::ast;
+    let (model, plan, diagnostics) = if document_kind(ws, path) == Some("scenario") {
+        let Checked { value, diagnostics } = check_scenario(ws, path);
+        let Some((model, plan)) = value else {
+            return Err(diagnostics);
+        };
+        (model, plan, diagnostics)
+    } else {
+        let chain = load_chain(ws, path, None)?;
+        let checked = build_model(&chain);
+        let Some(mut model) = checked.value else {
+            return Err(checked.diagnostics);
+        };
+        let mut diagnostics = checked.diagnostics;
+        let file = chain.last().map(|l| l.file).unwrap_or_default();
+        // No scenario: the contract on its own, with its params' defaults.
+        let scenario = ast::Scenario {
+            name: ast::Name {
+                text: "contract_alone".to_owned(),
+                span: model.span,
+            },
+            title: None,
+            items: Vec::new(),
+            span: model.span,
+        };
+        let plan = plan_scenario(&mut model, &scenario, file, &mut diagnostics);
+        match plan {
+            Some(plan) if !has_errors(&diagnostics) => (model, plan, diagnostics),
+            _ => return Err(diagnostics),
+        }
+    };
+    let compiled = compile(&model, &plan, options)?;
+    let evaluation = evaluate(&model, &plan, &ws.sources, options)?;
+    let timeline = crate::report::timeline::timeline(&model, &compiled, &evaluation);
+    Ok((
+        Viewed {
+            evaluation,
+            timeline,
+        },
+        diagnostics,
+    ))
+}

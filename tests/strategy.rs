@@ -542,3 +542,28 @@ fn consolidate_through_the_command_line() {
     assert_eq!(early.status.code(), Some(1));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// ------------------------------------------------------------------ timeline
+
+#[test]
+fn timeline_in_the_terminal() {
+    let out = covenant(&[
+        "timeline",
+        "contracts/openai-microsoft/scenarios/cap-reached.cov",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!("timeline_cap_reached", String::from_utf8_lossy(&out.stdout));
+    let contract = covenant(&[
+        "timeline",
+        "contracts/openai-microsoft/2026-amendment.cov",
+        "--width",
+        "40",
+    ]);
+    assert_eq!(contract.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&contract.stdout);
+    assert!(
+        text.contains("▓ ip_licence         from 2026-04-27: openai_microsoft_2026 (replaced)"),
+        "{text}"
+    );
+    assert!(text.contains("▼ 2026-04-27  openai_microsoft_2026"));
+}

@@ -9,7 +9,9 @@ mod diff;
 mod eval;
 mod explain;
 mod fmt;
+mod report;
 mod test;
+mod timeline;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -154,6 +156,32 @@ enum Command {
         /// Write the consolidated contract to this file instead of standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
+    },
+    /// Write one self-contained HTML report: timeline, payments against caps, verdicts, expectations, sweeps.
+    Report {
+        /// Scenario files (a contract or amendment alone is drawn with no events).
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+        /// The HTML file to write (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Add a sweep of the (single) scenario: PARAM=FROM..TO step STEP (repeat for a grid).
+        #[arg(long, value_name = "PARAM=FROM..TO step STEP")]
+        sweep: Vec<String>,
+        /// Threads for a sweep (default: the number of cores).
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
+        /// Stop the timeline at this date.
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<Date>,
+    },
+    /// Draw the timeline of a contract (or of a scenario's contract under its events) in the terminal.
+    Timeline {
+        /// A contract, an amendment (its chain is drawn) or a scenario.
+        file: PathBuf,
+        /// Columns for the bars.
+        #[arg(long, default_value_t = 60)]
+        width: usize,
     },
     /// Rewrite files (folders: every .cov inside) into the canonical layout, keeping comments.
     Fmt {
@@ -347,6 +375,31 @@ pub fn main() -> ExitCode {
             missing_paths(&files).unwrap_or_else(|| {
                 let [file] = files;
                 consolidate::run(&file, as_of, output.as_ref(), color)
+            })
+        }
+        Command::Report {
+            scenarios,
+            output,
+            sweep,
+            jobs,
+            as_of,
+        } => missing_paths(&scenarios).unwrap_or_else(|| {
+            report::run(
+                &report::ReportArgs {
+                    scenarios,
+                    output,
+                    sweep,
+                    jobs,
+                    as_of,
+                },
+                color,
+            )
+        }),
+        Command::Timeline { file, width } => {
+            let files = [file];
+            missing_paths(&files).unwrap_or_else(|| {
+                let [file] = files;
+                timeline::run(&file, width, color)
             })
         }
         Command::Fmt { paths, check } => {

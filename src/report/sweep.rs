@@ -80,7 +80,7 @@ fn answer_of<'a>(point: &'a SweepPoint, key: &str) -> Option<&'a KeyAnswer> {
 }
 
 /// A short form for table cells: `pass`/`FAIL` for expectations, the verdict word for verdicts.
-fn cell(point: &SweepPoint, column: &Column) -> String {
+pub fn cell(point: &SweepPoint, column: &Column) -> String {
     if let Some(e) = &point.error {
         return format!("error: {e}");
     }
