@@ -22,8 +22,12 @@ pub struct ScenarioRun {
     pub path: PathBuf,
     /// Every diagnostic met (errors stop the run).
     pub diagnostics: Vec<Diagnostic>,
-    /// The answers, when the scenario checked without errors.
+    /// The answers, when the scenario checked without errors. With unknown
+    /// facts, its expectations are the conditional ones (holding in every
+    /// case), and the rest assumes each unknown condition keeps its earlier value.
     pub evaluation: Option<Evaluation>,
+    /// The conditional answers, when the scenario states unknown facts.
+    pub conditional: Option<crate::strategy::unknown::Conditional>,
 }
 
 impl ScenarioRun {
@@ -33,26 +37,43 @@ impl ScenarioRun {
     }
 }
 
-/// Checks and evaluates one scenario file.
+/// Checks and evaluates one scenario file; a scenario with unknown facts is
+/// evaluated in every case they allow (see [`crate::strategy::unknown`]).
 pub fn run_scenario(ws: &mut Workspace, path: &Path, options: Options) -> ScenarioRun {
+    use crate::check::scenario::PlanEventKind;
     let Checked {
         value,
         mut diagnostics,
     } = check_scenario(ws, path);
-    let evaluation =
-        value.and_then(
-            |(model, plan)| match evaluate(&model, &plan, &ws.sources, options) {
-                Ok(e) => Some(e),
+    let mut conditional = None;
+    let evaluation = value.and_then(|(model, plan)| {
+        let unknown = plan
+            .events
+            .iter()
+            .any(|e| matches!(e.kind, PlanEventKind::Unknown { .. }));
+        let mut evaluation = match evaluate(&model, &plan, &ws.sources, options) {
+            Ok(e) => e,
+            Err(mut d) => {
+                diagnostics.append(&mut d);
+                return None;
+            }
+        };
+        if unknown {
+            match conditional_for(ws, path, model, plan, options, &mut evaluation) {
+                Ok(c) => conditional = c,
                 Err(mut d) => {
                     diagnostics.append(&mut d);
-                    None
+                    return None;
                 }
-            },
-        );
+            }
+        }
+        Some(evaluation)
+    });
     ScenarioRun {
         path: path.to_path_buf(),
         diagnostics,
         evaluation,
+        conditional,
     }
 }
 
@@ -122,6 +143,34 @@ pub fn explain(
         date,
         call.as_ref().map(|(c, t)| (c, t.clone())),
     ))
+}
+
+/// Evaluates every case of a scenario's unknown facts and answers its
+/// expectations in all of them (see [`crate::strategy::unknown`]).
+fn conditional_for(
+    ws: &mut Workspace,
+    path: &Path,
+    model: crate::check::Model,
+    plan: crate::check::scenario::Plan,
+    options: Options,
+    evaluation: &mut Evaluation,
+) -> Result<Option<crate::strategy::unknown::Conditional>, Vec<Diagnostic>> {
+    let (file, parsed) = ws.load(path, None);
+    let document = parsed?;
+    let Document::Scenario(scenario) = document.as_ref() else {
+        return Ok(None);
+    };
+    let prepared = crate::strategy::Prepared {
+        model,
+        scenario: scenario.clone(),
+        file: file.unwrap_or_default(),
+        plan,
+    };
+    let c = crate::strategy::unknown::conditional(&prepared, &[], &ws.sources, options)?;
+    Ok(c.map(|(c, _)| {
+        crate::strategy::unknown::apply_expectations(&c, evaluation);
+        c
+    }))
 }
 
 /// Every `.cov` file under the given paths (files are taken as they are), sorted.
@@ -348,6 +397,8 @@ pub struct Viewed {
     pub evaluation: Evaluation,
     /// The contract's timeline under the scenario.
     pub timeline: crate::report::timeline::Timeline,
+    /// The conditional answers, when the scenario leaves facts unknown.
+    pub conditional: Option<crate::strategy::unknown::Conditional>,
 }
 
 /// Evaluates a scenario — or a contract or amendment alone, as a scenario with
@@ -390,12 +441,25 @@ pub fn view(
         }
     };
     let compiled = compile(&model, &plan, options)?;
-    let evaluation = evaluate(&model, &plan, &ws.sources, options)?;
+    let mut evaluation = evaluate(&model, &plan, &ws.sources, options)?;
     let timeline = crate::report::timeline::timeline(&model, &compiled, &evaluation);
+    drop(compiled);
+    let unknown = plan.events.iter().any(|e| {
+        matches!(
+            e.kind,
+            crate::check::scenario::PlanEventKind::Unknown { .. }
+        )
+    });
+    let conditional = if unknown {
+        conditional_for(ws, path, model, plan, options, &mut evaluation)?
+    } else {
+        None
+    };
     Ok((
         Viewed {
             evaluation,
             timeline,
+            conditional,
         },
         diagnostics,
     ))

@@ -140,6 +140,7 @@ fn the_report_in_a_headless_browser() {
         "contracts/openai-microsoft/scenarios/aws-launch-2025.cov",
         "contracts/openai-microsoft/scenarios/aws-launch-2027.cov",
         "contracts/openai-microsoft/scenarios/cap-reached.cov",
+        "contracts/openai-microsoft/scenarios/honor-unknown.cov",
         "-o",
         report.to_str().unwrap(),
     ]);
@@ -197,6 +198,19 @@ fn the_report_in_a_headless_browser() {
     }
     // The condition switch of cap_reached is on the timeline.
     assert!(dom.contains("data-condition=\"microsoft_can_honor\""));
+    // Unknown facts: conditional answers, an unknown stretch on the timeline,
+    // and the facts that would settle them at the end.
+    for needle in [
+        "id=\"conditional-honor_unknown\"",
+        "class=\"condition unknown\"",
+        "id=\"settle-honor_unknown\" data-facts=\"1\"",
+        "<li>whether microsoft_can_honor is true from 2029-03-01</li>",
+    ] {
+        assert!(
+            dom.contains(needle),
+            "missing {needle:?} in the rendered page"
+        );
+    }
 
     let (sweep_dom, sweep_log) = chromium(&browser, &profile, &["--dump-dom"], &sweep);
     assert!(sweep_dom.contains("data-ready=\"yes\""), "{sweep_log}");

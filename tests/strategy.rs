@@ -567,3 +567,138 @@ fn timeline_in_the_terminal() {
     );
     assert!(text.contains("▼ 2026-04-27  openai_microsoft_2026"));
 }
+
+// ------------------------------------------------------------ unknown facts
+
+mod unknown_facts {
+    use super::*;
+    use covenant::pipeline::run_scenario;
+    use covenant::strategy::unknown::{render_conditional_text, Holds};
+
+    fn run(path: &str) -> covenant::pipeline::ScenarioRun {
+        at_root();
+        let mut ws = Workspace::new();
+        let run = run_scenario(&mut ws, Path::new(path), Options::default());
+        assert!(
+            run.evaluation.is_some(),
+            "{}",
+            render(&run.diagnostics, &ws.sources, false)
+        );
+        run
+    }
+
+    #[test]
+    fn primary_partner_status_when_microsoft_can_honor_is_unknown_from_2029() {
+        let r = run("contracts/openai-microsoft/scenarios/honor-unknown.cov");
+        let c = r.conditional.as_ref().expect("conditional answers");
+        assert_eq!(c.cases, 2);
+        let status = c
+            .answers
+            .iter()
+            .find(|a| a.key == "azure_primary active")
+            .unwrap();
+        assert_eq!(
+            status.describe(&c.facts),
+            "from 2026-04-27 to 2032-12-31 if microsoft_can_honor is true from 2029-03-01; otherwise from 2026-04-27 to 2029-02-28"
+        );
+        // The payments do not depend on it: settled, exactly.
+        let y2029 = c
+            .answers
+            .iter()
+            .find(|a| a.key == "revenue_share 2029 owed")
+            .unwrap();
+        assert_eq!(y2029.settled.as_deref(), Some("USD 5,000,000,000"));
+        assert_eq!(r.evaluation.as_ref().unwrap().failures(), 0);
+        insta::assert_snapshot!("honor_unknown", render_conditional_text(c));
+    }
+
+    #[test]
+    fn verdicts_and_payments_split_and_the_smallest_settling_set() {
+        let r = run("tests/corpus/strategy/honour-unknown.cov");
+        let c = r.conditional.as_ref().unwrap();
+        assert_eq!(c.cases, 8);
+        let verdict = c
+            .answers
+            .iter()
+            .find(|a| a.key == "2029-06-01 openai distribute via aws")
+            .unwrap();
+        assert_eq!(
+            verdict.describe(&c.facts),
+            "forbidden by azure_first if microsoft_can_honor is true from 2029-03-01; otherwise permitted (no active clause forbids it)"
+        );
+        let fee = c
+            .answers
+            .iter()
+            .find(|a| a.key == "honour_fee 2030 owed")
+            .unwrap();
+        assert!(fee
+            .describe(&c.facts)
+            .starts_with("USD 100,000,000 if microsoft_can_honor is true from 2029-03-01 and regulator_approves is true from 2030-01-01; otherwise"));
+        // press_leak changes nothing, so it is not in the smallest settling set.
+        let settle: Vec<String> = c.settle.iter().map(|f| c.facts[*f].name()).collect();
+        assert_eq!(
+            settle,
+            vec![
+                "microsoft_can_honor from 2029-03-01".to_owned(),
+                "regulator_approves from 2030-01-01".to_owned()
+            ]
+        );
+        // The open expectation holds in some cases only: it fails the run, and says why.
+        let open = c
+            .answers
+            .iter()
+            .find(|a| a.key == "expect openai distribute via aws on 2029-06-01 is permitted")
+            .unwrap();
+        assert_eq!(open.holds, Some(Holds::Sometimes));
+        let ev = r.evaluation.as_ref().unwrap();
+        assert_eq!(ev.failures(), 1);
+        insta::assert_snapshot!("honour_unknown", render_conditional_text(c));
+    }
+
+    #[test]
+    fn a_later_switch_ends_the_unknown() {
+        let mut ws = Workspace::new();
+        let (file, parsed) = ws.parse_text(
+            "s.cov",
+            "scenario s { contract \"x\"\n on 2029-03-01 microsoft_can_honor becomes unknown\n on 2030-01-01 microsoft_can_honor becomes true }",
+        );
+        let _ = file;
+        let doc = parsed.unwrap();
+        let covenant::syntax::ast::Document::Scenario(s) = doc.as_ref() else {
+            panic!()
+        };
+        let facts = covenant::strategy::unknown::facts(s);
+        assert_eq!(facts.len(), 1);
+        assert_eq!(
+            facts[0].name(),
+            "microsoft_can_honor from 2029-03-01 to 2029-12-31"
+        );
+    }
+
+    #[test]
+    fn eval_prints_conditional_answers_and_json_carries_them() {
+        let out = covenant(&[
+            "eval",
+            "contracts/openai-microsoft/scenarios/honor-unknown.cov",
+        ]);
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.trim_end()
+                .ends_with("whether microsoft_can_honor is true from 2029-03-01"),
+            "{text}"
+        );
+        assert!(!text.contains("\nPayments\n"), "no guessed memo: {text}");
+        let json = covenant(&[
+            "eval",
+            "--format",
+            "json",
+            "tests/corpus/strategy/honour-unknown.cov",
+        ]);
+        assert_eq!(json.status.code(), Some(1));
+        let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        let c = &v["scenarios"][0]["conditional"];
+        assert_eq!(c["cases"], 8);
+        assert_eq!(c["settle"].as_array().unwrap().len(), 2);
+    }
+}

@@ -50,13 +50,26 @@ pub fn run(scenarios: &[PathBuf], as_of: Option<Date>, format: EvalFormat, color
                         super::emit("\n");
                     }
                     first = false;
-                    super::out!("{}", render_evaluation(ev, &name));
+                    match &run.conditional {
+                        // Unknown facts: conditional answers, never a guessed memo.
+                        Some(c) => super::out!(
+                            "{}{}",
+                            crate::report::text::render_header(ev, &name),
+                            crate::strategy::unknown::render_conditional_text(c)
+                        ),
+                        None => super::out!("{}", render_evaluation(ev, &name)),
+                    }
                 }
             }
             Format::Json => {
                 all_diagnostics.extend(to_json(&run.diagnostics, &ws.sources));
                 if let Some(ev) = &run.evaluation {
-                    reports.push(scenario_report(ev, &name, &ws.sources));
+                    let mut report = scenario_report(ev, &name, &ws.sources);
+                    report.conditional = run
+                        .conditional
+                        .as_ref()
+                        .map(crate::report::json::conditional_json);
+                    reports.push(report);
                 }
             }
         }

@@ -95,6 +95,7 @@ pub fn run(args: &ReportArgs, color: bool) -> Exit {
             file: file.clone(),
             evaluation: &v.evaluation,
             timeline: &v.timeline,
+            conditional: v.conditional.as_ref(),
         })
         .collect();
     let html = render_html(&pages, &extras);

@@ -31,6 +31,8 @@ pub struct ScenarioPage<'a> {
     pub evaluation: &'a Evaluation,
     /// Its timeline.
     pub timeline: &'a Timeline,
+    /// Its conditional answers, when it leaves facts unknown.
+    pub conditional: Option<&'a crate::strategy::unknown::Conditional>,
 }
 
 /// Extra sections after the scenarios.
@@ -38,8 +40,6 @@ pub struct ScenarioPage<'a> {
 pub struct Extras<'a> {
     /// A sweep of the (single) scenario, with its file.
     pub sweep: Option<(&'a Sweep, String)>,
-    /// Conditional answers, already rendered as HTML sections.
-    pub unknown_html: Vec<String>,
 }
 
 const STYLE: &str = r#"
@@ -143,9 +143,6 @@ pub fn render_html(pages: &[ScenarioPage<'_>], extras: &Extras<'_>) -> String {
     if let Some((sweep, file)) = &extras.sweep {
         sweep_section(&mut out, sweep, file);
     }
-    for section in &extras.unknown_html {
-        out.push_str(section);
-    }
     out.push_str("</main>\n<footer><pre id=\"console-errors\"></pre>Amounts are exact and rounded only for display, half away from zero to the currency's minor unit. Charts place amounts approximately; the tables give them exactly.</footer>\n");
     let _ = write!(out, "<script>{BEHAVIOUR}</script>\n</body>\n</html>\n");
     out
@@ -221,10 +218,17 @@ fn scenario_section(out: &mut String, page: &ScenarioPage<'_>) {
     }
     out.push_str("</dl>\n");
 
+    if let Some(c) = page.conditional {
+        conditional_section(out, c, &id);
+    }
+
     out.push_str("<h3>Timeline</h3>\n");
     timeline_svg(out, page.timeline, &id);
 
     out.push_str("<h3>Payments</h3>\n");
+    if page.conditional.is_some() {
+        out.push_str("<p class=\"note\">The charts and tables below assume each unknown condition keeps the value it had before it became unknown; the conditional answers above give every case.</p>\n");
+    }
     payments(out, ev, &id);
 
     out.push_str("<h3>Verdicts</h3>\n");
@@ -240,7 +244,66 @@ fn scenario_section(out: &mut String, page: &ScenarioPage<'_>) {
         }
         out.push_str("</ul>\n");
     }
+    if let Some(c) = page.conditional {
+        settle_section(out, c, &id);
+    }
     out.push_str("</section>\n");
+}
+
+// ----------------------------------------------------------------- unknown facts
+
+fn conditional_section(out: &mut String, c: &crate::strategy::unknown::Conditional, id: &str) {
+    use crate::strategy::unknown::Holds;
+    let _ = write!(
+        out,
+        "<h3>Unknown facts and conditional answers</h3><p class=\"note\">The scenario leaves {} fact{} unknown, so each answer below is given for every case ({} in all), with no probabilities: an answer that differs between cases says on which facts it turns.</p><ul class=\"facts-unknown\">",
+        c.facts.len(),
+        if c.facts.len() == 1 { "" } else { "s" },
+        c.cases
+    );
+    for f in &c.facts {
+        let _ = write!(out, "<li>{}</li>", esc(&f.name()));
+    }
+    out.push_str("</ul>");
+    let _ = write!(
+        out,
+        "<table class=\"conditional\" id=\"conditional-{id}\"><thead><tr><th>question</th><th>answer</th></tr></thead><tbody>"
+    );
+    for a in c.open() {
+        let holds = match a.holds {
+            Some(Holds::Always) => " (holds in every case)",
+            Some(Holds::Sometimes) => " (holds in some cases only)",
+            Some(Holds::Never) => " (holds in no case)",
+            None => "",
+        };
+        let _ = write!(
+            out,
+            "<tr class=\"open\" data-key=\"{}\"><td>{}{holds}</td><td>{}</td></tr>",
+            esc(&a.key),
+            esc(&a.key),
+            esc(&a.describe(&c.facts))
+        );
+    }
+    out.push_str("</tbody></table>");
+}
+
+/// The report's last word on unknown facts: the smallest set that settles every open answer.
+fn settle_section(out: &mut String, c: &crate::strategy::unknown::Conditional, id: &str) {
+    out.push_str("<h3>What would settle the open answers</h3>");
+    let _ = write!(
+        out,
+        "<p><strong>To settle every open answer, find out:</strong></p><ul class=\"settle\" id=\"settle-{id}\" data-facts=\"{}\">",
+        c.settle.len()
+    );
+    if c.settle.is_empty() {
+        out.push_str("<li>nothing: no answer depends on the unknown facts</li>");
+    }
+    for f in &c.settle {
+        if let Some(f) = c.facts.get(*f) {
+            let _ = write!(out, "<li>whether {}</li>", esc(&f.state(true)));
+        }
+    }
+    out.push_str("</ul>\n");
 }
 
 // ----------------------------------------------------------------- timeline

@@ -141,20 +141,28 @@ pub fn timeline(model: &Model, compiled: &Compiled<'_>, ev: &Evaluation) -> Time
         .conditions
         .iter()
         .zip(&program.conditions)
-        .filter(|(_, t)| !t.changes.is_empty())
+        .filter(|(_, t)| !t.changes.is_empty() || !t.unknown_from.is_empty())
         .map(|(c, t)| {
+            // Switches and the days the value becomes unknown, in date order.
+            let mut switches: Vec<(Date, Option<bool>)> = t
+                .changes
+                .iter()
+                .map(|(d, v)| (*d, Some(*v)))
+                .chain(t.unknown_from.iter().map(|d| (*d, None)))
+                .collect();
+            switches.sort_by_key(|(d, _)| *d);
             let mut spans = Vec::new();
             let mut from = start;
-            let mut value = t.default;
-            for (d, v) in &t.changes {
-                if *d > from {
-                    spans.push((from, d.pred_opt().unwrap_or(*d), Some(value)));
+            let mut value = Some(t.default);
+            for (d, v) in switches {
+                if d > from {
+                    spans.push((from, d.pred_opt().unwrap_or(d), value));
                 }
-                from = *d;
-                value = *v;
+                from = d;
+                value = v;
             }
             if from <= end {
-                spans.push((from, end, Some(value)));
+                spans.push((from, end, value));
             }
             ConditionRow {
                 name: c.name.clone(),

@@ -9,6 +9,7 @@
 
 pub mod answers;
 pub mod sweep;
+pub mod unknown;
 
 use std::path::Path;
 
