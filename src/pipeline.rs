@@ -40,17 +40,13 @@ impl ScenarioRun {
 /// Checks and evaluates one scenario file; a scenario with unknown facts is
 /// evaluated in every case they allow (see [`crate::strategy::unknown`]).
 pub fn run_scenario(ws: &mut Workspace, path: &Path, options: Options) -> ScenarioRun {
-    use crate::check::scenario::PlanEventKind;
     let Checked {
         value,
         mut diagnostics,
     } = check_scenario(ws, path);
     let mut conditional = None;
     let evaluation = value.and_then(|(model, plan)| {
-        let unknown = plan
-            .events
-            .iter()
-            .any(|e| matches!(e.kind, PlanEventKind::Unknown { .. }));
+        let unknown = crate::strategy::unknown::has_unknowns(&model, &plan);
         let mut evaluation = match evaluate(&model, &plan, &ws.sources, options) {
             Ok(e) => e,
             Err(mut d) => {

@@ -656,6 +656,38 @@ mod unknown_facts {
     }
 
     #[test]
+    fn a_condition_without_default_is_unknown_until_set() {
+        let r = run("tests/corpus/strategy/undecided.cov");
+        let c = r.conditional.as_ref().expect("conditional answers");
+        let names: Vec<String> = c.facts.iter().map(|f| f.name()).collect();
+        assert_eq!(
+            names,
+            vec!["microsoft_can_honor from 2025-01-01 to 2026-12-31"]
+        );
+        let status = c
+            .answers
+            .iter()
+            .find(|a| a.key == "azure_primary active")
+            .unwrap();
+        assert_eq!(
+            status.describe(&c.facts),
+            "from 2025-01-01 to 2029-12-31 if microsoft_can_honor is true from 2025-01-01 to 2026-12-31; otherwise from 2027-01-01 to 2029-12-31"
+        );
+        // Settled from 2027, open before.
+        let holds: Vec<Option<Holds>> = c
+            .answers
+            .iter()
+            .filter(|a| a.key.starts_with("expect "))
+            .map(|a| a.holds)
+            .collect();
+        assert_eq!(holds, vec![Some(Holds::Always), Some(Holds::Sometimes)]);
+        // Checking the contract alone passes: no default is a warning, not an error.
+        let out = covenant(&["check", "tests/corpus/support/undecided.cov"]);
+        assert_eq!(out.status.code(), Some(0));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("covenant::missing_default"));
+    }
+
+    #[test]
     fn a_later_switch_ends_the_unknown() {
         let mut ws = Workspace::new();
         let (file, parsed) = ws.parse_text(

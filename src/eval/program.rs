@@ -314,7 +314,11 @@ pub fn condition_timelines(model: &Model, plan: &Plan, until: Date) -> Vec<Condi
         .map(|c| ConditionTimeline {
             default: c.default,
             changes: Vec::new(),
-            unknown_from: Vec::new(),
+            unknown_from: if c.unknown {
+                vec![model.effective]
+            } else {
+                Vec::new()
+            },
         })
         .collect();
     for e in &plan.events {

@@ -144,11 +144,12 @@ pub fn timeline(model: &Model, compiled: &Compiled<'_>, ev: &Evaluation) -> Time
         .filter(|(_, t)| !t.changes.is_empty() || !t.unknown_from.is_empty())
         .map(|(c, t)| {
             // Switches and the days the value becomes unknown, in date order.
+            // Unknowns first, so that a switch on the same day wins (as it does in the scenario).
             let mut switches: Vec<(Date, Option<bool>)> = t
-                .changes
+                .unknown_from
                 .iter()
-                .map(|(d, v)| (*d, Some(*v)))
-                .chain(t.unknown_from.iter().map(|d| (*d, None)))
+                .map(|d| (*d, None))
+                .chain(t.changes.iter().map(|(d, v)| (*d, Some(*v))))
                 .collect();
             switches.sort_by_key(|(d, _)| *d);
             let mut spans = Vec::new();

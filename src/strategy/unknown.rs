@@ -22,6 +22,7 @@
 use super::answers::{key_answers, AnswerKind, KeyAnswer};
 use super::{with_sets, Prepared};
 use crate::calendar::Date;
+use crate::check::model::Model;
 use crate::check::scenario::plan_scenario;
 use crate::diagnostic::{has_errors, Code, Diagnostic};
 use crate::eval::{compile, evaluate, Evaluation, Options};
@@ -180,6 +181,54 @@ pub fn facts(scenario: &ast::Scenario) -> Vec<Fact> {
         .collect()
 }
 
+/// The scenario with a `becomes unknown` line on the contract's effective date
+/// for each condition declared without a default that the scenario does not
+/// switch on or before that day. Such a condition is an unknown fact like any other.
+pub fn with_unknown_defaults(model: &Model, scenario: &ast::Scenario) -> ast::Scenario {
+    let mut scenario = scenario.clone();
+    let switched_at_start = |name: &str| {
+        scenario.items.iter().any(|i| match i {
+            ScenarioItem::Event(e) => {
+                e.date <= model.effective
+                    && matches!(&e.kind, EventKind::Becomes(n, _) | EventKind::BecomesUnknown(n) if n.text == name)
+            }
+            _ => false,
+        })
+    };
+    let injected: Vec<ScenarioItem> = model
+        .conditions
+        .iter()
+        .filter(|c| c.unknown && !switched_at_start(&c.name))
+        .map(|c| {
+            ScenarioItem::Event(ast::Event {
+                date: model.effective,
+                kind: EventKind::BecomesUnknown(ast::Name {
+                    text: c.name.clone(),
+                    span: c.span,
+                }),
+                span: c.span,
+            })
+        })
+        .collect();
+    if !injected.is_empty() {
+        let rest = std::mem::take(&mut scenario.items);
+        scenario.items = injected.into_iter().chain(rest).collect();
+    }
+    scenario
+}
+
+/// Whether a scenario leaves some fact unknown: a `becomes unknown` line, or a
+/// condition declared without a default.
+pub fn has_unknowns(model: &Model, plan: &crate::check::scenario::Plan) -> bool {
+    model.conditions.iter().any(|c| c.unknown)
+        || plan.events.iter().any(|e| {
+            matches!(
+                e.kind,
+                crate::check::scenario::PlanEventKind::Unknown { .. }
+            )
+        })
+}
+
 /// The scenario with each unknown fact set to the value of its bit in `case`.
 fn resolved(scenario: &ast::Scenario, case: usize) -> ast::Scenario {
     let mut scenario = scenario.clone();
@@ -255,7 +304,8 @@ pub fn conditional(
     sources: &SourceMap,
     options: Options,
 ) -> Result<Option<(Conditional, Evaluation)>, Vec<Diagnostic>> {
-    let facts = facts(&prepared.scenario);
+    let scenario = with_unknown_defaults(&prepared.model, &prepared.scenario);
+    let facts = facts(&scenario);
     if facts.is_empty() {
         return Ok(None);
     }
@@ -274,7 +324,7 @@ pub fn conditional(
         .with_label("one unknown too many")
         .with_help("split the question into several scenarios, or state some of the facts")]);
     }
-    let base = with_sets(&prepared.scenario, sets);
+    let base = with_sets(&scenario, sets);
     let cases = 1usize << facts.len();
     let mut results: Vec<Vec<KeyAnswer>> = Vec::with_capacity(cases);
     let mut first: Option<Evaluation> = None;
