@@ -734,3 +734,77 @@ mod unknown_facts {
         assert_eq!(c["settle"].as_array().unwrap().len(), 2);
     }
 }
+
+#[test]
+fn a_date_param_sweeps_by_calendar_months_from_its_first_value() {
+    let dir = std::env::temp_dir().join(format!("covenant-date-sweep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("c.cov"),
+        "contract c {\n  parties {\n    a\n    b\n  }\n  effective 2027-01-01\n  term until 2027-12-31\n  param launch = 2027-01-01\n  clause fee {\n    a must pay b USD 1 on launch\n  }\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("s.cov"), "scenario s {\n  contract \"c.cov\"\n}\n").unwrap();
+    let mut ws = Workspace::new();
+    let (prepared, _) = prepare(&mut ws, &dir.join("s.cov"))
+        .unwrap_or_else(|d| panic!("{}", render(&d, &ws.sources, false)));
+    let axis = parse_axis(
+        "launch=2027-01-31..2027-06-30 step 1 month",
+        &prepared.model,
+        &mut ws,
+    )
+    .unwrap();
+    // Counted from the first value, so month ends do not drift to the 28th.
+    assert_eq!(
+        axis.shown,
+        vec![
+            "2027-01-31",
+            "2027-02-28",
+            "2027-03-31",
+            "2027-04-30",
+            "2027-05-31",
+            "2027-06-30"
+        ]
+    );
+    assert_eq!(axis.unit, "days from 2027-01-31");
+    let s = run_sweep(
+        &prepared,
+        &ws.sources,
+        vec![axis],
+        Options::default(),
+        2,
+        &|_, _| {},
+    );
+    let labels: Vec<String> = s
+        .points
+        .iter()
+        .map(|p| {
+            p.answers
+                .iter()
+                .find(|a| a.key.starts_with("fee on "))
+                .map(|a| a.key.clone())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(
+        labels.first().map(String::as_str),
+        Some("fee on 2027-01-31 owed")
+    );
+    assert_eq!(
+        labels.last().map(String::as_str),
+        Some("fee on 2027-06-30 owed")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_sweep_does_not_guess_unknown_facts() {
+    let out = covenant(&[
+        "eval",
+        "contracts/openai-microsoft/scenarios/honor-unknown.cov",
+        "--sweep",
+        "revenue_cap=USD 1 billion..USD 2 billion step USD 1 billion",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("leaves facts unknown"));
+}

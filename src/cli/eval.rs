@@ -125,6 +125,10 @@ pub fn run_sweep(
         }
     };
     eprint_diagnostics(&warnings, &ws.sources, color);
+    if crate::strategy::unknown::has_unknowns(&prepared.model, &prepared.plan) {
+        eprintln!("error: {} leaves facts unknown; a sweep would have to guess them, so evaluate it without --sweep (or state the facts)", path.display());
+        return Exit::Usage;
+    }
     let mut axes = Vec::new();
     for spec in specs {
         match sweep::parse_axis(spec, &prepared.model, &mut ws) {

@@ -60,6 +60,10 @@ pub fn run(args: &ReportArgs, color: bool) -> Exit {
                 return Exit::Failure;
             }
         };
+        if crate::strategy::unknown::has_unknowns(&prepared.model, &prepared.plan) {
+            eprintln!("error: {} leaves facts unknown; a sweep would have to guess them, so report it without --sweep (or state the facts)", path.display());
+            return Exit::Usage;
+        }
         let mut axes = Vec::new();
         for spec in &args.sweep {
             match sweep::parse_axis(spec, &prepared.model, &mut ws) {

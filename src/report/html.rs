@@ -220,15 +220,13 @@ fn scenario_section(out: &mut String, page: &ScenarioPage<'_>) {
 
     if let Some(c) = page.conditional {
         conditional_section(out, c, &id);
+        out.push_str("<p class=\"note\"><strong>Below, each unknown condition keeps the value it had before it became unknown</strong> (false for a condition without a default): the timeline, charts and tables show that one case; the conditional answers above give every case.</p>\n");
     }
 
     out.push_str("<h3>Timeline</h3>\n");
     timeline_svg(out, page.timeline, &id);
 
     out.push_str("<h3>Payments</h3>\n");
-    if page.conditional.is_some() {
-        out.push_str("<p class=\"note\">The charts and tables below assume each unknown condition keeps the value it had before it became unknown; the conditional answers above give every case.</p>\n");
-    }
     payments(out, ev, &id);
 
     out.push_str("<h3>Verdicts</h3>\n");

@@ -30,6 +30,9 @@ pub struct Column {
     pub currency: Option<String>,
     #[serde(skip)]
     answer_kind: Option<AnswerKind>,
+    /// Where the answer usually stands in a point's list (points answer in the same order).
+    #[serde(skip)]
+    hint: usize,
 }
 
 impl Column {
@@ -43,7 +46,13 @@ impl Column {
 pub fn columns(sweep: &Sweep) -> Vec<Column> {
     let mut out: Vec<Column> = Vec::new();
     for p in &sweep.points {
-        for a in &p.answers {
+        // Most points answer the same questions in the same order: skip the search then.
+        let same =
+            p.answers.len() == out.len() && p.answers.iter().zip(&out).all(|(a, c)| a.key == c.key);
+        if same {
+            continue;
+        }
+        for (i, a) in p.answers.iter().enumerate() {
             if !out.iter().any(|c| c.key == a.key) {
                 out.push(Column {
                     key: a.key.clone(),
@@ -51,12 +60,13 @@ pub fn columns(sweep: &Sweep) -> Vec<Column> {
                     varies: false,
                     currency: a.money.map(|m| m.currency.to_string()),
                     answer_kind: Some(a.kind),
+                    hint: i,
                 });
             }
         }
     }
     for c in &mut out {
-        let mut values = sweep.points.iter().map(|p| value_of(p, &c.key));
+        let mut values = sweep.points.iter().map(|p| value_in(p, c));
         let first = values.next();
         c.varies = first.is_some_and(|f| values.any(|v| v != f));
     }
@@ -79,12 +89,28 @@ fn answer_of<'a>(point: &'a SweepPoint, key: &str) -> Option<&'a KeyAnswer> {
     point.answers.iter().find(|a| a.key == key)
 }
 
+/// A point's answer to a column's question, looked up where it usually stands first.
+fn answer_in<'a>(point: &'a SweepPoint, column: &Column) -> Option<&'a KeyAnswer> {
+    match point.answers.get(column.hint) {
+        Some(a) if a.key == column.key => Some(a),
+        _ => answer_of(point, &column.key),
+    }
+}
+
+/// [`value_of`] for a column.
+pub fn value_in<'a>(point: &'a SweepPoint, column: &Column) -> &'a str {
+    if point.error.is_some() {
+        return "error";
+    }
+    answer_in(point, column).map_or("—", |a| a.value.as_str())
+}
+
 /// A short form for table cells: `pass`/`FAIL` for expectations, the verdict word for verdicts.
 pub fn cell(point: &SweepPoint, column: &Column) -> String {
     if let Some(e) = &point.error {
         return format!("error: {e}");
     }
-    match (column.answer_kind, answer_of(point, &column.key)) {
+    match (column.answer_kind, answer_in(point, column)) {
         (_, None) => "—".to_owned(),
         (Some(AnswerKind::Expectation), Some(a)) => match a.passed {
             Some(true) => "pass".to_owned(),
@@ -147,7 +173,7 @@ pub fn changes(sweep: &Sweep, columns: &[Column]) -> Vec<ChangeRun> {
             let mut previous_index = 0usize;
             for (i, pair) in row.windows(2).enumerate() {
                 let [a, b] = pair else { continue };
-                let (va, vb) = (value_of(a, &c.key), value_of(b, &c.key));
+                let (va, vb) = (value_in(a, c), value_in(b, c));
                 if va == vb {
                     continue;
                 }
@@ -220,11 +246,7 @@ pub fn render_sweep_text(sweep: &Sweep, file: &str) -> String {
             constant_owed += 1;
             continue;
         }
-        let value = sweep
-            .points
-            .first()
-            .map(|p| value_of(p, &c.key))
-            .unwrap_or("—");
+        let value = sweep.points.first().map(|p| value_in(p, c)).unwrap_or("—");
         let _ = writeln!(out, "  {}: {value}", c.key);
         any = true;
     }
@@ -262,6 +284,7 @@ pub fn render_sweep_text(sweep: &Sweep, file: &str) -> String {
                     varies: true,
                     currency: None,
                     answer_kind: None,
+                    hint: 0,
                 }),
             ));
         } else {
@@ -391,7 +414,7 @@ pub fn render_sweep_csv(sweep: &Sweep) -> String {
             })
             .collect();
         for c in &cols {
-            let v = match answer_of(p, &c.key) {
+            let v = match answer_in(p, c) {
                 Some(a) => match (a.money, a.passed) {
                     (Some(m), _) => m.plain(),
                     (None, Some(true)) => "pass".to_owned(),
