@@ -21,7 +21,6 @@ use crate::calendar::Date;
 use crate::check::model::{ClauseVersion, Model, Payment};
 use crate::check::{build_model, load_chain, Loaded};
 use crate::diagnostic::{has_errors, Code, Diagnostic};
-use crate::eval::excerpt;
 use crate::format::format_source;
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{AmendmentItem, Decl, Document};
@@ -126,6 +125,49 @@ pub fn consolidate(
         applied,
         later,
     })
+}
+
+/// The source text of a span on one line: comments dropped and blanks folded,
+/// except inside quoted text, whose every character is kept.
+fn excerpt(sources: &SourceMap, span: Span) -> String {
+    let text = sources.slice(span);
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    let mut blank = false;
+    while let Some(c) = chars.next() {
+        if quoted {
+            out.push(c);
+            if c == '\\' {
+                out.extend(chars.next());
+            } else if c == '"' {
+                quoted = false;
+            }
+            continue;
+        }
+        if c == '/' && chars.peek() == Some(&'/') {
+            for rest in chars.by_ref() {
+                if rest == '\n' {
+                    break;
+                }
+            }
+            blank = true;
+            continue;
+        }
+        if c.is_whitespace() {
+            blank = true;
+            continue;
+        }
+        if blank && !out.is_empty() {
+            out.push(' ');
+        }
+        blank = false;
+        if c == '"' {
+            quoted = true;
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A title as a quoted `.cov` string.
@@ -306,7 +348,7 @@ fn render(
             &format!("clause {}{title} {{", clause.name),
             None,
         );
-        clause_body(&mut out, model, sources, clause, v);
+        clause_body(&mut out, model, sources, clause, v, as_of);
         line(&mut out, 1, "}", None);
     }
     out.push_str("}\n");
@@ -331,10 +373,31 @@ fn clause_body(
     sources: &SourceMap,
     clause: &crate::check::model::Clause,
     v: &ClauseVersion,
+    as_of: Date,
 ) {
     let text = |span: Span| excerpt(sources, span);
     for r in &v.rules {
-        line(out, 2, &text(r.span), None);
+        let mut statement = text(r.span);
+        // A permission may override a clause removed before the date; that
+        // clause is not in the consolidated contract, and overrides nothing then.
+        if !r.notwithstanding.is_empty() {
+            let kept: Vec<&str> = r
+                .notwithstanding
+                .iter()
+                .filter_map(|c| model.clauses.get(*c))
+                .filter(|c| governing(&c.versions, as_of).is_some())
+                .map(|c| c.name.as_str())
+                .collect();
+            if kept.len() < r.notwithstanding.len() {
+                if let Some(at) = statement.rfind(" notwithstanding ") {
+                    statement.truncate(at);
+                    if !kept.is_empty() {
+                        statement.push_str(&format!(" notwithstanding {}", kept.join(", ")));
+                    }
+                }
+            }
+        }
+        line(out, 2, &statement, None);
     }
     for o in &v.obligations {
         line(out, 2, &text(o.span), None);

@@ -413,6 +413,63 @@ mod consolidation {
     }
 
     #[test]
+    fn quoted_slashes_and_overrides_of_removed_clauses() {
+        let dir =
+            std::env::temp_dir().join(format!("covenant-consolidate-edge-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("base.cov"),
+            r#"contract base {
+  parties {
+    a
+    b "B // Co."
+  }
+  effective 2024-01-01
+  term until 2030-12-31
+  action ship
+  clause no_shipping {
+    a must not ship
+  }
+  clause waiver "Waiver // interim" {
+    a may ship notwithstanding no_shipping  // a comment
+  }
+  clause portal {
+    a grants b a non-exclusive licence to "https://example.test/api"
+  }
+}
+"#,
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("amendment.cov"),
+            "amendment change {\n  amends base from \"base.cov\"\n  effective 2026-01-01\n  remove no_shipping\n}\n",
+        )
+        .unwrap();
+        let mut ws = Workspace::new();
+        let c = consolidate(
+            &mut ws,
+            &dir.join("amendment.cov"),
+            "2027-01-01".parse().unwrap(),
+        )
+        .unwrap_or_else(|d| panic!("{}", render(&d, &ws.sources, false)));
+        assert!(c.text.contains(r#"b "B // Co.""#), "{}", c.text);
+        assert!(c.text.contains(r#"clause waiver "Waiver // interim" {"#));
+        assert!(c.text.contains("a may ship\n"), "{}", c.text);
+        assert!(c.text.contains(r#""https://example.test/api""#));
+        // Before the removal, the override stays.
+        let before = consolidate(
+            &mut ws,
+            &dir.join("amendment.cov"),
+            "2025-01-01".parse().unwrap(),
+        )
+        .unwrap();
+        assert!(before
+            .text
+            .contains("a may ship notwithstanding no_shipping\n"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn a_consolidated_file_is_formatted() {
         for date in ["2019-07-22", "2026-04-27", "2031-01-01"] {
             let (mut ws, text, _) = consolidated(date);
