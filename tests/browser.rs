@@ -203,6 +203,7 @@ fn the_report_in_a_headless_browser() {
     for needle in [
         "id=\"conditional-honor_unknown\"",
         "class=\"condition unknown\"",
+        "class=\"window uncertain\" data-clause=\"azure_primary\" data-start=\"2029-03-01\" data-end=\"2032-12-31\"",
         "id=\"settle-honor_unknown\" data-facts=\"1\"",
         "<li>whether microsoft_can_honor is true from 2029-03-01</li>",
     ] {

@@ -220,11 +220,11 @@ fn scenario_section(out: &mut String, page: &ScenarioPage<'_>) {
 
     if let Some(c) = page.conditional {
         conditional_section(out, c, &id);
-        out.push_str("<p class=\"note\"><strong>Below, each unknown condition keeps the value it had before it became unknown</strong> (false for a condition without a default): the timeline, charts and tables show that one case; the conditional answers above give every case.</p>\n");
+        out.push_str("<p class=\"note\"><strong>Below, each unknown condition keeps the value it had before it became unknown</strong> (false for a condition without a default): the charts and tables show that one case, and the timeline hatches the days a clause is in force in some cases only; the conditional answers above give every case.</p>\n");
     }
 
     out.push_str("<h3>Timeline</h3>\n");
-    timeline_svg(out, page.timeline, &id);
+    timeline_svg(out, page.timeline, &id, page.conditional);
 
     out.push_str("<h3>Payments</h3>\n");
     payments(out, ev, &id);
@@ -306,7 +306,12 @@ fn settle_section(out: &mut String, c: &crate::strategy::unknown::Conditional, i
 
 // ----------------------------------------------------------------- timeline
 
-fn timeline_svg(out: &mut String, t: &Timeline, id: &str) {
+fn timeline_svg(
+    out: &mut String,
+    t: &Timeline,
+    id: &str,
+    conditional: Option<&crate::strategy::unknown::Conditional>,
+) {
     const WIDTH: f64 = 980.0;
     const LEFT: f64 = 190.0;
     const RIGHT: f64 = 24.0;
@@ -331,7 +336,7 @@ fn timeline_svg(out: &mut String, t: &Timeline, id: &str) {
     );
     let _ = writeln!(
         out,
-        "<title id=\"timeline-{id}-title\">{}</title><text class=\"title\" x=\"{LEFT}\" y=\"22\">{}</text>",
+        "<title id=\"timeline-{id}-title\">{}</title><text class=\"title\" x=\"{LEFT}\" y=\"22\">{}</text><defs><pattern id=\"hatch-{id}\" width=\"8\" height=\"8\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"8\" height=\"8\" fill=\"#e9edf1\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"8\" stroke=\"#7f8c8d\" stroke-width=\"4\"/></pattern></defs>",
         esc(&chart_title),
         esc(&chart_title)
     );
@@ -408,6 +413,22 @@ fn timeline_svg(out: &mut String, t: &Timeline, id: &str) {
                 esc(&w.label)
             );
         }
+        // Days in force in some cases of the unknown facts only: hatched over the single case.
+        let uncertain = conditional
+            .and_then(|k| k.clause_days.iter().find(|d| d.clause == c.name))
+            .map(|d| d.sometimes.as_slice())
+            .unwrap_or_default();
+        for (a, b) in uncertain {
+            let x0 = x(*a);
+            let width = (x_end(*b) - x0).max(1.5);
+            let _ = writeln!(
+                out,
+                "<rect class=\"window uncertain\" data-clause=\"{}\" data-start=\"{a}\" data-end=\"{b}\" x=\"{x0:.1}\" y=\"{:.1}\" width=\"{width:.1}\" height=\"16\" rx=\"3\" fill=\"url(#hatch-{id})\" stroke=\"#7f8c8d\"><title>{}: in force from {a} to {b} in some cases of the unknown facts only</title></rect>",
+                esc(&c.name),
+                y + 4.0,
+                esc(&c.name)
+            );
+        }
         out.push_str("</g>\n");
         row += 1;
     }
@@ -461,12 +482,24 @@ fn timeline_svg(out: &mut String, t: &Timeline, id: &str) {
         LEFT - 10.0,
         y + 4.0
     );
+    // With unknown facts, a breach of the case shown may not happen in every case.
+    let open_breaches = conditional.and_then(|c| {
+        c.answers
+            .iter()
+            .find(|a| a.key == "breaches" && a.settled.is_none())
+            .map(|a| a.describe(&c.facts))
+    });
+    let breach_word = if open_breaches.is_some() {
+        "Breach in the case shown (not in every case)"
+    } else {
+        "Breach"
+    };
     for m in &t.markers {
         let px = x(m.date);
         if m.breach {
             let _ = writeln!(
                 out,
-                "<g class=\"event breach\" data-date=\"{}\"><path d=\"M{:.1} {:.1} l10 10 m0 -10 l-10 10\" stroke=\"#c0392b\" stroke-width=\"3\"/><title>Breach on {}: {}</title></g>",
+                "<g class=\"event breach\" data-date=\"{}\"><path d=\"M{:.1} {:.1} l10 10 m0 -10 l-10 10\" stroke=\"#c0392b\" stroke-width=\"3\"/><title>{breach_word} on {}: {}</title></g>",
                 m.date,
                 px - 5.0,
                 y - 5.0,
@@ -503,6 +536,9 @@ fn timeline_svg(out: &mut String, t: &Timeline, id: &str) {
             }
         );
     }
+    if conditional.is_some() {
+        out.push_str("<span><span class=\"swatch\" style=\"background:repeating-linear-gradient(45deg,#7f8c8d 0 3px,#e9edf1 3px 6px)\"></span>clause in force in some cases only</span><span><span class=\"swatch\" style=\"background:#d9d9d9\"></span>condition unknown</span>");
+    }
     out.push_str("<span><span class=\"swatch\" style=\"background:#9fd3ae\"></span>condition true</span><span><span class=\"swatch\" style=\"background:#f2b8b5\"></span>condition false</span><span><span class=\"swatch\" style=\"background:#8e44ad\"></span>amendment takes effect</span><span><span class=\"swatch\" style=\"background:#1f5fa8;border-radius:50%\"></span>event</span><span><span class=\"swatch\" style=\"background:#c0392b\"></span>breach</span>");
     out.push_str("</div></figcaption></figure>\n");
     if !t.markers.is_empty() {
@@ -515,11 +551,26 @@ fn timeline_svg(out: &mut String, t: &Timeline, id: &str) {
                 "<tr class=\"{}\"><td class=\"num\">{}</td><td>{}{}</td></tr>",
                 if m.breach { "breach" } else { "event" },
                 m.date,
-                if m.breach { "breach: " } else { "" },
+                if m.breach {
+                    if open_breaches.is_some() {
+                        "breach in the case shown: "
+                    } else {
+                        "breach: "
+                    }
+                } else {
+                    ""
+                },
                 esc(&m.text)
             );
         }
         out.push_str("</tbody></table>\n");
+    }
+    if let Some(text) = open_breaches {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">Breaches depend on the unknown facts: {}.</p>",
+            esc(&text)
+        );
     }
 }
 

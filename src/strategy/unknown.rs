@@ -133,6 +133,57 @@ pub struct Conditional {
     pub answers: Vec<ConditionalAnswer>,
     /// The smallest set of facts that settles every open answer (indices into `facts`).
     pub settle: Vec<usize>,
+    /// Each clause's days in force in every case, and in some cases only.
+    pub clause_days: Vec<ClauseDays>,
+}
+
+/// Runs of days, each from its first day to its last, in date order.
+pub type Runs = Vec<(Date, Date)>;
+
+/// When a clause is in force across the cases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClauseDays {
+    /// The clause's name.
+    pub clause: String,
+    /// Runs of days it is in force in every case.
+    pub always: Runs,
+    /// Runs of days it is in force in some cases only.
+    pub sometimes: Runs,
+}
+
+/// Splits the days of a clause's runs in each case into those in force in
+/// every case and those in force in some only.
+fn split_days(cases: &[Runs]) -> (Runs, Runs) {
+    let mut cuts: Vec<Date> = cases
+        .iter()
+        .flatten()
+        .flat_map(|(a, b)| [Some(*a), b.succ_opt()])
+        .flatten()
+        .collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    let inside = |runs: &[(Date, Date)], d: Date| {
+        let i = runs.partition_point(|(_, end)| *end < d);
+        runs.get(i).is_some_and(|(start, _)| *start <= d)
+    };
+    let (mut always, mut sometimes): (Runs, Runs) = (Vec::new(), Vec::new());
+    for pair in cuts.windows(2) {
+        let [a, b] = pair else { continue };
+        let Some(end) = b.pred_opt() else { continue };
+        let count = cases.iter().filter(|runs| inside(runs, *a)).count();
+        let target = if count == cases.len() {
+            &mut always
+        } else if count > 0 {
+            &mut sometimes
+        } else {
+            continue;
+        };
+        match target.last_mut() {
+            Some((_, last)) if last.succ_opt() == Some(*a) => *last = end,
+            _ => target.push((*a, end)),
+        }
+    }
+    (always, sometimes)
 }
 
 impl Conditional {
@@ -251,7 +302,7 @@ fn case_answers(
     scenario: &ast::Scenario,
     sources: &SourceMap,
     options: Options,
-) -> Result<(Evaluation, Vec<KeyAnswer>), Vec<Diagnostic>> {
+) -> Result<(Evaluation, Vec<KeyAnswer>, Vec<Runs>), Vec<Diagnostic>> {
     let mut model = prepared.model.clone();
     let mut diagnostics = Vec::new();
     let plan = plan_scenario(&mut model, scenario, prepared.file, &mut diagnostics);
@@ -262,25 +313,21 @@ fn case_answers(
     let compiled = compile(&model, &plan, options)?;
     let ev = evaluate(&model, &plan, sources, options)?;
     let mut answers = key_answers(&ev);
+    let mut all_runs = Vec::new();
     for (cid, clause) in model.clauses.iter().enumerate() {
-        let windows: Vec<String> = compiled
-            .program
-            .intervals
-            .get(cid)
-            .map(|ivs| {
-                // Versions aside: the days the clause is active.
-                let mut runs: Vec<(Date, Date)> = Vec::new();
-                for iv in ivs {
-                    match runs.last_mut() {
-                        Some((_, end)) if end.succ_opt() == Some(iv.start) => *end = iv.end,
-                        _ => runs.push((iv.start, iv.end)),
-                    }
-                }
-                runs.iter()
-                    .map(|(a, b)| format!("from {a} to {b}"))
-                    .collect()
-            })
-            .unwrap_or_default();
+        // Versions aside: the days the clause is active.
+        let mut runs: Vec<(Date, Date)> = Vec::new();
+        for iv in compiled.program.intervals.get(cid).into_iter().flatten() {
+            match runs.last_mut() {
+                Some((_, end)) if end.succ_opt() == Some(iv.start) => *end = iv.end,
+                _ => runs.push((iv.start, iv.end)),
+            }
+        }
+        let windows: Vec<String> = runs
+            .iter()
+            .map(|(a, b)| format!("from {a} to {b}"))
+            .collect();
+        all_runs.push(runs);
         answers.push(KeyAnswer {
             key: format!("{} active", clause.name),
             kind: AnswerKind::Verdict,
@@ -293,7 +340,7 @@ fn case_answers(
             passed: None,
         });
     }
-    Ok((ev, answers))
+    Ok((ev, answers, all_runs))
 }
 
 /// Evaluates every case of the scenario's unknown facts and lines the answers
@@ -327,14 +374,35 @@ pub fn conditional(
     let base = with_sets(&scenario, sets);
     let cases = 1usize << facts.len();
     let mut results: Vec<Vec<KeyAnswer>> = Vec::with_capacity(cases);
+    let mut runs: Vec<Vec<Runs>> = Vec::with_capacity(cases);
     let mut first: Option<Evaluation> = None;
     for case in 0..cases {
-        let (ev, answers) = case_answers(prepared, &resolved(&base, case), sources, options)?;
+        let (ev, answers, case_runs) =
+            case_answers(prepared, &resolved(&base, case), sources, options)?;
         if first.is_none() {
             first = Some(ev);
         }
         results.push(answers);
+        runs.push(case_runs);
     }
+    let clause_days = prepared
+        .model
+        .clauses
+        .iter()
+        .enumerate()
+        .map(|(cid, c)| {
+            let per_case: Vec<Runs> = runs
+                .iter()
+                .map(|r| r.get(cid).cloned().unwrap_or_default())
+                .collect();
+            let (always, sometimes) = split_days(&per_case);
+            ClauseDays {
+                clause: c.name.clone(),
+                always,
+                sometimes,
+            }
+        })
+        .collect();
     // Every key any case answers, in the order of the first case that does.
     let mut keys: Vec<(String, AnswerKind)> = Vec::new();
     for r in &results {
@@ -437,6 +505,7 @@ pub fn conditional(
             cases,
             answers,
             settle,
+            clause_days,
         },
         first,
     )))
@@ -585,4 +654,34 @@ pub fn render_conditional_text(c: &Conditional) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str) -> Date {
+        text.parse().unwrap_or_default()
+    }
+
+    #[test]
+    fn days_in_force_in_every_case_and_in_some() {
+        let cases = vec![
+            vec![(d("2026-01-01"), d("2032-12-31"))],
+            vec![(d("2026-01-01"), d("2029-02-28"))],
+        ];
+        let (always, sometimes) = split_days(&cases);
+        assert_eq!(always, vec![(d("2026-01-01"), d("2029-02-28"))]);
+        assert_eq!(sometimes, vec![(d("2029-03-01"), d("2032-12-31"))]);
+    }
+
+    #[test]
+    fn cases_fold_into_the_facts_that_matter() {
+        // a and b, or a and not b: a.
+        let folded = merge_cases(vec![vec![true, true], vec![true, false]]);
+        assert_eq!(folded, vec![vec![Some(true), None]]);
+        // Nothing to fold.
+        let kept = merge_cases(vec![vec![true, true], vec![false, false]]);
+        assert_eq!(kept.len(), 2);
+    }
 }
