@@ -865,3 +865,31 @@ fn a_sweep_does_not_guess_unknown_facts() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("leaves facts unknown"));
 }
+
+#[test]
+fn a_sweep_shows_where_a_verdict_flips() {
+    let dir = std::env::temp_dir().join(format!("covenant-verdict-sweep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("c.cov"),
+        "contract c {\n  parties {\n    a\n    b\n  }\n  effective 2027-01-01\n  term until 2027-12-31\n  action sell(amount: money)\n  param limit = USD 100\n  clause cap_on_sales {\n    a must not sell where amount > limit\n  }\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("s.cov"),
+        "scenario s {\n  contract \"c.cov\"\n  on 2027-03-01 a sell amount USD 150\n}\n",
+    )
+    .unwrap();
+    let s = sweep(
+        dir.join("s.cov").to_str().unwrap(),
+        &["limit=USD 100..USD 200 step USD 50"],
+        2,
+    );
+    let text = render_sweep_text(&s, "s.cov");
+    assert!(
+        text.contains("between limit = USD 100 and USD 150: forbidden by cap_on_sales → permitted (no active clause forbids it)"),
+        "{text}"
+    );
+    assert!(text.contains("between limit = USD 100 and USD 150: cap_on_sales on 2027-03-01 → none"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
