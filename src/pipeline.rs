@@ -132,13 +132,18 @@ pub fn explain(
         None => None,
     };
     let compiled = compile(&model, &plan, Options::default())?;
-    Ok(crate::report::explain::explain(
+    let mut text = crate::report::explain::explain(
         &compiled,
         &plan,
         &ws.sources,
         date,
         call.as_ref().map(|(c, t)| (c, t.clone())),
-    ))
+    );
+    if crate::strategy::unknown::has_unknowns(&model, &plan) {
+        // Explain walks one timeline; say which, rather than let it pass for the only one.
+        text.push_str("\nNote: the scenario leaves some conditions unknown; this explanation takes each at the value it had before it became unknown (false for a condition without a default). `covenant eval` gives the answers in every case.\n");
+    }
+    Ok(text)
 }
 
 /// Evaluates every case of a scenario's unknown facts and answers its

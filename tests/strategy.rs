@@ -890,6 +890,9 @@ fn a_sweep_shows_where_a_verdict_flips() {
         text.contains("between limit = USD 100 and USD 150: forbidden by cap_on_sales → permitted (no active clause forbids it)"),
         "{text}"
     );
-    assert!(text.contains("between limit = USD 100 and USD 150: cap_on_sales on 2027-03-01 → none"), "{text}");
+    assert!(
+        text.contains("between limit = USD 100 and USD 150: cap_on_sales on 2027-03-01 → none"),
+        "{text}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
