@@ -199,9 +199,14 @@ pub fn render_timeline_text(t: &Timeline, width: usize) -> String {
     let column_days = |c: usize| -> (Date, Date) {
         let w = i64::try_from(width).unwrap_or(1);
         let c = i64::try_from(c).unwrap_or(0);
-        let first = t.start + chrono::Days::new(u64::try_from((c * days + w - 1) / w).unwrap_or(0));
-        let last = t.start
-            + chrono::Days::new(u64::try_from(((c + 1) * days + w - 1) / w - 1).unwrap_or(0));
+        // Offsets stay within the timeline's days, so these additions stay in the calendar.
+        let shift = |n: i64| {
+            t.start
+                .checked_add_days(chrono::Days::new(u64::try_from(n).unwrap_or(0)))
+                .unwrap_or(t.end)
+        };
+        let first = shift((c * days + w - 1) / w);
+        let last = shift(((c + 1) * days + w - 1) / w - 1);
         (first, last)
     };
     let names = t

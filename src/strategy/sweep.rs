@@ -26,7 +26,7 @@ use crate::syntax::parse_value;
 use crate::workspace::Workspace;
 
 /// The most points one sweep (all axes multiplied) may have.
-pub const MAX_SWEEP_POINTS: usize = 1_000_000;
+pub const MAX_SWEEP_POINTS: usize = 100_000;
 
 /// One swept param and the values it takes, in order.
 #[derive(Debug, Clone)]
