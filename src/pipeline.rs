@@ -27,8 +27,12 @@ pub struct ScenarioRun {
     pub path: PathBuf,
     /// Every diagnostic met (errors stop the run).
     pub diagnostics: Vec<Diagnostic>,
-    /// The answers, when the scenario checked without errors.
+    /// The answers, when the scenario checked without errors. With unknown
+    /// facts, its expectations are the conditional ones (holding in every
+    /// case), and the rest assumes each unknown condition keeps its earlier value.
     pub evaluation: Option<Evaluation>,
+    /// The conditional answers, when the scenario states unknown facts.
+    pub conditional: Option<crate::strategy::unknown::Conditional>,
 }
 
 impl ScenarioRun {
@@ -38,26 +42,39 @@ impl ScenarioRun {
     }
 }
 
-/// Checks and evaluates one scenario file.
+/// Checks and evaluates one scenario file; a scenario with unknown facts is
+/// evaluated in every case they allow (see [`crate::strategy::unknown`]).
 pub fn run_scenario(ws: &mut Workspace, path: &Path, options: Options) -> ScenarioRun {
     let Checked {
         value,
         mut diagnostics,
     } = check_scenario(ws, path);
-    let evaluation =
-        value.and_then(
-            |(model, plan)| match evaluate(&model, &plan, &ws.sources, options) {
-                Ok(e) => Some(e),
+    let mut conditional = None;
+    let evaluation = value.and_then(|(model, plan)| {
+        let unknown = crate::strategy::unknown::has_unknowns(&model, &plan);
+        let mut evaluation = match evaluate(&model, &plan, &ws.sources, options) {
+            Ok(e) => e,
+            Err(mut d) => {
+                diagnostics.append(&mut d);
+                return None;
+            }
+        };
+        if unknown {
+            match conditional_for(ws, path, model, plan, options, &mut evaluation) {
+                Ok(c) => conditional = c,
                 Err(mut d) => {
                     diagnostics.append(&mut d);
-                    None
+                    return None;
                 }
-            },
-        );
+            }
+        }
+        Some(evaluation)
+    });
     ScenarioRun {
         path: path.to_path_buf(),
         diagnostics,
         evaluation,
+        conditional,
     }
 }
 
@@ -154,13 +171,46 @@ pub fn explain(
         None => None,
     };
     let compiled = compile(&model, &plan, Options::default())?;
-    Ok(crate::report::explain::explain(
+    let mut text = crate::report::explain::explain(
         &compiled,
         &plan,
         &ws.sources,
         date,
         call.as_ref().map(|(c, t)| (c, t.clone())),
-    ))
+    );
+    if crate::strategy::unknown::has_unknowns(&model, &plan) {
+        // Explain walks one timeline; say which, rather than let it pass for the only one.
+        text.push_str("\nNote: the scenario leaves some conditions unknown; this explanation takes each at the value it had before it became unknown (false for a condition without a default). `covenant eval` gives the answers in every case.\n");
+    }
+    Ok(text)
+}
+
+/// Evaluates every case of a scenario's unknown facts and answers its
+/// expectations in all of them (see [`crate::strategy::unknown`]).
+fn conditional_for(
+    ws: &mut Workspace,
+    path: &Path,
+    model: crate::check::Model,
+    plan: crate::check::scenario::Plan,
+    options: Options,
+    evaluation: &mut Evaluation,
+) -> Result<Option<crate::strategy::unknown::Conditional>, Vec<Diagnostic>> {
+    let (file, parsed) = ws.load(path, None);
+    let document = parsed?;
+    let Document::Scenario(scenario) = document.as_ref() else {
+        return Ok(None);
+    };
+    let prepared = crate::strategy::Prepared {
+        model,
+        scenario: scenario.clone(),
+        file: file.unwrap_or_default(),
+        plan,
+    };
+    let c = crate::strategy::unknown::conditional(&prepared, &[], &ws.sources, options)?;
+    Ok(c.map(|(c, _)| {
+        crate::strategy::unknown::apply_expectations(&c, evaluation);
+        c
+    }))
 }
 
 /// Every `.cov` file under the given paths (files are taken as they are), sorted.
@@ -379,4 +429,79 @@ pub fn evaluate_texts(
         return Err(diagnostics);
     };
     evaluate(&model, &plan, &ws.sources, options)
+}
+
+/// A scenario evaluated with its timeline, for the visual report and `covenant timeline`.
+#[derive(Debug)]
+pub struct Viewed {
+    /// The answers.
+    pub evaluation: Evaluation,
+    /// The contract's timeline under the scenario.
+    pub timeline: crate::report::timeline::Timeline,
+    /// The conditional answers, when the scenario leaves facts unknown.
+    pub conditional: Option<crate::strategy::unknown::Conditional>,
+}
+
+/// Evaluates a scenario — or a contract or amendment alone, as a scenario with
+/// no events — and builds its timeline. Warnings come back beside the result.
+pub fn view(
+    ws: &mut Workspace,
+    path: &Path,
+    options: Options,
+) -> Result<(Viewed, Vec<Diagnostic>), Vec<Diagnostic>> {
+    use crate::check::{build_model, load_chain, scenario::plan_scenario};
+    use crate::syntax::ast;
+    let (model, plan, diagnostics) = if document_kind(ws, path) == Some("scenario") {
+        let Checked { value, diagnostics } = check_scenario(ws, path);
+        let Some((model, plan)) = value else {
+            return Err(diagnostics);
+        };
+        (model, plan, diagnostics)
+    } else {
+        let chain = load_chain(ws, path, None)?;
+        let checked = build_model(&chain);
+        let Some(mut model) = checked.value else {
+            return Err(checked.diagnostics);
+        };
+        let mut diagnostics = checked.diagnostics;
+        let file = chain.last().map(|l| l.file).unwrap_or_default();
+        // No scenario: the contract on its own, with its params' defaults.
+        let scenario = ast::Scenario {
+            name: ast::Name {
+                text: "contract_alone".to_owned(),
+                span: model.span,
+            },
+            title: None,
+            items: Vec::new(),
+            span: model.span,
+        };
+        let plan = plan_scenario(&mut model, &scenario, file, &mut diagnostics);
+        match plan {
+            Some(plan) if !has_errors(&diagnostics) => (model, plan, diagnostics),
+            _ => return Err(diagnostics),
+        }
+    };
+    let compiled = compile(&model, &plan, options)?;
+    let mut evaluation = evaluate(&model, &plan, &ws.sources, options)?;
+    let timeline = crate::report::timeline::timeline(&model, &compiled, &evaluation);
+    drop(compiled);
+    let unknown = plan.events.iter().any(|e| {
+        matches!(
+            e.kind,
+            crate::check::scenario::PlanEventKind::Unknown { .. }
+        )
+    });
+    let conditional = if unknown {
+        conditional_for(ws, path, model, plan, options, &mut evaluation)?
+    } else {
+        None
+    };
+    Ok((
+        Viewed {
+            evaluation,
+            timeline,
+            conditional,
+        },
+        diagnostics,
+    ))
 }

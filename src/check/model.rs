@@ -207,6 +207,10 @@ pub struct Condition {
     pub name: String,
     /// Value until switched.
     pub default: bool,
+    /// Declared without a default: its value is unknown until a scenario
+    /// switches it, and scenarios are answered conditionally (`default` is
+    /// then `false`, only for the single evaluations that keep a value).
+    pub unknown: bool,
     /// Declaration.
     pub span: Span,
 }

@@ -791,22 +791,22 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
             }
         }
         ast::Decl::Condition(c) => {
-            let default = match c.default {
-                Some(d) => d,
-                None => {
-                    r.diagnostics.push(
-                        Diagnostic::error(Code::MissingDefault, c.span, format!("condition `{}` has no default value", c.name.text))
-                            .with_label("add `default true` or `default false`")
-                            .with_help("a condition holds its default until a scenario switches it with `on DATE … becomes …`"),
-                    );
-                    false
-                }
-            };
+            // Without a default the value is unknown until a scenario sets it;
+            // scenarios are then answered in every case (`crate::strategy::unknown`).
+            // A warning, since a forgotten default and an open question read alike.
+            if c.default.is_none() {
+                r.diagnostics.push(
+                    Diagnostic::warning(Code::MissingDefault, c.span, format!("condition `{}` has no default value, so it is unknown until a scenario sets it", c.name.text))
+                        .with_label("no `default true` or `default false`")
+                        .with_help("scenarios are answered in every case the unknown allows; add `default true` or `default false` if the value is known"),
+                );
+            }
             let id = r.model.conditions.len();
             if r.declare(&c.name, Symbol::Condition(id)) {
                 r.model.conditions.push(Condition {
                     name: c.name.text.clone(),
-                    default,
+                    default: c.default.unwrap_or(false),
+                    unknown: c.default.is_none(),
                     span: c.span,
                 });
             }

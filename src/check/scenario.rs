@@ -77,6 +77,11 @@ pub enum PlanEventKind {
         /// New value, from that day.
         value: bool,
     },
+    /// A condition's value is not known from this date on (until a later switch).
+    Unknown {
+        /// Which.
+        condition: ConditionId,
+    },
     /// A party exercises its termination right.
     Terminates(PartyId),
     /// A party gives notice of non-renewal.
@@ -539,6 +544,9 @@ pub fn plan_scenario_with(
                     },
                 );
             }
+            ScenarioItem::Growth(g) => {
+                growth_figures(&mut r, g, &set, &mut figures);
+            }
             ScenarioItem::Expect(x) => {
                 if let Some(kind) = expectation(&mut r, &x.kind) {
                     expectations.push(PlanExpectation { kind, span: x.span });
@@ -603,6 +611,243 @@ pub fn plan_scenario_with(
     })
 }
 
+/// A money or percentage operand of a growth path: a literal, or a param's
+/// value as set so far in the scenario (else its default), like a figure's.
+fn growth_operand(
+    r: &mut Resolver<'_>,
+    operand: &ast::Operand,
+    set: &[Option<(Value, Span)>],
+    want: ValueType,
+) -> Option<Value> {
+    let value = match operand {
+        ast::Operand::Name(n) => match r.model.symbol(&n.text) {
+            Some(Symbol::Param(p)) => set
+                .get(p)
+                .cloned()
+                .flatten()
+                .map(|(v, _)| v)
+                .or_else(|| r.model.params.get(p).and_then(|p| p.default.clone())),
+            _ => r.plain_value(operand, Some(want)),
+        },
+        // A growth rate may pass 100% (a figure may more than double), so a
+        // percentage is taken as written rather than checked as a share.
+        ast::Operand::Literal(ast::Literal::Percent(rate), _) => Some(Value::Percent(*rate)),
+        ast::Operand::Literal(ast::Literal::Money(money), _) => Some(Value::Money(*money)),
+        other => r.plain_value(other, Some(want)),
+    }?;
+    if want.accepts(value.value_type()) {
+        return Some(value);
+    }
+    let expected = super::describe_type(r.model, want);
+    let actual = super::describe_type(r.model, value.value_type());
+    r.diagnostics.push(
+        Diagnostic::error(
+            Code::TypeMismatch,
+            operand.span(),
+            format!("a growth path needs {expected} here, but this is {actual}"),
+        )
+        .with_label(format!("this is {actual}"))
+        .with_help("write `METRIC from 2027 is USD 30 billion growing 25% per year until 2032`"),
+    );
+    None
+}
+
+/// Months in a period unit, to count how often a growth rate compounds.
+fn unit_months(unit: crate::calendar::PeriodUnit) -> Option<usize> {
+    use crate::calendar::PeriodUnit;
+    match unit {
+        PeriodUnit::Month => Some(1),
+        PeriodUnit::Quarter => Some(3),
+        PeriodUnit::Year => Some(12),
+        PeriodUnit::ContractYear => None,
+    }
+}
+
+/// Expands `METRIC from P is MONEY growing RATE per UNIT until Q` into one
+/// figure per period of the metric from P to Q. The figure for a period is the
+/// first figure times `(1 ± RATE)^n`, `n` being the whole UNITs since P; the
+/// products are exact decimals (rounded only when reported).
+fn growth_figures(
+    r: &mut Resolver<'_>,
+    g: &ast::GrowthPath,
+    set: &[Option<(Value, Span)>],
+    figures: &mut BTreeMap<(MetricId, Date), Figure>,
+) {
+    use rust_decimal::Decimal;
+    let Some(m) = r.metric(&g.metric) else { return };
+    let Some(info) = r.model.metrics.get(m).cloned() else {
+        return;
+    };
+    for (period, span) in [(g.from, g.from_span), (g.until, g.until_span)] {
+        if period.unit != info.unit {
+            r.diagnostics.push(
+                Diagnostic::error(
+                    Code::PeriodMismatch,
+                    span,
+                    format!(
+                        "`{}` is reported per {}, but this is a {}",
+                        info.name, info.unit, period.unit
+                    ),
+                )
+                .with_label(format!("a {}", period.unit))
+                .with_secondary(info.span, "declared here")
+                .with_help(format!(
+                    "start and end the growth path on periods of one {} each",
+                    info.unit
+                )),
+            );
+            return;
+        }
+    }
+    if g.until.start < g.from.start {
+        r.diagnostics.push(
+            Diagnostic::error(
+                Code::EndBeforeStart,
+                g.until_span,
+                format!(
+                    "the growth path ends in {} but starts in {}",
+                    g.until, g.from
+                ),
+            )
+            .with_label("before the first period")
+            .with_secondary(g.from_span, "first period")
+            .with_help("write the first period after `from` and the last after `until`"),
+        );
+        return;
+    }
+    let (Some(metric_months), Some(per_months)) = (unit_months(info.unit), unit_months(g.per))
+    else {
+        r.diagnostics.push(
+            Diagnostic::error(
+                Code::PeriodMismatch,
+                g.per_span,
+                "a growth rate compounds per year, quarter or month",
+            )
+            .with_label("not a calendar unit")
+            .with_help("write `per year`, `per quarter` or `per month`"),
+        );
+        return;
+    };
+    if per_months < metric_months {
+        r.diagnostics.push(
+            Diagnostic::error(
+                Code::PeriodMismatch,
+                g.per_span,
+                format!(
+                    "`{}` is reported per {}, so its growth cannot compound per {}",
+                    info.name, info.unit, g.per
+                ),
+            )
+            .with_label(format!("shorter than a {}", info.unit))
+            .with_secondary(info.span, "declared here")
+            .with_help(format!(
+                "give the growth per {} or longer; an exact rate per shorter unit would not be exact per {}",
+                info.unit, info.unit
+            )),
+        );
+        return;
+    }
+    let start = growth_operand(r, &g.start, set, ValueType::Money(None));
+    let rate = growth_operand(r, &g.rate, set, ValueType::Percent);
+    let (Some(Value::Money(start)), Some(Value::Percent(rate))) = (start, rate) else {
+        return;
+    };
+    if start.currency != info.currency {
+        r.diagnostics.push(
+            Diagnostic::error(
+                Code::CurrencyMismatch,
+                g.start.span(),
+                format!(
+                    "`{}` is reported in {}, but this figure is in {}",
+                    info.name, info.currency, start.currency
+                ),
+            )
+            .with_label(format!("{} figure", start.currency))
+            .with_secondary(info.span, "declared here")
+            .with_help(format!("give the figure in {}", info.currency)),
+        );
+        return;
+    }
+    let fraction = rate.0 / Decimal::ONE_HUNDRED;
+    let factor = if g.shrinking {
+        if fraction > Decimal::ONE {
+            r.diagnostics.push(
+                Diagnostic::error(
+                    Code::RateOver100,
+                    g.rate.span(),
+                    format!("a figure cannot shrink by {rate} a {}", g.per),
+                )
+                .with_label("more than 100%")
+                .with_help("a shrinking rate lies between 0% and 100%"),
+            );
+            return;
+        }
+        Decimal::ONE - fraction
+    } else {
+        Decimal::ONE + fraction
+    };
+    let mut period = g.from;
+    let mut index = 0usize;
+    let mut steps = 0usize;
+    let mut amount = start.amount;
+    loop {
+        if figures.len() >= MAX_FIGURES {
+            r.diagnostics
+                .push(limit(g.span, "metric figures", MAX_FIGURES));
+            return;
+        }
+        let due_steps = index.saturating_mul(metric_months) / per_months;
+        while steps < due_steps {
+            let Some(next) = amount.checked_mul(factor) else {
+                r.diagnostics.push(
+                    Diagnostic::error(
+                        Code::LimitExceeded,
+                        g.span,
+                        format!(
+                            "the growth path outgrows what Covenant can represent exactly by {period}"
+                        ),
+                    )
+                    .with_label("grows too large")
+                    .with_help("amounts are exact decimals of up to 28 digits; check the rate and the periods"),
+                );
+                return;
+            };
+            amount = next;
+            steps += 1;
+        }
+        let key = (m, period.start);
+        if let Some(prev) = figures.get(&key) {
+            r.diagnostics.push(
+                Diagnostic::error(
+                    Code::DuplicateFigure,
+                    g.span,
+                    format!("`{}` already has a figure for {}", info.name, period),
+                )
+                .with_label(format!("this growth path also gives {period}"))
+                .with_secondary(prev.span, "first figure")
+                .with_help("give one figure per metric and period: end the growth path earlier or drop the figure"),
+            );
+            return;
+        }
+        figures.insert(
+            key,
+            Figure {
+                period,
+                amount: Money::new(info.currency, amount),
+                span: g.span,
+            },
+        );
+        if period.start >= g.until.start {
+            return;
+        }
+        let Some(next) = period.next(r.model.effective) else {
+            return;
+        };
+        period = next;
+        index += 1;
+    }
+}
+
 /// Drops the errors reported since `mark` and notes the skipped line.
 fn skip_inapplicable(diagnostics: &mut Vec<Diagnostic>, mark: usize, notes: &mut Vec<String>) {
     if diagnostics.len() > mark {
@@ -629,7 +874,7 @@ fn timing(
         let (before_counts, after_counts) = match &e.kind {
             // A switch before the term sets the value the term starts with;
             // a payment after it settles what is still owed.
-            PlanEventKind::Becomes { .. } => (false, true),
+            PlanEventKind::Becomes { .. } | PlanEventKind::Unknown { .. } => (false, true),
             PlanEventKind::Pays { .. } => (false, false),
             // A notice given early still counts against the first renewal.
             PlanEventKind::NonRenewal(_) => (false, true),
@@ -825,6 +1070,10 @@ fn event(r: &mut Resolver<'_>, e: &ast::Event) -> Option<PlanEventKind> {
                 condition: c,
                 value: *value,
             },
+            _ => return None,
+        },
+        ast::EventKind::BecomesUnknown(name) => match r.lookup(name, "condition")? {
+            Symbol::Condition(c) => PlanEventKind::Unknown { condition: c },
             _ => return None,
         },
         ast::EventKind::Terminates(party) => {

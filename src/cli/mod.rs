@@ -4,12 +4,15 @@
 //! [`crate::pipeline`]; output formatting comes from [`crate::report`].
 
 mod check;
+mod consolidate;
 mod diff;
 mod eval;
 mod explain;
 mod explain_code;
 mod fmt;
+mod report;
 mod test;
+mod timeline;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -109,15 +112,19 @@ enum Command {
         /// Read scenarios as JSON Lines from FILE (or `-` for stdin) and write one JSON result per line.
         #[arg(long, value_name = "FILE")]
         jsonl: Option<PathBuf>,
-        /// Threads for --jsonl (default: every core).
-        #[arg(long, requires = "jsonl")]
-        jobs: Option<usize>,
+
         /// Stop the timeline at this date and report every clause's state on it.
         #[arg(long, value_parser = parse_date)]
         as_of: Option<Date>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        /// Output format: text, json, or csv (csv for sweeps only).
+        #[arg(long, value_enum, default_value_t = eval::EvalFormat::Text)]
+        format: eval::EvalFormat,
+        /// Evaluate the scenario for each value of a param: PARAM=FROM..TO step STEP (repeat for a grid).
+        #[arg(long, value_name = "PARAM=FROM..TO step STEP")]
+        sweep: Vec<String>,
+        /// Threads for a sweep or --jsonl (default: the number of cores).
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
     },
     /// Run every scenario under the paths (default: the current folder) like a test suite.
     Test {
@@ -160,6 +167,43 @@ enum Command {
         on: Date,
         /// An action, written as in a scenario: PARTY ACTION [ARG VALUE]…
         action: Vec<String>,
+    },
+    /// Print a contract and its amendments as one contract as it stands on a date.
+    Consolidate {
+        /// The contract, or the latest amendment of its chain.
+        file: PathBuf,
+        /// The date: amendments in effect by then are applied, later ones left out.
+        #[arg(long, value_parser = parse_date)]
+        as_of: Date,
+        /// Write the consolidated contract to this file instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Write one self-contained HTML report: timeline, payments against caps, verdicts, expectations, sweeps.
+    Report {
+        /// Scenario files (a contract or amendment alone is drawn with no events).
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+        /// The HTML file to write (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Add a sweep of the (single) scenario: PARAM=FROM..TO step STEP (repeat for a grid).
+        #[arg(long, value_name = "PARAM=FROM..TO step STEP")]
+        sweep: Vec<String>,
+        /// Threads for a sweep (default: the number of cores).
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
+        /// Stop the timeline at this date.
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<Date>,
+    },
+    /// Draw the timeline of a contract (or of a scenario's contract under its events) in the terminal.
+    Timeline {
+        /// A contract, an amendment (its chain is drawn) or a scenario.
+        file: PathBuf,
+        /// Columns for the bars.
+        #[arg(long, default_value_t = 60)]
+        width: usize,
     },
     /// Rewrite files (folders: every .cov inside) into the canonical layout, keeping comments.
     Fmt {
@@ -217,6 +261,49 @@ fn eprint_diagnostics(diagnostics: &[Diagnostic], sources: &SourceMap, color: bo
     }
 }
 
+/// The number of threads to use when none is asked for: every core.
+pub(crate) fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
+/// Draws a progress line on stderr, redrawn in place; only on a terminal.
+pub(crate) struct Progress {
+    enabled: bool,
+    what: &'static str,
+}
+
+impl Progress {
+    /// A progress line for counting `what`, drawn only when stderr is a terminal.
+    pub(crate) fn new(what: &'static str) -> Self {
+        Progress {
+            enabled: std::io::stderr().is_terminal(),
+            what,
+        }
+    }
+
+    /// Redraws the line: a bar and `done/total`.
+    pub(crate) fn draw(&self, done: usize, total: usize) {
+        if !self.enabled || total == 0 {
+            return;
+        }
+        const WIDTH: usize = 30;
+        let filled = done.saturating_mul(WIDTH) / total;
+        eprint!(
+            "\r[{}{}] {done}/{total} {}",
+            "#".repeat(filled),
+            ".".repeat(WIDTH - filled.min(WIDTH)),
+            self.what
+        );
+    }
+
+    /// Clears the line.
+    pub(crate) fn finish(&self) {
+        if self.enabled {
+            eprint!("\r{}\r", " ".repeat(60));
+        }
+    }
+}
+
 /// Reports a path given on the command line that does not exist (a usage error).
 fn missing_paths(paths: &[PathBuf]) -> Option<Exit> {
     let missing: Vec<&PathBuf> = paths.iter().filter(|p| !p.exists()).collect();
@@ -260,10 +347,16 @@ pub fn main() -> ExitCode {
             scenarios,
             as_of,
             format,
-            ..
-        } => {
-            missing_paths(&scenarios).unwrap_or_else(|| eval::run(&scenarios, as_of, format, color))
-        }
+            sweep,
+            jobs,
+            jsonl: None,
+        } => missing_paths(&scenarios).unwrap_or_else(|| {
+            if sweep.is_empty() {
+                eval::run(&scenarios, as_of, format, color)
+            } else {
+                eval::run_sweep(&scenarios, as_of, format, &sweep, jobs, color)
+            }
+        }),
         Command::Test {
             paths,
             format,
@@ -302,6 +395,42 @@ pub fn main() -> ExitCode {
             missing_paths(&scenario_list).unwrap_or_else(|| {
                 let [scenario] = scenario_list;
                 explain::run(&scenario, on, &action, color)
+            })
+        }
+        Command::Consolidate {
+            file,
+            as_of,
+            output,
+        } => {
+            let files = [file];
+            missing_paths(&files).unwrap_or_else(|| {
+                let [file] = files;
+                consolidate::run(&file, as_of, output.as_ref(), color)
+            })
+        }
+        Command::Report {
+            scenarios,
+            output,
+            sweep,
+            jobs,
+            as_of,
+        } => missing_paths(&scenarios).unwrap_or_else(|| {
+            report::run(
+                &report::ReportArgs {
+                    scenarios,
+                    output,
+                    sweep,
+                    jobs,
+                    as_of,
+                },
+                color,
+            )
+        }),
+        Command::Timeline { file, width } => {
+            let files = [file];
+            missing_paths(&files).unwrap_or_else(|| {
+                let [file] = files;
+                timeline::run(&file, width, color)
             })
         }
         Command::Fmt { paths, check } => {

@@ -608,6 +608,13 @@ fn run_events(
                     .map_or("", |c| c.name.as_str());
                 format!("{name} is {value} from {}", e.date)
             }
+            PlanEventKind::Unknown { condition } => {
+                let name = model
+                    .conditions
+                    .get(*condition)
+                    .map_or("", |c| c.name.as_str());
+                format!("{name} is unknown from {}", e.date)
+            }
             PlanEventKind::Terminates(party) => match ev.end.last_day {
                 Some(l)
                     if ev.end.reason.contains(&format!("terminated on {}", e.date))

@@ -34,6 +34,10 @@ pub struct ConditionTimeline {
     pub default: bool,
     /// Switches in date order: from this date on, this value.
     pub changes: Vec<(Date, bool)>,
+    /// Days from which the scenario says the value is unknown (until the next
+    /// switch). A single evaluation keeps the earlier value; the strategy layer
+    /// evaluates each possibility instead (`crate::strategy::unknown`).
+    pub unknown_from: Vec<Date>,
 }
 
 impl ConditionTimeline {
@@ -319,6 +323,11 @@ pub fn condition_timelines(model: &Model, plan: &Plan, until: Date) -> Vec<Condi
         .map(|c| ConditionTimeline {
             default: c.default,
             changes: Vec::new(),
+            unknown_from: if c.unknown {
+                vec![model.effective]
+            } else {
+                Vec::new()
+            },
         })
         .collect();
     for e in &plan.events {
@@ -332,6 +341,11 @@ pub fn condition_timelines(model: &Model, plan: &Plan, until: Date) -> Vec<Condi
                     t.changes.pop();
                 }
                 t.changes.push((e.date, value));
+            }
+        }
+        if let PlanEventKind::Unknown { condition } = e.kind {
+            if let Some(t) = timelines.get_mut(condition) {
+                t.unknown_from.push(e.date);
             }
         }
     }

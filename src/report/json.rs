@@ -95,6 +95,9 @@ pub struct ScenarioReport {
     pub notes: Vec<String>,
     /// Counts.
     pub summary: JsonSummary,
+    /// Conditional answers, when the scenario leaves facts unknown (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conditional: Option<serde_json::Value>,
 }
 
 /// The contract's identity and end.
@@ -417,5 +420,67 @@ pub fn scenario_report(ev: &Evaluation, file: &str, sources: &SourceMap) -> Scen
             passed: ev.expectations.len() - failed,
             failed,
         },
+        conditional: None,
     }
+}
+
+/// The conditional answers of a scenario with unknown facts, as JSON.
+pub fn conditional_json(c: &crate::strategy::unknown::Conditional) -> serde_json::Value {
+    use crate::strategy::unknown::Holds;
+    let answers: Vec<serde_json::Value> = c
+        .answers
+        .iter()
+        .map(|a| {
+            let mut v = serde_json::json!({
+                "key": a.key,
+                "kind": a.kind.key(),
+                "settled": a.settled.is_some(),
+                "answer": a.describe(&c.facts),
+            });
+            if a.settled.is_none() {
+                v["depends_on"] = a
+                    .depends_on
+                    .iter()
+                    .filter_map(|f| c.facts.get(*f).map(|f| f.name()))
+                    .collect();
+                v["cases"] = a
+                    .cases
+                    .iter()
+                    .map(|(value, terms)| {
+                        serde_json::json!({
+                            "value": value,
+                            "when": terms.iter().map(|t| {
+                                a.depends_on.iter().zip(t).filter_map(|(f, b)| {
+                                    let f = c.facts.get(*f)?;
+                                    Some(serde_json::json!({"fact": f.name(), "value": (*b)?}))
+                                }).collect::<Vec<_>>()
+                            }).collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect();
+            }
+            if let Some(h) = a.holds {
+                v["holds"] = serde_json::Value::String(
+                    match h {
+                        Holds::Always => "always",
+                        Holds::Sometimes => "sometimes",
+                        Holds::Never => "never",
+                    }
+                    .to_owned(),
+                );
+            }
+            v
+        })
+        .collect();
+    serde_json::json!({
+        "facts": c.facts.iter().map(|f| serde_json::json!({
+            "condition": f.condition,
+            "from": f.from.to_string(),
+            "until": f.until.map(|d| d.to_string()),
+        })).collect::<Vec<_>>(),
+        "cases": c.cases,
+        "answers": answers,
+        "settle": c.settle.iter().filter_map(|f| c.facts.get(*f).map(|f| f.name())).collect::<Vec<_>>(),
+        "baseline": "the other fields of this scenario assume each unknown condition keeps the value it had before it became unknown",
+    })
 }

@@ -2,9 +2,13 @@
 
 pub mod diff;
 pub mod explain;
+pub mod html;
 pub mod json;
 pub mod record;
+pub mod svg;
+pub mod sweep;
 pub mod text;
+pub mod timeline;
 
 pub use json::{scenario_report, Report, SCHEMA};
 pub use text::render_evaluation;

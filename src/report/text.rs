@@ -11,6 +11,13 @@ use crate::eval::{Accrual, Evaluation};
 
 /// Renders one evaluation as a memo.
 pub fn render_evaluation(ev: &Evaluation, file: &str) -> String {
+    let mut out = render_header(ev, file);
+    render_body(ev, &mut out);
+    out
+}
+
+/// The memo's opening lines: scenario, file, contract and amendments, the end, the params.
+pub fn render_header(ev: &Evaluation, file: &str) -> String {
     let mut out = String::new();
     let title = ev
         .scenario_title
@@ -62,7 +69,10 @@ pub fn render_evaluation(ev: &Evaluation, file: &str) -> String {
             .collect();
         let _ = writeln!(out, "  params: {}", params.join("; "));
     }
+    out
+}
 
+fn render_body(ev: &Evaluation, out: &mut String) {
     out.push_str("\nEvents\n");
     if ev.events.is_empty() {
         out.push_str("  none\n");
@@ -93,7 +103,7 @@ pub fn render_evaluation(ev: &Evaluation, file: &str) -> String {
             "  {}: {} pays {} — {}",
             first.clause, first.payer, first.payee, last.terms
         );
-        payment_table(&mut out, list, &last.terms);
+        payment_table(out, list, &last.terms);
     }
 
     out.push_str("\nStatus changes\n");
@@ -145,7 +155,6 @@ pub fn render_evaluation(ev: &Evaluation, file: &str) -> String {
             let _ = writeln!(out, "  - {n}");
         }
     }
-    out
 }
 
 fn payment_table(out: &mut String, list: &[&Accrual], heading_terms: &str) {

@@ -574,8 +574,38 @@ pub enum ScenarioItem {
         /// The line.
         span: Span,
     },
+    /// `METRIC from PERIOD is MONEY growing RATE per UNIT until PERIOD`
+    Growth(GrowthPath),
     /// `expect …`
     Expect(Expectation),
+}
+
+/// `METRIC from PERIOD is MONEY growing|shrinking RATE per UNIT until PERIOD`:
+/// a projection that stands for one figure per period of the metric.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrowthPath {
+    /// The metric.
+    pub metric: Name,
+    /// The first period with a figure.
+    pub from: Period,
+    /// The first period literal's span.
+    pub from_span: Span,
+    /// The first period's figure.
+    pub start: Operand,
+    /// `shrinking` rather than `growing`.
+    pub shrinking: bool,
+    /// The growth (or shrinkage) rate per `per`.
+    pub rate: Operand,
+    /// How often the rate compounds.
+    pub per: PeriodUnit,
+    /// The `per UNIT` words' span.
+    pub per_span: Span,
+    /// The last period with a figure.
+    pub until: Period,
+    /// The last period literal's span.
+    pub until_span: Span,
+    /// The line.
+    pub span: Span,
 }
 
 /// An action occurrence or query: `PARTY ACTION [ARG VALUE]…`
@@ -618,6 +648,8 @@ pub enum EventKind {
     },
     /// `CONDITION becomes true|false`
     Becomes(Name, bool),
+    /// `CONDITION becomes unknown`: the scenario does not know its value from this date.
+    BecomesUnknown(Name),
     /// `PARTY terminates`
     Terminates(Name),
     /// `PARTY gives notice of non-renewal`

@@ -100,6 +100,8 @@ pub fn human_rule(rule: Rule) -> Option<String> {
         Rule::event => "`on DATE …`",
         Rule::expectation => "`expect …`",
         Rule::metric_figure => "a metric figure (`METRIC for PERIOD is MONEY`)",
+        Rule::metric_growth => "a growth path (`METRIC from PERIOD is MONEY growing RATE per year until PERIOD`)",
+        Rule::growth_direction => "`growing` or `shrinking`",
         Rule::arg_pair => "an argument and its value (like `via aws`)",
         Rule::where_clause => "`where`",
         Rule::notwithstanding => "`notwithstanding`",

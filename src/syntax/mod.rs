@@ -9,4 +9,4 @@ pub mod ast;
 pub mod error;
 pub mod parser;
 
-pub use parser::{parse_action_query, parse_document, MAX_NESTING};
+pub use parser::{parse_action_query, parse_document, parse_value, MAX_NESTING};

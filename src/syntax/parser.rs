@@ -278,6 +278,25 @@ pub fn parse_action_query(text: &str, file: FileId) -> Result<ActionUse, Vec<Dia
     }
 }
 
+/// Parses a value written on the command line, such as `USD 20 billion`, `25%` or `2029-01-01`.
+pub fn parse_value(text: &str, file: FileId) -> Result<Operand, Vec<Diagnostic>> {
+    let mut pairs = CovenantParser::parse(Rule::value_query, text)
+        .map_err(|e| vec![pest_error_to_diagnostic(&e, text, file)])?;
+    let mut lower = Lower {
+        file,
+        diagnostics: Vec::new(),
+        offset: 0,
+    };
+    let value = pairs
+        .next()
+        .and_then(|p| p.into_inner().find(|c| c.as_rule() == Rule::value))
+        .and_then(|p| lower.operand(p));
+    match value {
+        Some(v) if lower.diagnostics.is_empty() => Ok(v),
+        _ => Err(lower.diagnostics),
+    }
+}
+
 /// Rejects bracket nesting deeper than [`MAX_NESTING`] before pest recurses into it.
 fn check_nesting(text: &str, file: FileId) -> Option<Diagnostic> {
     let bytes = text.as_bytes();
@@ -875,6 +894,35 @@ impl Lower {
                     span,
                 }
             }
+            Rule::metric_growth => {
+                let metric = self.name(c.next()?);
+                let from_pair = c.next()?;
+                let from_span = self.span(&from_pair);
+                let from = self.period(from_pair);
+                let start = self.operand(c.next()?)?;
+                let shrinking =
+                    c.next()?.into_inner().next().map(|k| k.as_rule()) == Some(Rule::kw_shrinking);
+                let rate = self.operand(c.next()?)?;
+                let unit_pair = c.next()?;
+                let per_span = self.span(&unit_pair);
+                let per = self.unit(unit_pair);
+                let until_pair = c.next()?;
+                let until_span = self.span(&until_pair);
+                let until = self.period(until_pair);
+                ScenarioItem::Growth(GrowthPath {
+                    metric,
+                    from,
+                    from_span,
+                    start,
+                    shrinking,
+                    rate,
+                    per,
+                    per_span,
+                    until,
+                    until_span,
+                    span,
+                })
+            }
             Rule::event => {
                 let date = self.date(c.next()?);
                 // The grantor, condition, party or payer: read once for every kind of event.
@@ -901,7 +949,14 @@ impl Lower {
                             subject: subject?,
                         }
                     }
-                    Rule::ev_becomes => EventKind::Becomes(subject, self.boolean(b.next()?)),
+                    Rule::ev_becomes => {
+                        let value = b.next()?;
+                        if value.as_rule() == Rule::kw_unknown {
+                            EventKind::BecomesUnknown(subject)
+                        } else {
+                            EventKind::Becomes(subject, self.boolean(value))
+                        }
+                    }
                     Rule::ev_terminates => EventKind::Terminates(subject),
                     Rule::ev_nonrenewal => EventKind::NonRenewal(subject),
                     Rule::ev_pays => {
