@@ -2,7 +2,7 @@
 //! checked against its written expectations and, when one exists, its
 //! recorded outcome (`NAME.outcome` beside the scenario).
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -298,10 +298,8 @@ fn ask(file: &Path, scenario: &str, changes: &[Change]) -> bool {
         "accept the new outcome? [a]ccept / [k]eep the recorded one: "
     );
     let _ = err.flush();
+    // Answers may also be piped in, one line per scenario; end of input keeps.
     let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
-        // Answers can be piped in (one line per scenario); end of input keeps.
-    }
     let mut line = String::new();
     match stdin.lock().read_line(&mut line) {
         Ok(0) | Err(_) => false,
@@ -310,23 +308,6 @@ fn ask(file: &Path, scenario: &str, changes: &[Change]) -> bool {
             "a" | "accept" | "y" | "yes"
         ),
     }
-}
-
-fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // XML 1.0 forbids most control characters, even escaped.
-            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// JUnit XML: one test case per scenario file.
@@ -354,9 +335,9 @@ fn junit(results: &[TestResult], passed: usize, failed: usize) -> String {
         let name = r.scenario.clone().unwrap_or_else(|| r.file.clone());
         out.push_str(&format!(
             "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\" assertions=\"{}\"",
-            xml_escape(&classname),
-            xml_escape(&name),
-            xml_escape(&r.file),
+            crate::report::svg::esc(&classname),
+            crate::report::svg::esc(&name),
+            crate::report::svg::esc(&r.file),
             r.expectations
         ));
         if r.passed {
@@ -390,8 +371,8 @@ fn junit(results: &[TestResult], passed: usize, failed: usize) -> String {
         };
         out.push_str(&format!(
             "      <failure message=\"{}\" type=\"covenant\">{}</failure>\n",
-            xml_escape(&message),
-            xml_escape(&body)
+            crate::report::svg::esc(&message),
+            crate::report::svg::esc(&body)
         ));
         out.push_str("    </testcase>\n");
     }

@@ -6,7 +6,7 @@
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
-/// Escapes text for HTML and SVG (element content and attribute values).
+/// Escapes text for HTML, SVG and XML (element content and attribute values).
 pub fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -16,6 +16,8 @@ pub fn esc(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            // XML 1.0 forbids most control characters, even escaped.
+            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{FFFD}'),
             _ => out.push(c),
         }
     }
