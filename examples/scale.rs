@@ -48,11 +48,9 @@ pub fn scenario_text(events: usize) -> String {
     s
 }
 
-/// Builds the plan without parsing the events: parse a short scenario, then
-/// repeat its events with shifted dates. Measures evaluation alone, from an
-/// already parsed (planned) scenario, without the parser's peak memory.
-fn synthetic(events: usize) {
-    let mut ws = Workspace::new();
+/// The fixture chain with a 100-year term and monthly revenue, so that 1,200
+/// monthly figures all fall inside it.
+fn fixture_model(ws: &mut Workspace) -> covenant::check::Model {
     let partnership = PARTNERSHIP
         .replace("term until 2032-12-31", "term until 2119-12-31")
         .replace("per year", "per month");
@@ -68,8 +66,12 @@ fn synthetic(events: usize) {
             document: parsed.expect("parses"),
         });
     }
-    let mut model = build_model(&chain).value.expect("checks");
-    let mut text = scenario_text(4);
+    build_model(&chain).value.expect("checks")
+}
+
+/// [`scenario_text`] with 100 years of monthly revenue figures added.
+fn scenario_with_figures(events: usize) -> String {
+    let mut text = scenario_text(events);
     text.truncate(text.len() - 2);
     for month in 0..1200 {
         text.push_str(&format!(
@@ -80,6 +82,16 @@ fn synthetic(events: usize) {
         ));
     }
     text.push_str("}\n");
+    text
+}
+
+/// Builds the plan without parsing the events: parse a short scenario, then
+/// repeat its events with shifted dates. Measures evaluation alone, from an
+/// already parsed (planned) scenario, without the parser's peak memory.
+fn synthetic(events: usize) {
+    let mut ws = Workspace::new();
+    let mut model = fixture_model(&mut ws);
+    let text = scenario_with_figures(4);
     let (file, parsed) = ws.parse_text("scale.cov", &text);
     let document = parsed.expect("parses");
     let Document::Scenario(scenario) = document.as_ref() else {
@@ -125,34 +137,8 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(100_000);
     let mut ws = Workspace::new();
-    // A 100-year term so that monthly figures all fall inside it.
-    let partnership = PARTNERSHIP
-        .replace("term until 2032-12-31", "term until 2119-12-31")
-        .replace("per year", "per month");
-    let mut chain = Vec::new();
-    for (name, text) in [
-        ("2019-partnership.cov", partnership.as_str()),
-        ("2026-amendment.cov", AMENDMENT),
-    ] {
-        let (file, parsed) = ws.parse_text(name, text);
-        chain.push(Loaded {
-            file,
-            path: name.into(),
-            document: parsed.expect("parses"),
-        });
-    }
-    let mut model = build_model(&chain).value.expect("checks");
-    let mut text = scenario_text(events);
-    text.truncate(text.len() - 2);
-    for month in 0..1200 {
-        text.push_str(&format!(
-            "  openai_revenue for {}-{:02} is USD {} million\n",
-            2020 + month / 12,
-            month % 12 + 1,
-            100 + month
-        ));
-    }
-    text.push_str("}\n");
+    let mut model = fixture_model(&mut ws);
+    let text = scenario_with_figures(events);
     let bytes = text.len();
     let t = Instant::now();
     let (file, parsed) = ws.parse_text("scale.cov", &text);

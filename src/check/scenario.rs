@@ -506,19 +506,11 @@ pub fn plan_scenario_with(
                 };
                 let Some(money) = money else { continue };
                 if money.currency != info.currency {
-                    r.diagnostics.push(
-                        Diagnostic::error(
-                            Code::CurrencyMismatch,
-                            amount.span(),
-                            format!(
-                                "`{}` is reported in {}, but this figure is in {}",
-                                info.name, info.currency, money.currency
-                            ),
-                        )
-                        .with_label(format!("{} figure", money.currency))
-                        .with_secondary(info.span, "declared here")
-                        .with_help(format!("give the figure in {}", info.currency)),
-                    );
+                    r.diagnostics.push(figure_currency_mismatch(
+                        &info,
+                        money.currency,
+                        amount.span(),
+                    ));
                     continue;
                 }
                 let key = (m, period.start);
@@ -753,19 +745,11 @@ fn growth_figures(
         return;
     };
     if start.currency != info.currency {
-        r.diagnostics.push(
-            Diagnostic::error(
-                Code::CurrencyMismatch,
-                g.start.span(),
-                format!(
-                    "`{}` is reported in {}, but this figure is in {}",
-                    info.name, info.currency, start.currency
-                ),
-            )
-            .with_label(format!("{} figure", start.currency))
-            .with_secondary(info.span, "declared here")
-            .with_help(format!("give the figure in {}", info.currency)),
-        );
+        r.diagnostics.push(figure_currency_mismatch(
+            &info,
+            start.currency,
+            g.start.span(),
+        ));
         return;
     }
     let fraction = rate.0 / Decimal::ONE_HUNDRED;
@@ -846,6 +830,25 @@ fn growth_figures(
         period = next;
         index += 1;
     }
+}
+
+/// A figure (or a growth path's start) in another currency than its metric.
+fn figure_currency_mismatch(
+    metric: &Metric,
+    currency: crate::money::Currency,
+    span: Span,
+) -> Diagnostic {
+    Diagnostic::error(
+        Code::CurrencyMismatch,
+        span,
+        format!(
+            "`{}` is reported in {}, but this figure is in {currency}",
+            metric.name, metric.currency
+        ),
+    )
+    .with_label(format!("{currency} figure"))
+    .with_secondary(metric.span, "declared here")
+    .with_help(format!("give the figure in {}", metric.currency))
 }
 
 /// Drops the errors reported since `mark` and notes the skipped line.
