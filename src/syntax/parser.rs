@@ -136,10 +136,10 @@ fn is_noise(rule: Rule) -> bool {
 }
 
 /// The meaningful children of a pair.
-fn children(pair: Pair<'_, Rule>) -> Vec<Pair<'_, Rule>> {
-    pair.into_inner()
-        .filter(|p| !is_noise(p.as_rule()))
-        .collect()
+fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
+    // An iterator, not a Vec: lowering calls this for every pair, and the
+    // allocations showed in profiles of long contracts.
+    pair.into_inner().filter(|p| !is_noise(p.as_rule()))
 }
 
 /// Parses one file's text into a document, or the diagnostics that prevent it.
@@ -220,7 +220,7 @@ fn parse_scenario_by_lines(text: &str, file: FileId) -> Option<Result<Document, 
         diagnostics: Vec::new(),
         offset: 0,
     };
-    let mut parts = children(head).into_iter().peekable();
+    let mut parts = children(head).peekable();
     let (name, title) = lower.header(&mut parts)?;
     let mut items = Vec::new();
     let mut pos = head_end;
@@ -349,6 +349,18 @@ impl Lower {
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
         let text = s.as_str();
+        let start = s.start() + self.offset;
+        // Most pairs end on a token. A comment can only end a pair at the end
+        // of the input (inside the text a line break always follows it), so
+        // such a pair needs no trimming; this skips the scan for nearly all.
+        if text
+            .as_bytes()
+            .last()
+            .is_some_and(|b| !b.is_ascii_whitespace())
+            && s.end() < s.get_input().len()
+        {
+            return Span::new(self.file, start, start + text.len());
+        }
         let mut end = text.len();
         loop {
             let trimmed = text[..end].trim_end();
@@ -360,7 +372,6 @@ impl Lower {
             }
             break;
         }
-        let start = s.start() + self.offset;
         Span::new(
             self.file,
             start,
@@ -389,9 +400,9 @@ impl Lower {
         }
     }
 
-    fn header(
+    fn header<'i>(
         &mut self,
-        parts: &mut std::iter::Peekable<std::vec::IntoIter<Pair<'_, Rule>>>,
+        parts: &mut std::iter::Peekable<impl Iterator<Item = Pair<'i, Rule>>>,
     ) -> Option<(Name, Option<Text>)> {
         let name = self.name(parts.next()?);
         let title = match parts.peek() {
@@ -403,7 +414,7 @@ impl Lower {
 
     fn contract(&mut self, pair: Pair<'_, Rule>) -> Option<Contract> {
         let span = self.span(&pair);
-        let mut parts = children(pair).into_iter().peekable();
+        let mut parts = children(pair).peekable();
         let (name, title) = self.header(&mut parts)?;
         let decls = parts.filter_map(|p| self.decl(p)).collect();
         Some(Contract {
@@ -416,14 +427,14 @@ impl Lower {
 
     fn amendment(&mut self, pair: Pair<'_, Rule>) -> Option<Amendment> {
         let span = self.span(&pair);
-        let mut parts = children(pair).into_iter().peekable();
+        let mut parts = children(pair).peekable();
         let (name, title) = self.header(&mut parts)?;
         let mut items = Vec::new();
         for part in parts {
             let item_span = self.span(&part);
             let item = match part.as_rule() {
                 Rule::amends_decl => {
-                    let mut c = children(part).into_iter();
+                    let mut c = children(part);
                     let name = self.name(c.next()?);
                     let path = self.text(c.next()?);
                     Some(AmendmentItem::Amends {
@@ -433,7 +444,7 @@ impl Lower {
                     })
                 }
                 Rule::remove_decl => {
-                    let name = self.name(children(part).into_iter().next()?);
+                    let name = self.name(children(part).next()?);
                     Some(AmendmentItem::Remove(name, item_span))
                 }
                 Rule::replace_decl => self.clause(part).map(AmendmentItem::Replace),
@@ -459,12 +470,12 @@ impl Lower {
             .clone()
             .into_inner()
             .any(|p| p.as_rule() == Rule::kw_convenience);
-        let mut c = children(pair).into_iter();
+        let mut c = children(pair);
         Some(match rule {
             Rule::parties_block => {
                 let mut parties = Vec::new();
                 for party in c {
-                    let mut p = children(party).into_iter();
+                    let mut p = children(party);
                     let name = self.name(p.next()?);
                     let title = p.next().map(|t| self.text(t));
                     parties.push(PartyDecl { name, title });
@@ -475,15 +486,13 @@ impl Lower {
             Rule::term_decl => {
                 let first = c.next()?;
                 let length = match first.as_rule() {
-                    Rule::term_until => {
-                        TermLength::Until(self.date(children(first).into_iter().next()?))
-                    }
+                    Rule::term_until => TermLength::Until(self.date(children(first).next()?)),
                     _ => TermLength::For(self.duration(first)),
                 };
                 let renewal = match c.next() {
                     Some(r) => {
                         let rspan = self.span(&r);
-                        let mut rc = children(r).into_iter();
+                        let mut rc = children(r);
                         let every = self.duration(rc.next()?);
                         let notice = self.duration(rc.next()?);
                         Some(RenewalDecl {
@@ -509,7 +518,7 @@ impl Lower {
                 let name = self.name(c.next()?);
                 let mut args = Vec::new();
                 for arg in c {
-                    let mut a = children(arg).into_iter();
+                    let mut a = children(arg);
                     let arg_name = self.name(a.next()?);
                     let ty = self.name(a.next()?);
                     args.push((arg_name, ty));
@@ -556,7 +565,7 @@ impl Lower {
                     span,
                 })
             }
-            Rule::clause_decl => Decl::Clause(self.clause_from_parts(span, c.collect())?),
+            Rule::clause_decl => Decl::Clause(self.clause_from_parts(span, c)?),
             Rule::allow_decl => Decl::Allow(self.allow(span, c.collect())?),
             _ => {
                 self.diagnostics.push(Diagnostic::error(
@@ -593,7 +602,11 @@ impl Lower {
         self.clause_from_parts(span, children(pair))
     }
 
-    fn clause_from_parts(&mut self, span: Span, parts: Vec<Pair<'_, Rule>>) -> Option<ClauseDecl> {
+    fn clause_from_parts<'i>(
+        &mut self,
+        span: Span,
+        parts: impl IntoIterator<Item = Pair<'i, Rule>>,
+    ) -> Option<ClauseDecl> {
         let mut parts = parts.into_iter().peekable();
         let (name, title) = self.header(&mut parts)?;
         let body_pair = parts.next()?;
@@ -614,13 +627,16 @@ impl Lower {
         // A statement is its party then its kind; the arms below read the kind's
         // parts with the party in front, as one sequence.
         let (rule, mut c) = if pair.as_rule() == Rule::statement {
-            let mut parts = children(pair);
+            let mut parts: Vec<_> = children(pair).collect();
             let tail = parts.pop()?;
             let rule = tail.as_rule();
             parts.extend(children(tail));
             (rule, parts.into_iter())
         } else {
-            (pair.as_rule(), children(pair).into_iter())
+            (
+                pair.as_rule(),
+                children(pair).collect::<Vec<_>>().into_iter(),
+            )
         };
         Some(match rule {
             Rule::allow_decl => ClauseItem::Allow(self.allow(span, c.collect())?),
@@ -664,10 +680,7 @@ impl Lower {
                 for rest in c {
                     match rest.as_rule() {
                         Rule::where_clause => condition = Some(self.where_clause(rest)?),
-                        _ => {
-                            notwithstanding =
-                                children(rest).into_iter().map(|n| self.name(n)).collect()
-                        }
+                        _ => notwithstanding = children(rest).map(|n| self.name(n)).collect(),
                     }
                 }
                 ClauseItem::Statement(Statement::Permission {
@@ -687,14 +700,10 @@ impl Lower {
                     match rest.as_rule() {
                         Rule::where_clause => condition = Some(self.where_clause(rest)?),
                         Rule::by_deadline => {
-                            deadline = Some(Deadline::By(
-                                self.operand(children(rest).into_iter().next()?)?,
-                            ))
+                            deadline = Some(Deadline::By(self.operand(children(rest).next()?)?))
                         }
                         _ => {
-                            deadline = Some(Deadline::Within(
-                                self.operand(children(rest).into_iter().next()?)?,
-                            ))
+                            deadline = Some(Deadline::Within(self.operand(children(rest).next()?)?))
                         }
                     }
                 }
@@ -736,12 +745,12 @@ impl Lower {
                 let how = c.next()?;
                 let amount = match how.as_rule() {
                     Rule::share => {
-                        let mut s = children(how).into_iter();
+                        let mut s = children(how);
                         let rate = self.operand(s.next()?)?;
                         let metric = self.name(s.next()?);
                         let mut tiers = Vec::new();
                         for tier in s {
-                            let mut t = children(tier).into_iter();
+                            let mut t = children(tier);
                             let threshold = self.operand(t.next()?)?;
                             let next_rate = self.operand(t.next()?)?;
                             tiers.push((threshold, next_rate));
@@ -753,7 +762,7 @@ impl Lower {
                         }
                     }
                     _ => {
-                        let mut f = children(how).into_iter();
+                        let mut f = children(how);
                         let amount = self.operand(f.next()?)?;
                         let on = match f.next() {
                             Some(d) => Some(self.operand(d)?),
@@ -777,7 +786,7 @@ impl Lower {
     }
 
     fn where_clause(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
-        let e = children(pair).into_iter().next()?;
+        let e = children(pair).next()?;
         self.expr(e)
     }
 
@@ -824,13 +833,15 @@ impl Lower {
         let span = self.span(&pair);
         match pair.as_rule() {
             Rule::paren_expr => {
-                let inner = children(pair).into_iter().next()?;
+                let inner = children(pair).next()?;
                 self.expr(inner)
             }
             Rule::comparison => {
-                let mut c = children(pair).into_iter();
+                let mut c = children(pair);
                 let left = self.operand(c.next()?)?;
-                let second = c.next()?;
+                let Some(second) = c.next() else {
+                    return Some(Expr::Atom(left));
+                };
                 if second.as_rule() == Rule::list {
                     let items = children(second)
                         .into_iter()
@@ -856,7 +867,7 @@ impl Lower {
 
     fn scenario(&mut self, pair: Pair<'_, Rule>) -> Option<Scenario> {
         let span = self.span(&pair);
-        let mut parts = children(pair).into_iter().peekable();
+        let mut parts = children(pair).peekable();
         let (name, title) = self.header(&mut parts)?;
         let mut items = Vec::new();
         for part in parts {
@@ -873,7 +884,7 @@ impl Lower {
     fn scenario_item(&mut self, pair: Pair<'_, Rule>) -> Option<ScenarioItem> {
         let span = self.span(&pair);
         let rule = pair.as_rule();
-        let mut c = children(pair).into_iter();
+        let mut c = children(pair);
         Some(match rule {
             Rule::contract_ref => ScenarioItem::Contract(self.text(c.next()?), span),
             Rule::set_stmt => {
@@ -929,7 +940,7 @@ impl Lower {
                 let subject = self.name(c.next()?);
                 let body = c.next()?;
                 let body_rule = body.as_rule();
-                let mut b = children(body.clone()).into_iter();
+                let mut b = children(body.clone());
                 let kind = match body_rule {
                     Rule::ev_grant => {
                         let grantor = subject;
@@ -972,7 +983,7 @@ impl Lower {
                         let action = self.name(b.next()?);
                         let mut args = Vec::new();
                         for arg in b.filter(|p| p.as_rule() == Rule::arg_pair) {
-                            let mut a = children(arg).into_iter();
+                            let mut a = children(arg);
                             let name = self.name(a.next()?);
                             args.push((name, self.operand(a.next()?)?));
                         }
@@ -1000,12 +1011,12 @@ impl Lower {
     }
 
     fn action_use(&mut self, pair: Pair<'_, Rule>) -> Option<ActionUse> {
-        let mut c = children(pair).into_iter();
+        let mut c = children(pair);
         let party = self.name(c.next()?);
         let action = self.name(c.next()?);
         let mut args = Vec::new();
         for arg in c.filter(|p| p.as_rule() == Rule::arg_pair) {
-            let mut a = children(arg).into_iter();
+            let mut a = children(arg);
             let name = self.name(a.next()?);
             args.push((name, self.operand(a.next()?)?));
         }
@@ -1018,7 +1029,7 @@ impl Lower {
 
     fn expectation(&mut self, pair: Pair<'_, Rule>) -> Option<ExpectKind> {
         let rule = pair.as_rule();
-        let all = children(pair.clone());
+        let all: Vec<_> = children(pair.clone()).collect();
         let mut c = all.clone().into_iter();
         Some(match rule {
             Rule::ex_owes => {
@@ -1091,7 +1102,7 @@ impl Lower {
                 for rest in c {
                     match rest.as_rule() {
                         Rule::arg_pair => {
-                            let mut a = children(rest).into_iter();
+                            let mut a = children(rest);
                             let name = self.name(a.next()?);
                             args.push((name, self.operand(a.next()?)?));
                         }
@@ -1360,7 +1371,7 @@ mod tests {
         };
         let top = pairs
             .next()
-            .and_then(|f| children(f).into_iter().find(|p| p.as_rule() != Rule::EOI));
+            .and_then(|f| children(f).find(|p| p.as_rule() != Rule::EOI));
         match top.and_then(|t| lower.document(t)) {
             Some(d) if lower.diagnostics.is_empty() => Ok(d),
             _ => Err(lower.diagnostics),
