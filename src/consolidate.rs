@@ -296,7 +296,14 @@ fn render(
         .chain(model.actions.iter().map(|a| a.span))
         .chain(model.metrics.iter().map(|m| m.span))
         .chain(model.conditions.iter().map(|c| c.span))
-        .chain(model.params.iter().map(|p| p.span))
+        // A clause's own lets are written inside the clause, with its text.
+        .chain(
+            model
+                .params
+                .iter()
+                .filter(|p| !p.name.contains('.'))
+                .map(|p| p.span),
+        )
         .chain(model.terminations.iter().map(|t| t.span));
     let mut first = true;
     for span in spans {

@@ -115,6 +115,8 @@ codes! {
     OutsideTerm => "outside_term", "a scenario event or figure that lies outside the contract's term";
     BadAllow => "bad_allow", "an `allow` line that names no finding Covenant can silence, or gives no reason";
     UnusedAllow => "unused_allow", "an `allow` line that silences nothing";
+    FormulaError => "formula_error", "a formula that cannot be computed (a division by zero, a negative duration, days added to months)";
+    SetComputed => "set_computed", "a scenario sets a value that the contract computes with `let`";
 }
 
 /// Where the pages of the codes live, relative to the repository root.

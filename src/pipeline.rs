@@ -135,7 +135,15 @@ fn check_one(ws: &mut Workspace, path: &Path) -> (Vec<Diagnostic>, HashSet<Span>
             (diagnostics, used)
         }
         Some(_) => {
-            let Checked { value, diagnostics } = check_contract_file(ws, path, Depth::Lint);
+            let Checked {
+                value,
+                mut diagnostics,
+            } = check_contract_file(ws, path, Depth::Lint);
+            // Lets are computed with the params' defaults, so that a formula
+            // that can never be computed is reported before any scenario runs.
+            if let Some(model) = &value {
+                diagnostics.extend(crate::eval::formula::check_defaults(model));
+            }
             let used = value.map(|m| lint::used(&m)).unwrap_or_default();
             (diagnostics, used)
         }

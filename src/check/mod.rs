@@ -12,6 +12,7 @@
 //! [`allows::apply`] (the contract's `allow` lines silence findings).
 
 pub mod allows;
+mod formula;
 pub mod lint;
 pub mod model;
 mod resolve;
@@ -312,6 +313,7 @@ pub fn build_model(chain: &[Loaded]) -> Checked<Model> {
             how: "original",
         };
         let mut b = BodyBuilder {
+            clause: c.name.text.clone(),
             version: new_version(
                 c.title.as_ref().map(|t| t.text.clone()),
                 effective,
@@ -472,6 +474,7 @@ fn apply_amendment(r: &mut Resolver<'_>, a: &ast::Amendment, previous_effective:
                         how: "replaced",
                     };
                     let mut b = BodyBuilder {
+                        clause: c.name.text.clone(),
                         version: new_version(
                             c.title.as_ref().map(|t| t.text.clone()).or(old_title),
                             effective,
@@ -510,6 +513,7 @@ fn apply_amendment(r: &mut Resolver<'_>, a: &ast::Amendment, previous_effective:
                     version.span = c.span;
                     version.name_span = c.name.span;
                     let mut b = BodyBuilder {
+                        clause: c.name.text.clone(),
                         version,
                         current_payment: None,
                         amending: true,
@@ -535,6 +539,7 @@ fn apply_amendment(r: &mut Resolver<'_>, a: &ast::Amendment, previous_effective:
             how: "added",
         };
         let mut b = BodyBuilder {
+            clause: c.name.text.clone(),
             version: new_version(
                 c.title.as_ref().map(|t| t.text.clone()),
                 effective,

@@ -14,7 +14,7 @@ pub use crate::calendar::Date;
 use crate::calendar::{Duration, PeriodUnit};
 use crate::money::{Currency, Money, Rate};
 use crate::source::Span;
-use crate::syntax::ast::CmpOp;
+use crate::syntax::ast::{ArithOp, CmpOp, RoundMode, RoundTarget};
 
 /// Index of a party.
 pub type PartyId = usize;
@@ -224,8 +224,42 @@ pub struct Param {
     pub ty: ValueType,
     /// The default, when it has one.
     pub default: Option<Value>,
+    /// For a `let`: how the value is computed from params and earlier lets
+    /// (scenarios cannot `set` it; it is computed when params are bound).
+    pub formula: Option<RFormula>,
     /// Declaration.
     pub span: Span,
+}
+
+/// A resolved, type-checked formula of a `let`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RFormula {
+    /// A literal, param or earlier let.
+    Value(ValueRef, Span),
+    /// `A + B`, `A × B`, …
+    Binary(ArithOp, Box<RFormula>, Box<RFormula>, Span),
+    /// `RATE of A`
+    ShareOf(ValueRef, Box<RFormula>, Span),
+    /// `greater of (…)` (true) or `lesser of (…)` (false).
+    Extremum(bool, Vec<RFormula>, Span),
+    /// `A rounded MODE to TARGET`
+    Round(Box<RFormula>, RoundMode, RoundTarget, Span),
+    /// `A >= B`
+    Compare(Box<RFormula>, CmpOp, Box<RFormula>, Span),
+}
+
+impl RFormula {
+    /// Where the formula was written.
+    pub fn span(&self) -> Span {
+        match self {
+            RFormula::Value(_, s)
+            | RFormula::Binary(.., s)
+            | RFormula::ShareOf(.., s)
+            | RFormula::Extremum(.., s)
+            | RFormula::Round(.., s)
+            | RFormula::Compare(.., s) => *s,
+        }
+    }
 }
 
 /// A party's right to terminate by notice.

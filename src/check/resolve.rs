@@ -87,6 +87,8 @@ pub fn literal_value(literal: &Literal) -> Value {
 pub(crate) struct Resolver<'m> {
     pub model: &'m mut Model,
     pub diagnostics: Vec<Diagnostic>,
+    /// Names local to the clause being read (its `let` lines), seen before the model's.
+    pub locals: Vec<(String, Symbol)>,
 }
 
 impl<'m> Resolver<'m> {
@@ -94,7 +96,35 @@ impl<'m> Resolver<'m> {
         Resolver {
             model,
             diagnostics: Vec::new(),
+            locals: Vec::new(),
         }
+    }
+
+    /// What a name refers to here: a clause-local let first, then the model's names.
+    pub fn symbol(&self, name: &str) -> Option<Symbol> {
+        self.locals
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, s)| *s)
+            .or_else(|| self.model.symbol(name))
+    }
+
+    /// Registers a name local to the clause being read; it may not hide another name.
+    pub fn declare_local(&mut self, name: &ast::Name, symbol: Symbol) -> bool {
+        if let Some(existing) = self.symbol(&name.text) {
+            let d = Diagnostic::error(
+                Code::DuplicateName,
+                name.span,
+                format!("`{}` is already declared as a {}", name.text, existing.kind()),
+            )
+            .with_label("declared again here")
+            .with_help("a clause's `let` needs a name of its own, so that no reader mistakes one value for another");
+            self.error(d);
+            return false;
+        }
+        self.locals.push((name.text.clone(), symbol));
+        true
     }
 
     fn error(&mut self, d: Diagnostic) {
@@ -120,7 +150,7 @@ impl<'m> Resolver<'m> {
 
     /// Looks up a name that must be of one kind.
     pub fn lookup(&mut self, name: &ast::Name, kind: &'static str) -> Option<Symbol> {
-        match self.model.symbol(&name.text) {
+        match self.symbol(&name.text) {
             Some(s) if s.kind() == kind => Some(s),
             Some(other) => {
                 let d = Diagnostic::error(
@@ -215,7 +245,7 @@ impl<'m> Resolver<'m> {
             "number" => ValueType::Number,
             "text" => ValueType::Text,
             "bool" | "boolean" | "condition" => ValueType::Bool,
-            other => match self.model.symbol(other) {
+            other => match self.symbol(other) {
                 Some(Symbol::Type(t)) => ValueType::Enum(t),
                 _ => {
                     let mut candidates = vec![
@@ -249,7 +279,7 @@ impl<'m> Resolver<'m> {
     pub fn plain_value(&mut self, operand: &Operand, expected: Option<ValueType>) -> Option<Value> {
         let value = match operand {
             Operand::Literal(l, _) => literal_value(l),
-            Operand::Name(n) => match self.model.symbol(&n.text) {
+            Operand::Name(n) => match self.symbol(&n.text) {
                 Some(Symbol::Value(t, i)) => Value::Enum(t, i),
                 _ => {
                     let mut d = Diagnostic::error(
@@ -338,7 +368,7 @@ impl<'m> Resolver<'m> {
                     span,
                 })
             }
-            Operand::Name(n) => match self.model.symbol(&n.text) {
+            Operand::Name(n) => match self.symbol(&n.text) {
                 Some(Symbol::Param(p)) => {
                     let param = self.model.params.get(p)?.clone();
                     if !expected.accepts(param.ty) {
@@ -346,7 +376,12 @@ impl<'m> Resolver<'m> {
                             Code::TypeMismatch,
                             span,
                             format!(
-                                "param `{}` is {}, but {} is expected here",
+                                "{} `{}` is {}, but {} is expected here",
+                                if param.formula.is_some() {
+                                    "let"
+                                } else {
+                                    "param"
+                                },
                                 n.text,
                                 describe_type(self.model, param.ty),
                                 describe_type(self.model, expected)
@@ -610,7 +645,7 @@ impl<'m> Resolver<'m> {
                 if let Some(i) = args.iter().position(|(a, _)| *a == n.text) {
                     return Some((ROperand::Arg(i), args.get(i)?.1));
                 }
-                match self.model.symbol(&n.text) {
+                match self.symbol(&n.text) {
                     Some(Symbol::Param(p)) => Some((
                         ROperand::Value(ValueRef::Param(p)),
                         self.model.params.get(p)?.ty,
@@ -828,10 +863,12 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
                     name: p.name.text.clone(),
                     ty,
                     default,
+                    formula: None,
                     span: p.span,
                 });
             }
         }
+        ast::Decl::Let(l) => super::formula::declare_let(r, l, None),
         ast::Decl::Termination(t) => {
             let party = r.party(&t.party);
             let notice = r.slot(&t.notice, Want::Duration);
@@ -898,6 +935,8 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
 
 /// A clause body being assembled, with the payment that modifiers attach to.
 pub(crate) struct BodyBuilder {
+    /// The clause's name (clause-level lets are shown as `CLAUSE.NAME`).
+    pub clause: String,
     pub version: ClauseVersion,
     /// Index in `version.payments` of the payment the next modifier applies to.
     pub current_payment: Option<usize>,
@@ -913,8 +952,13 @@ pub(crate) struct BodyBuilder {
 
 /// Resolves clause items into a version.
 pub(crate) fn clause_items(r: &mut Resolver<'_>, b: &mut BodyBuilder, items: &[ast::ClauseItem]) {
+    let outer_locals = r.locals.len();
     for item in items {
         match item {
+            ast::ClauseItem::Let(l) => {
+                let clause = b.clause.clone();
+                super::formula::declare_let(r, l, Some(&clause));
+            }
             ast::ClauseItem::Window(w) => window(r, b, w),
             ast::ClauseItem::Statement(s) => statement(r, b, s),
             ast::ClauseItem::Modifier(m) => modifier(r, b, m),
@@ -926,6 +970,7 @@ pub(crate) fn clause_items(r: &mut Resolver<'_>, b: &mut BodyBuilder, items: &[a
             }
         }
     }
+    r.locals.truncate(outer_locals);
     for p in &b.version.payments {
         check_payment(r, p);
     }
@@ -1235,8 +1280,15 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
 fn slot_currency(model: &Model, slot: &Slot) -> Option<Currency> {
     match &slot.value {
         ValueRef::Lit(Value::Money(m)) => Some(m.currency),
-        ValueRef::Param(p) => match model.params.get(*p).map(|p| &p.default) {
-            Some(Some(Value::Money(m))) => Some(m.currency),
+        ValueRef::Param(p) => match model.params.get(*p) {
+            Some(Param {
+                default: Some(Value::Money(m)),
+                ..
+            }) => Some(m.currency),
+            Some(Param {
+                ty: ValueType::Money(c),
+                ..
+            }) => *c,
             _ => None,
         },
         _ => None,

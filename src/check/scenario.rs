@@ -371,6 +371,22 @@ pub fn plan_scenario_with(
                 let Some(param) = r.model.params.get(p).cloned() else {
                     continue;
                 };
+                if param.formula.is_some() {
+                    r.diagnostics.push(
+                        Diagnostic::error(
+                            Code::SetComputed,
+                            *span,
+                            format!(
+                                "`{}` is computed by the contract, so it cannot be set",
+                                name.text
+                            ),
+                        )
+                        .with_label("computed with `let`")
+                        .with_secondary(param.span, "computed here")
+                        .with_help("set the params its formula uses instead"),
+                    );
+                    continue;
+                }
                 let Some(v) = r.plain_value(value, None) else {
                     continue;
                 };
@@ -554,6 +570,11 @@ pub fn plan_scenario_with(
     let mut params_set = Vec::new();
     for (i, p) in r.model.params.clone().iter().enumerate() {
         match (set.get(i).cloned().flatten(), &p.default) {
+            // A let's value is computed when the program is compiled.
+            _ if p.formula.is_some() => {
+                params.push(Value::Bool(false));
+                params_set.push(false);
+            }
             (Some((v, _)), _) => {
                 params.push(v);
                 params_set.push(true);

@@ -15,6 +15,7 @@
 //! Nothing here panics on any checked input: arithmetic is checked and an
 //! overflow becomes a diagnostic.
 
+pub mod formula;
 pub mod outcome;
 pub mod payments;
 pub mod program;
@@ -62,9 +63,11 @@ pub fn compile<'m>(
     options: Options,
 ) -> Result<Compiled<'m>, Vec<Diagnostic>> {
     let horizon_hint = horizon(model, plan, options.as_of);
+    let mut params = plan.params.clone();
+    formula::bind_lets(model, &mut params).map_err(|d| vec![d])?;
     let mut program = Program {
         model,
-        params: plan.params.clone(),
+        params,
         conditions: Vec::new(),
         last_day: None,
         horizon: horizon_hint,
@@ -129,12 +132,13 @@ pub fn evaluate(
             .enumerate()
             .map(|(i, p)| ParamValue {
                 name: p.name.clone(),
-                value: plan
+                value: program
                     .params
                     .get(i)
                     .map(|v| model.show_value(v))
                     .unwrap_or_default(),
                 set_by_scenario: plan.params_set.get(i).copied().unwrap_or(false),
+                computed: p.formula.is_some(),
             })
             .collect(),
         events: Vec::new(),

@@ -62,6 +62,8 @@ pub struct ParamValue {
     pub value: String,
     /// Whether the scenario set it (rather than the contract's default).
     pub set_by_scenario: bool,
+    /// Whether the contract computes it (a `let`).
+    pub computed: bool,
 }
 
 /// How and when the contract ends.

@@ -247,7 +247,8 @@ fn contract_items(model: &Model, sources: &SourceMap) -> Vec<(String, String)> {
         items.push((format!("condition {}", c.name), text(sources, c.span)));
     }
     for p in &model.params {
-        items.push((format!("param {}", p.name), text(sources, p.span)));
+        let kind = if p.formula.is_some() { "let" } else { "param" };
+        items.push((format!("{kind} {}", p.name), text(sources, p.span)));
     }
     for t in &model.terminations {
         let who = party(model, t.party);

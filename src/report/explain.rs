@@ -63,13 +63,17 @@ pub fn explain(
     }
     if !model.params.is_empty() {
         out.push_str("\nParams\n");
+        let mut values = plan.params.clone();
+        // A let that cannot be computed was reported when the scenario was compiled.
+        let _ = crate::eval::formula::bind_lets(model, &mut values);
         for (i, p) in model.params.iter().enumerate() {
-            let value = plan
-                .params
+            let value = values
                 .get(i)
                 .map(|v| model.show_value(v))
                 .unwrap_or_default();
-            let source = if plan.params_set.get(i).copied().unwrap_or(false) {
+            let source = if p.formula.is_some() {
+                "computed"
+            } else if plan.params_set.get(i).copied().unwrap_or(false) {
                 "set by the scenario"
             } else {
                 "default"

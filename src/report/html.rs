@@ -209,7 +209,9 @@ fn scenario_section(out: &mut String, page: &ScenarioPage<'_>) {
             "<dt>Param {}</dt><dd>{}{}</dd>",
             esc(&p.name),
             esc(&p.value),
-            if p.set_by_scenario {
+            if p.computed {
+                " (computed by the contract)"
+            } else if p.set_by_scenario {
                 " (set by the scenario)"
             } else {
                 " (the contract's default)"

@@ -146,6 +146,8 @@ pub struct JsonParam {
     pub value: String,
     /// Set by the scenario (true) or defaulted (false).
     pub set_by_scenario: bool,
+    /// Computed by the contract with `let` (then never set by the scenario).
+    pub computed: bool,
 }
 
 /// An event.
@@ -355,6 +357,7 @@ pub fn scenario_report(ev: &Evaluation, file: &str, sources: &SourceMap) -> Scen
                 name: p.name.clone(),
                 value: p.value.clone(),
                 set_by_scenario: p.set_by_scenario,
+                computed: p.computed,
             })
             .collect(),
         events: ev

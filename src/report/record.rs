@@ -90,7 +90,8 @@ pub fn answers(ev: &Evaluation) -> Vec<Answer> {
         ),
     );
     for p in &ev.params {
-        push(format!("param {}", p.name), p.value.clone());
+        let kind = if p.computed { "let" } else { "param" };
+        push(format!("{kind} {}", p.name), p.value.clone());
     }
     let mut seen_events: HashMap<String, usize> = HashMap::new();
     for e in &ev.events {

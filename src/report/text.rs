@@ -59,7 +59,9 @@ pub fn render_header(ev: &Evaluation, file: &str) -> String {
                     "{} = {}{}",
                     p.name,
                     p.value,
-                    if p.set_by_scenario {
+                    if p.computed {
+                        " (computed)"
+                    } else if p.set_by_scenario {
                         " (set by the scenario)"
                     } else {
                         " (default)"

@@ -165,6 +165,89 @@ pub enum Decl {
     Clause(ClauseDecl),
     /// `allow CODE [for NAME] because "REASON"` at the top level: applies to the whole contract.
     Allow(AllowDecl),
+    /// `let NAME = FORMULA`
+    Let(LetDecl),
+}
+
+/// `let NAME = FORMULA`: a named computed value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LetDecl {
+    /// The value's name.
+    pub name: Name,
+    /// How it is computed.
+    pub formula: Formula,
+    /// The whole line.
+    pub span: Span,
+}
+
+/// An arithmetic operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArithOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `×` or `*`
+    Mul,
+    /// `÷` or `/`
+    Div,
+}
+
+/// How a value is rounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundMode {
+    /// Toward zero.
+    Down,
+    /// Away from zero.
+    Up,
+    /// To the nearest, halves away from zero.
+    HalfUp,
+    /// To the nearest, halves to the even neighbour (banker's rounding).
+    HalfEven,
+}
+
+/// What a value is rounded to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundTarget {
+    /// The currency's minor unit (two places for USD).
+    Cents,
+    /// Whole units of a number or an amount.
+    WholeUnits,
+    /// Whole days, months or years (of a duration, or of the time between two dates).
+    Whole(crate::calendar::DurationUnit),
+    /// A number of decimal places.
+    Places(u32),
+}
+
+/// A formula, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Formula {
+    /// A literal or a name.
+    Operand(Operand),
+    /// `A + B`, `A × B`, …
+    Binary(Box<Formula>, ArithOp, Box<Formula>, Span),
+    /// `25% of A`
+    ShareOf(Operand, Box<Formula>, Span),
+    /// `greater of (A, B, …)` (true) or `lesser of (…)` (false).
+    Extremum(bool, Vec<Formula>, Span),
+    /// `A rounded MODE to TARGET`
+    Round(Box<Formula>, RoundMode, RoundTarget, Span),
+    /// `A >= B`: true or false.
+    Compare(Box<Formula>, CmpOp, Box<Formula>, Span),
+}
+
+impl Formula {
+    /// Where the formula was written.
+    pub fn span(&self) -> Span {
+        match self {
+            Formula::Operand(o) => o.span(),
+            Formula::Binary(.., s)
+            | Formula::ShareOf(.., s)
+            | Formula::Extremum(.., s)
+            | Formula::Round(.., s)
+            | Formula::Compare(.., s) => *s,
+        }
+    }
 }
 
 /// `allow CODE [for NAME] because "REASON"`: silences a checker finding, with a written reason.
@@ -323,6 +406,8 @@ pub enum ClauseItem {
     Modifier(Modifier),
     /// `allow CODE [for NAME] because "REASON"`: silences a finding about this clause.
     Allow(AllowDecl),
+    /// `let NAME = FORMULA`, visible in the lines of this clause below it.
+    Let(LetDecl),
 }
 
 /// A window line.

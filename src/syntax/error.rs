@@ -111,6 +111,20 @@ pub fn human_rule(rule: Rule) -> Option<String> {
         Rule::within_deadline => "`within DURATION`",
         Rule::expr | Rule::comparison | Rule::paren_expr | Rule::negation => "a condition or comparison",
         Rule::list => "a list like [aws, oracle]",
+        Rule::formula | Rule::rounded_sum | Rule::sum | Rule::product | Rule::factor | Rule::paren_formula => {
+            "a value or a formula (like USD 250_000, 3 × monthly_fee or greater of (a, b))"
+        }
+        Rule::let_decl => "`let`",
+        Rule::extremum => "`greater of` or `lesser of`",
+        Rule::share_of => "a percentage of a value (like 25% of annual_fee)",
+        Rule::add_op | Rule::mul_op | Rule::plus | Rule::minus | Rule::times | Rule::divided_by => {
+            "an operator (+, -, × or ÷)"
+        }
+        Rule::rounding => "`rounded`",
+        Rule::round_mode => "down, up, half-up or half-even",
+        Rule::round_target | Rule::round_whole => {
+            "cents, whole units, whole days, whole months, whole years or N decimal places"
+        }
         Rule::open_brace => "`{`",
         Rule::close_brace => "`}`",
         Rule::open_paren => "`(`",

@@ -132,6 +132,10 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::comma
             | Rule::colon
             | Rule::equals
+            | Rule::kw_let
+            | Rule::kw_rounded
+            | Rule::kw_decimal
+            | Rule::kw_places
     )
 }
 
@@ -567,6 +571,7 @@ impl Lower {
             }
             Rule::clause_decl => Decl::Clause(self.clause_from_parts(span, c)?),
             Rule::allow_decl => Decl::Allow(self.allow(span, c.collect())?),
+            Rule::let_decl => Decl::Let(self.let_decl(span, c)?),
             _ => {
                 self.diagnostics.push(Diagnostic::error(
                     Code::Syntax,
@@ -640,6 +645,7 @@ impl Lower {
         };
         Some(match rule {
             Rule::allow_decl => ClauseItem::Allow(self.allow(span, c.collect())?),
+            Rule::let_decl => ClauseItem::Let(self.let_decl(span, c)?),
             Rule::from_window => ClauseItem::Window(Window::From(self.operand(c.next()?)?, span)),
             Rule::until_window => ClauseItem::Window(Window::Until(self.operand(c.next()?)?, span)),
             Rule::for_window => ClauseItem::Window(Window::For(self.operand(c.next()?)?, span)),
@@ -843,10 +849,7 @@ impl Lower {
                     return Some(Expr::Atom(left));
                 };
                 if second.as_rule() == Rule::list {
-                    let items = children(second)
-                        .into_iter()
-                        .filter_map(|o| self.operand(o))
-                        .collect();
+                    let items = children(second).filter_map(|o| self.operand(o)).collect();
                     Some(Expr::In(left, items, span))
                 } else {
                     let op = match second.into_inner().next().map(|k| k.as_rule()) {
@@ -1293,6 +1296,144 @@ impl Lower {
             }
         }
         Duration { count, unit }
+    }
+
+    /// `let NAME = FORMULA`, from the pair's children.
+    fn let_decl<'i>(
+        &mut self,
+        span: Span,
+        mut parts: impl Iterator<Item = Pair<'i, Rule>>,
+    ) -> Option<LetDecl> {
+        let name = self.name(parts.next()?);
+        let formula = self.formula(parts.next()?)?;
+        Some(LetDecl {
+            name,
+            formula,
+            span,
+        })
+    }
+
+    /// Lowers `formula`, `sum`, `product` and `factor`. Operators are left
+    /// associative; the depth is bounded by the nesting limit on brackets, so
+    /// recursion here cannot exhaust the stack.
+    fn formula(&mut self, pair: Pair<'_, Rule>) -> Option<Formula> {
+        let span = self.span(&pair);
+        match pair.as_rule() {
+            Rule::formula => {
+                let mut c = children(pair);
+                let left = self.formula(c.next()?)?;
+                let Some(op) = c.next() else {
+                    return Some(left);
+                };
+                let op = match op.into_inner().next().map(|k| k.as_rule()) {
+                    Some(Rule::is_not) => CmpOp::IsNot,
+                    Some(Rule::kw_is) => CmpOp::Is,
+                    Some(Rule::le) => CmpOp::Le,
+                    Some(Rule::ge) => CmpOp::Ge,
+                    Some(Rule::lt) => CmpOp::Lt,
+                    _ => CmpOp::Gt,
+                };
+                let right = self.formula(c.next()?)?;
+                Some(Formula::Compare(Box::new(left), op, Box::new(right), span))
+            }
+            Rule::sum | Rule::product => {
+                let mut c = children(pair);
+                let mut left = self.formula(c.next()?)?;
+                while let Some(op) = c.next() {
+                    let op = match op.into_inner().next().map(|k| k.as_rule()) {
+                        Some(Rule::plus) => ArithOp::Add,
+                        Some(Rule::minus) => ArithOp::Sub,
+                        Some(Rule::times) => ArithOp::Mul,
+                        _ => ArithOp::Div,
+                    };
+                    let right = self.formula(c.next()?)?;
+                    let joined = left.span().to(right.span());
+                    left = Formula::Binary(Box::new(left), op, Box::new(right), joined);
+                }
+                Some(left)
+            }
+            Rule::rounded_sum => {
+                let mut c = children(pair);
+                let value = self.formula(c.next()?)?;
+                match c.next() {
+                    Some(rounding) => {
+                        let (mode, target) = self.rounding(rounding)?;
+                        Some(Formula::Round(Box::new(value), mode, target, span))
+                    }
+                    None => Some(value),
+                }
+            }
+            Rule::factor => {
+                let mut c = children(pair);
+                let inner = c.next()?;
+                let value = match inner.as_rule() {
+                    Rule::paren_formula => self.formula(children(inner).next()?)?,
+                    Rule::extremum => {
+                        let ispan = self.span(&inner);
+                        let greater = inner.clone().into_inner().next().map(|k| k.as_rule())
+                            == Some(Rule::kw_greater);
+                        let terms = children(inner)
+                            .filter(|p| p.as_rule() == Rule::formula)
+                            .map(|p| self.formula(p))
+                            .collect::<Option<Vec<_>>>()?;
+                        Formula::Extremum(greater, terms, ispan)
+                    }
+                    Rule::share_of => {
+                        let ispan = self.span(&inner);
+                        let mut parts = children(inner).filter(|p| p.as_rule() != Rule::kw_of);
+                        let rate = self.operand(parts.next()?)?;
+                        let of = self.formula(parts.next()?)?;
+                        Formula::ShareOf(rate, Box::new(of), ispan)
+                    }
+                    _ => Formula::Operand(self.operand(inner)?),
+                };
+                Some(value)
+            }
+            _ => {
+                self.shape_error(&pair, "a formula");
+                None
+            }
+        }
+    }
+
+    /// `rounded MODE to TARGET`
+    fn rounding(&mut self, pair: Pair<'_, Rule>) -> Option<(RoundMode, RoundTarget)> {
+        let mut c = children(pair).filter(|p| p.as_rule() != Rule::kw_to);
+        let mode = match c.next()?.into_inner().next().map(|k| k.as_rule()) {
+            Some(Rule::kw_down) => RoundMode::Down,
+            Some(Rule::kw_up) => RoundMode::Up,
+            Some(Rule::kw_half_even) => RoundMode::HalfEven,
+            _ => RoundMode::HalfUp,
+        };
+        let target_pair = c.next()?;
+        let span = self.span(&target_pair);
+        let mut t = target_pair.into_inner();
+        let first = t.next()?;
+        let target = match first.as_rule() {
+            Rule::kw_cents => RoundTarget::Cents,
+            Rule::kw_whole => match t.next()?.into_inner().next().map(|k| k.as_rule()) {
+                Some(Rule::kw_days) => RoundTarget::Whole(DurationUnit::Day),
+                Some(Rule::kw_months) => RoundTarget::Whole(DurationUnit::Month),
+                Some(Rule::kw_years) => RoundTarget::Whole(DurationUnit::Year),
+                _ => RoundTarget::WholeUnits,
+            },
+            _ => match first.as_str().replace('_', "").parse::<u32>() {
+                Ok(places) if places <= 28 => RoundTarget::Places(places),
+                _ => {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            Code::InvalidNumber,
+                            span,
+                            "at most 28 decimal places can be kept",
+                        )
+                        .with_label("too many places")
+                        .with_help("round to between 0 and 28 decimal places"),
+                    );
+                    return None;
+                }
+            },
+        };
+        Some((mode, target))
     }
 
     /// Lowers any literal-or-name slot (`value`, `operand`, `money_ref`, …).

@@ -7,7 +7,8 @@ use chrono::Datelike;
 
 use crate::calendar::PeriodUnit;
 use crate::check::model::{
-    Charge, DeadlineSlot, Model, RExpr, ROperand, Slot, Symbol, Value, ValueRef, ValueType,
+    Charge, DeadlineSlot, Model, RExpr, RFormula, ROperand, Slot, Symbol, Value, ValueRef,
+    ValueType,
 };
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
@@ -161,7 +162,37 @@ fn uses(model: &Model) -> Uses {
             u.types.insert(t);
         }
     }
+    // A let uses only params and lets above it, so one pass from the last
+    // let back carries every use down to what its formula reads.
+    for (id, p) in model.params.iter().enumerate().rev() {
+        if let Some(formula) = &p.formula {
+            if u.params.contains(&id) {
+                formula_uses(formula, &mut u);
+            }
+        }
+    }
     u
+}
+
+/// Records what a formula reads.
+fn formula_uses(f: &RFormula, u: &mut Uses) {
+    match f {
+        RFormula::Value(v, _) => u.value(v),
+        RFormula::Binary(_, a, b, _) | RFormula::Compare(a, _, b, _) => {
+            formula_uses(a, u);
+            formula_uses(b, u);
+        }
+        RFormula::ShareOf(rate, of, _) => {
+            u.value(rate);
+            formula_uses(of, u);
+        }
+        RFormula::Extremum(_, terms, _) => {
+            for t in terms {
+                formula_uses(t, u);
+            }
+        }
+        RFormula::Round(inner, ..) => formula_uses(inner, u),
+    }
 }
 
 /// Reports loose ends and returns the name spans of the declarations this
@@ -189,6 +220,10 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) -> HashSet<Span> {
             Symbol::Condition(c) => (
                 u.conditions.contains(&c),
                 "no `where`, `while` or `unless` reads it, so switching it changes nothing",
+            ),
+            Symbol::Param(p) if model.params.get(p).is_some_and(|p| p.formula.is_some()) => (
+                u.params.contains(&p),
+                "no clause or other let uses its value",
             ),
             Symbol::Param(p) => (
                 u.params.contains(&p),
@@ -220,7 +255,14 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) -> HashSet<Span> {
                 span,
                 format!(
                     "{} `{name}` is declared but nothing uses it: {why}",
-                    symbol.kind()
+                    match symbol {
+                        Symbol::Param(p)
+                            if model.params.get(p).is_some_and(|p| p.formula.is_some()) =>
+                        {
+                            "let"
+                        }
+                        other => other.kind(),
+                    }
                 ),
             )
             .with_label("unused")

@@ -1,0 +1,625 @@
+//! Computing `let` values once a scenario's params are bound.
+//!
+//! Lets are params with a formula (see [`crate::check::model::RFormula`]); they
+//! are computed in declaration order, so each sees the params and the lets
+//! above it. Arithmetic is exact: amounts keep every digit until a `rounded`
+//! says otherwise, and an overflow or a division by zero is a diagnostic,
+//! never a wrapped or infinite value.
+
+use chrono::{Datelike, Months};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::calendar::{Date, Duration, DurationUnit};
+use crate::check::model::{Model, RFormula, Value, ValueRef};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::money::{Money, Rate};
+use crate::source::Span;
+use crate::syntax::ast::{ArithOp, CmpOp, RoundMode, RoundTarget};
+
+/// Computes every let from the bound params, in place.
+pub fn bind_lets(model: &Model, params: &mut [Value]) -> Result<(), Diagnostic> {
+    for (i, param) in model.params.iter().enumerate() {
+        let Some(formula) = &param.formula else {
+            continue;
+        };
+        let value = compute(formula, params).map_err(|(span, code, message)| {
+            Diagnostic::error(code, span, message)
+                .with_label(format!("cannot be computed for `{}`", param.name))
+                .with_help("check the params this formula uses (a scenario may have set them)")
+        })?;
+        if let Some(slot) = params.get_mut(i) {
+            *slot = value;
+        }
+    }
+    Ok(())
+}
+
+/// Why a formula could not be computed: where, which code, and the message.
+type Failure = (Span, Code, String);
+
+fn fail<T>(span: Span, message: impl Into<String>) -> Result<T, Failure> {
+    Err((span, Code::FormulaError, message.into()))
+}
+
+/// The value of a formula under bound params.
+pub fn compute(f: &RFormula, params: &[Value]) -> Result<Value, Failure> {
+    match f {
+        RFormula::Value(v, span) => value(v, params, *span),
+        RFormula::Binary(op, a, b, span) => {
+            let va = compute(a, params)?;
+            let vb = compute(b, params)?;
+            binary(*op, va, vb, *span)
+        }
+        RFormula::ShareOf(rate, of, span) => {
+            let Value::Percent(Rate(r)) = value(rate, params, *span)? else {
+                return fail(*span, "the share is not a percentage");
+            };
+            let fraction = r / Decimal::ONE_HUNDRED;
+            match compute(of, params)? {
+                Value::Money(m) => Ok(Value::Money(Money::new(
+                    m.currency,
+                    mul(m.amount, fraction, *span)?,
+                ))),
+                Value::Number(n) => Ok(Value::Number(mul(n, fraction, *span)?)),
+                Value::Percent(Rate(p)) => Ok(Value::Percent(Rate(mul(p, fraction, *span)?))),
+                _ => fail(*span, "a percentage is taken of an amount or a number"),
+            }
+        }
+        RFormula::Extremum(greater, terms, span) => {
+            let mut best: Option<Value> = None;
+            for term in terms {
+                let v = compute(term, params)?;
+                best = Some(match best {
+                    None => v,
+                    Some(b) => {
+                        let ordering = order(&b, &v, term.span())?;
+                        let take_new = if *greater {
+                            ordering == std::cmp::Ordering::Less
+                        } else {
+                            ordering == std::cmp::Ordering::Greater
+                        };
+                        if take_new {
+                            v
+                        } else {
+                            b
+                        }
+                    }
+                });
+            }
+            best.map_or_else(|| fail(*span, "nothing to compare"), Ok)
+        }
+        RFormula::Round(inner, mode, target, span) => round(inner, *mode, *target, params, *span),
+        RFormula::Compare(a, op, b, span) => {
+            let va = compute(a, params)?;
+            let vb = compute(b, params)?;
+            let result = match op {
+                CmpOp::Is => va == vb,
+                CmpOp::IsNot => va != vb,
+                _ => {
+                    let o = order(&va, &vb, *span)?;
+                    match op {
+                        CmpOp::Lt => o.is_lt(),
+                        CmpOp::Le => o.is_le(),
+                        CmpOp::Gt => o.is_gt(),
+                        _ => o.is_ge(),
+                    }
+                }
+            };
+            Ok(Value::Bool(result))
+        }
+    }
+}
+
+fn value(v: &ValueRef, params: &[Value], span: Span) -> Result<Value, Failure> {
+    match v {
+        ValueRef::Lit(v) => Ok(v.clone()),
+        ValueRef::Param(p) => params
+            .get(*p)
+            .cloned()
+            .map_or_else(|| fail(span, "a param has no value"), Ok),
+    }
+}
+
+fn add(a: Decimal, b: Decimal, span: Span) -> Result<Decimal, Failure> {
+    a.checked_add(b)
+        .map_or_else(|| fail(span, "the result is too large to represent"), Ok)
+}
+
+fn sub(a: Decimal, b: Decimal, span: Span) -> Result<Decimal, Failure> {
+    a.checked_sub(b)
+        .map_or_else(|| fail(span, "the result is too large to represent"), Ok)
+}
+
+fn mul(a: Decimal, b: Decimal, span: Span) -> Result<Decimal, Failure> {
+    a.checked_mul(b)
+        .map_or_else(|| fail(span, "the result is too large to represent"), Ok)
+}
+
+fn div(a: Decimal, b: Decimal, span: Span) -> Result<Decimal, Failure> {
+    if b.is_zero() {
+        return fail(span, "this divides by zero");
+    }
+    a.checked_div(b)
+        .map_or_else(|| fail(span, "the result is too large to represent"), Ok)
+}
+
+/// Amounts of one currency, or the currency mismatch a required param can still bring.
+fn same_currency(a: Money, b: Money, span: Span) -> Result<(), Failure> {
+    if a.currency == b.currency {
+        Ok(())
+    } else {
+        Err((
+            span,
+            Code::CurrencyMismatch,
+            format!(
+                "this formula mixes {} and {} (as the params are set)",
+                a.currency, b.currency
+            ),
+        ))
+    }
+}
+
+fn binary(op: ArithOp, a: Value, b: Value, span: Span) -> Result<Value, Failure> {
+    use Value::{Date as D, Duration as Du, Money as M, Number as N, Percent as P};
+    let fraction = |r: Rate| r.0 / Decimal::ONE_HUNDRED;
+    Ok(match (op, a, b) {
+        (ArithOp::Add, M(x), M(y)) => {
+            same_currency(x, y, span)?;
+            M(Money::new(x.currency, add(x.amount, y.amount, span)?))
+        }
+        (ArithOp::Sub, M(x), M(y)) => {
+            same_currency(x, y, span)?;
+            M(Money::new(x.currency, sub(x.amount, y.amount, span)?))
+        }
+        (ArithOp::Add, N(x), N(y)) => N(add(x, y, span)?),
+        (ArithOp::Sub, N(x), N(y)) => N(sub(x, y, span)?),
+        (ArithOp::Add, P(x), P(y)) => P(Rate(add(x.0, y.0, span)?)),
+        (ArithOp::Sub, P(x), P(y)) => P(Rate(sub(x.0, y.0, span)?)),
+        (ArithOp::Add, D(d), Du(du)) | (ArithOp::Add, Du(du), D(d)) => D(du
+            .after(d)
+            .map_or_else(|| fail(span, "the date falls outside the calendar"), Ok)?),
+        (ArithOp::Sub, D(d), Du(du)) => D(du
+            .before(d)
+            .map_or_else(|| fail(span, "the date falls outside the calendar"), Ok)?),
+        (ArithOp::Sub, D(later), D(earlier)) => Du(days_between(earlier, later, span)?),
+        (ArithOp::Add, Du(x), Du(y)) => Du(combine(x, y, true, span)?),
+        (ArithOp::Sub, Du(x), Du(y)) => Du(combine(x, y, false, span)?),
+        (ArithOp::Mul, M(m), N(n)) | (ArithOp::Mul, N(n), M(m)) => {
+            M(Money::new(m.currency, mul(m.amount, n, span)?))
+        }
+        (ArithOp::Mul, M(m), P(r)) | (ArithOp::Mul, P(r), M(m)) => {
+            M(Money::new(m.currency, mul(m.amount, fraction(r), span)?))
+        }
+        (ArithOp::Mul, N(x), N(y)) => N(mul(x, y, span)?),
+        (ArithOp::Mul, P(r), N(n)) | (ArithOp::Mul, N(n), P(r)) => P(Rate(mul(r.0, n, span)?)),
+        (ArithOp::Mul, P(x), P(y)) => P(Rate(mul(x.0, fraction(y), span)?)),
+        (ArithOp::Mul, Du(d), N(n)) | (ArithOp::Mul, N(n), Du(d)) => Du(scale(d, n, span)?),
+        (ArithOp::Div, M(m), N(n)) => M(Money::new(m.currency, div(m.amount, n, span)?)),
+        (ArithOp::Div, M(m), P(r)) => M(Money::new(m.currency, div(m.amount, fraction(r), span)?)),
+        (ArithOp::Div, M(x), M(y)) => {
+            same_currency(x, y, span)?;
+            N(div(x.amount, y.amount, span)?)
+        }
+        (ArithOp::Div, N(x), N(y)) => N(div(x, y, span)?),
+        (ArithOp::Div, P(x), P(y)) => N(div(x.0, y.0, span)?),
+        (ArithOp::Div, P(r), N(n)) => P(Rate(div(r.0, n, span)?)),
+        _ => return fail(span, "these values do not combine"),
+    })
+}
+
+/// The days from `earlier` to `later`, which must not be before it.
+fn days_between(earlier: Date, later: Date, span: Span) -> Result<Duration, Failure> {
+    let days = (later - earlier).num_days();
+    match u32::try_from(days) {
+        Ok(count) => Ok(Duration {
+            count,
+            unit: DurationUnit::Day,
+        }),
+        Err(_) => fail(
+            span,
+            format!("{earlier} is after {later}, and durations are never negative"),
+        ),
+    }
+}
+
+/// A duration's length in its smallest exact unit: days (for days and weeks)
+/// or months (for months and years). Days and months do not convert.
+fn exact(d: Duration) -> (bool, u64) {
+    match d.unit {
+        DurationUnit::Day => (true, u64::from(d.count)),
+        DurationUnit::Week => (true, u64::from(d.count) * 7),
+        DurationUnit::Month => (false, u64::from(d.count)),
+        DurationUnit::Year => (false, u64::from(d.count) * 12),
+    }
+}
+
+fn combine(x: Duration, y: Duration, adding: bool, span: Span) -> Result<Duration, Failure> {
+    if x.unit == y.unit {
+        let count = if adding {
+            x.count.checked_add(y.count)
+        } else {
+            x.count.checked_sub(y.count)
+        };
+        return count.map_or_else(
+            || fail(span, "the duration would be negative or too long"),
+            |count| {
+                Ok(Duration {
+                    count,
+                    unit: x.unit,
+                })
+            },
+        );
+    }
+    let ((x_days, x_n), (y_days, y_n)) = (exact(x), exact(y));
+    if x_days != y_days {
+        return fail(
+            span,
+            "days and months do not add up exactly (months differ in length); add each to a date instead",
+        );
+    }
+    let total = if adding {
+        x_n.checked_add(y_n)
+    } else {
+        x_n.checked_sub(y_n)
+    };
+    let unit = if x_days {
+        DurationUnit::Day
+    } else {
+        DurationUnit::Month
+    };
+    match total.and_then(|t| u32::try_from(t).ok()) {
+        Some(count) => Ok(Duration { count, unit }),
+        None => fail(span, "the duration would be negative or too long"),
+    }
+}
+
+fn scale(d: Duration, n: Decimal, span: Span) -> Result<Duration, Failure> {
+    if n.fract() != Decimal::ZERO || n.is_sign_negative() {
+        return fail(
+            span,
+            "a duration is multiplied by a whole, non-negative number",
+        );
+    }
+    let factor = u32::try_from(n.mantissa() / 10_i128.pow(n.scale())).ok();
+    match factor.and_then(|f| d.count.checked_mul(f)) {
+        Some(count) => Ok(Duration {
+            count,
+            unit: d.unit,
+        }),
+        None => fail(span, "the duration would be too long"),
+    }
+}
+
+fn order(a: &Value, b: &Value, span: Span) -> Result<std::cmp::Ordering, Failure> {
+    match (a, b) {
+        (Value::Money(x), Value::Money(y)) => {
+            same_currency(*x, *y, span)?;
+            Ok(x.amount.cmp(&y.amount))
+        }
+        (Value::Duration(x), Value::Duration(y)) => {
+            let ((x_days, x_n), (y_days, y_n)) = (exact(*x), exact(*y));
+            if x_days != y_days {
+                return fail(
+                    span,
+                    "a duration in days and one in months cannot be compared (months differ in length)",
+                );
+            }
+            Ok(x_n.cmp(&y_n))
+        }
+        (x, y) if std::mem::discriminant(x) == std::mem::discriminant(y) => Ok(x.cmp(y)),
+        _ => fail(span, "these values cannot be compared"),
+    }
+}
+
+fn strategy(mode: RoundMode) -> RoundingStrategy {
+    match mode {
+        RoundMode::Down => RoundingStrategy::ToZero,
+        RoundMode::Up => RoundingStrategy::AwayFromZero,
+        RoundMode::HalfUp => RoundingStrategy::MidpointAwayFromZero,
+        RoundMode::HalfEven => RoundingStrategy::MidpointNearestEven,
+    }
+}
+
+fn round(
+    inner: &RFormula,
+    mode: RoundMode,
+    target: RoundTarget,
+    params: &[Value],
+    span: Span,
+) -> Result<Value, Failure> {
+    // The time between two dates rounds by the calendar, so a subtraction of
+    // dates is rounded from the dates themselves rather than from its days.
+    if let (RoundTarget::Whole(unit), RFormula::Binary(ArithOp::Sub, a, b, _)) = (target, inner) {
+        if let (Value::Date(later), Value::Date(earlier)) =
+            (compute(a, params)?, compute(b, params)?)
+        {
+            return whole_between(earlier, later, unit, mode, span).map(Value::Duration);
+        }
+    }
+    let places = |target: RoundTarget, minor: u32| match target {
+        RoundTarget::Cents => minor,
+        RoundTarget::Places(p) => p,
+        RoundTarget::WholeUnits | RoundTarget::Whole(_) => 0,
+    };
+    match compute(inner, params)? {
+        Value::Money(m) => {
+            let dp = places(target, m.currency.minor_digits());
+            Ok(Value::Money(Money::new(
+                m.currency,
+                m.amount.round_dp_with_strategy(dp, strategy(mode)),
+            )))
+        }
+        Value::Number(n) => Ok(Value::Number(
+            n.round_dp_with_strategy(places(target, 0), strategy(mode)),
+        )),
+        Value::Percent(Rate(r)) => Ok(Value::Percent(Rate(
+            r.round_dp_with_strategy(places(target, 0), strategy(mode)),
+        ))),
+        Value::Duration(d) => {
+            let RoundTarget::Whole(unit) = target else {
+                return fail(span, "a duration rounds to whole days, months or years");
+            };
+            let (in_days, n) = exact(d);
+            let (count, divisor) = match (in_days, unit) {
+                (true, DurationUnit::Day) => (n, 1),
+                (true, DurationUnit::Week) => (n, 7),
+                (false, DurationUnit::Month) => (n, 1),
+                (false, DurationUnit::Year) => (n, 12),
+                _ => {
+                    return fail(
+                        span,
+                        "days cannot be rounded to months or years without dates (months differ in length); round the time between two dates instead",
+                    )
+                }
+            };
+            let whole = Decimal::from(count) / Decimal::from(divisor);
+            let rounded = whole.round_dp_with_strategy(0, strategy(mode));
+            let count = u32::try_from(rounded.mantissa() / 10_i128.pow(rounded.scale()))
+                .map_or_else(|_| fail(span, "the duration would be too long"), Ok)?;
+            Ok(Value::Duration(Duration { count, unit }))
+        }
+        _ => fail(span, "this value cannot be rounded"),
+    }
+}
+
+/// Whole days, months or years from `earlier` to `later`, counted on the
+/// calendar (a month is from one day-of-month to the same day of the next,
+/// clamped to the month's end) and rounded by `mode` on what is left over.
+fn whole_between(
+    earlier: Date,
+    later: Date,
+    unit: DurationUnit,
+    mode: RoundMode,
+    span: Span,
+) -> Result<Duration, Failure> {
+    if later < earlier {
+        return fail(
+            span,
+            format!("{earlier} is after {later}, and durations are never negative"),
+        );
+    }
+    let step_months = match unit {
+        DurationUnit::Day | DurationUnit::Week => {
+            let days = days_between(earlier, later, span)?;
+            let per = if unit == DurationUnit::Week { 7 } else { 1 };
+            let whole = Decimal::from(days.count) / Decimal::from(per);
+            let rounded = whole.round_dp_with_strategy(0, strategy(mode));
+            let count = u32::try_from(rounded.mantissa() / 10_i128.pow(rounded.scale()))
+                .map_or_else(|_| fail(span, "the duration would be too long"), Ok)?;
+            return Ok(Duration { count, unit });
+        }
+        DurationUnit::Month => 1,
+        DurationUnit::Year => 12,
+    };
+    let mark = |n: u32| earlier.checked_add_months(Months::new(n.saturating_mul(step_months)));
+    // Start from the difference of the calendar months, then settle by at
+    // most a step either way (a day-of-month later in the month falls short).
+    let months =
+        (later.year() - earlier.year()) * 12 + later.month0() as i32 - earlier.month0() as i32;
+    let mut whole = u32::try_from(months.max(0)).unwrap_or(0) / step_months;
+    while whole > 0 && mark(whole).is_none_or(|d| d > later) {
+        whole -= 1;
+    }
+    while mark(whole + 1).is_some_and(|d| d <= later) {
+        whole += 1;
+    }
+    let (Some(floor_day), Some(next_day)) = (mark(whole), mark(whole + 1)) else {
+        return fail(span, "the date falls outside the calendar");
+    };
+    let rest = (later - floor_day).num_days();
+    let step = (next_day - floor_day).num_days();
+    let up = match mode {
+        RoundMode::Down => false,
+        RoundMode::Up => rest > 0,
+        RoundMode::HalfUp => 2 * rest >= step,
+        RoundMode::HalfEven => 2 * rest > step || (2 * rest == step && whole % 2 == 1),
+    };
+    Ok(Duration {
+        count: whole + u32::from(up),
+        unit,
+    })
+}
+
+/// The lets that cannot be computed with the params' defaults, as
+/// `covenant check` reports them before any scenario runs. Lets that use a
+/// param without a default are left to the scenarios that set it.
+pub fn check_defaults(model: &Model) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    let mut params: Vec<Value> = Vec::with_capacity(model.params.len());
+    let mut known: Vec<bool> = Vec::with_capacity(model.params.len());
+    for param in &model.params {
+        let computed = match (&param.formula, &param.default) {
+            (Some(formula), _) if uses_only(formula, &known) => match compute(formula, &params) {
+                Ok(v) => Some(v),
+                Err((span, code, message)) => {
+                    diagnostics.push(
+                            Diagnostic::error(code, span, message)
+                                .with_label(format!("cannot be computed for `{}`", param.name))
+                                .with_help("with the params' defaults this formula has no value; change the formula or the defaults"),
+                        );
+                    None
+                }
+            },
+            (None, Some(default)) => Some(default.clone()),
+            _ => None,
+        };
+        known.push(computed.is_some());
+        params.push(computed.unwrap_or(Value::Bool(false)));
+    }
+    diagnostics
+}
+
+/// Whether a formula uses only params whose value is known.
+fn uses_only(f: &RFormula, known: &[bool]) -> bool {
+    let value_known = |v: &ValueRef| match v {
+        ValueRef::Lit(_) => true,
+        ValueRef::Param(p) => known.get(*p).copied().unwrap_or(false),
+    };
+    match f {
+        RFormula::Value(v, _) => value_known(v),
+        RFormula::Binary(_, a, b, _) | RFormula::Compare(a, _, b, _) => {
+            uses_only(a, known) && uses_only(b, known)
+        }
+        RFormula::ShareOf(rate, of, _) => value_known(rate) && uses_only(of, known),
+        RFormula::Extremum(_, terms, _) => terms.iter().all(|t| uses_only(t, known)),
+        RFormula::Round(inner, ..) => uses_only(inner, known),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+
+    use super::*;
+
+    fn date(text: &str) -> Date {
+        Date::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    fn months(a: &str, b: &str, mode: RoundMode) -> u32 {
+        whole_between(date(a), date(b), DurationUnit::Month, mode, Span::default())
+            .unwrap()
+            .count
+    }
+
+    #[test]
+    fn whole_months_follow_the_calendar() {
+        // 2025-01-31 + 1 month clamps to 2025-02-28, so a month has passed on the 28th.
+        assert_eq!(months("2025-01-31", "2025-02-27", RoundMode::Down), 0);
+        assert_eq!(months("2025-01-31", "2025-02-28", RoundMode::Down), 1);
+        assert_eq!(months("2025-01-01", "2027-03-10", RoundMode::Down), 26);
+        assert_eq!(months("2025-01-01", "2027-03-10", RoundMode::Up), 27);
+        assert_eq!(months("2025-01-01", "2025-01-01", RoundMode::Up), 0);
+        // 9 of 31 days into the 27th month: nearest is 26; 16 of 31 rounds up.
+        assert_eq!(months("2025-01-01", "2027-03-10", RoundMode::HalfUp), 26);
+        assert_eq!(months("2025-01-01", "2027-03-17", RoundMode::HalfUp), 27);
+        // Exactly half of a 30-day month: half-up goes up, half-even to the even count.
+        assert_eq!(months("2025-04-01", "2025-04-16", RoundMode::HalfUp), 1);
+        assert_eq!(months("2025-04-01", "2025-04-16", RoundMode::HalfEven), 0);
+        assert_eq!(months("2025-03-01", "2025-04-16", RoundMode::HalfEven), 2);
+    }
+
+    #[test]
+    fn a_later_start_is_an_error_not_a_negative_duration() {
+        assert!(whole_between(
+            date("2026-01-01"),
+            date("2025-01-01"),
+            DurationUnit::Month,
+            RoundMode::Down,
+            Span::default()
+        )
+        .is_err());
+        assert!(days_between(date("2026-01-01"), date("2025-01-01"), Span::default()).is_err());
+    }
+
+    #[test]
+    fn durations_add_only_in_units_of_fixed_length() {
+        let d = |count, unit| Duration { count, unit };
+        let sum = combine(
+            d(1, DurationUnit::Year),
+            d(1, DurationUnit::Month),
+            true,
+            Span::default(),
+        )
+        .unwrap();
+        assert_eq!(sum, d(13, DurationUnit::Month));
+        let sum = combine(
+            d(2, DurationUnit::Week),
+            d(3, DurationUnit::Day),
+            true,
+            Span::default(),
+        )
+        .unwrap();
+        assert_eq!(sum, d(17, DurationUnit::Day));
+        assert!(combine(
+            d(1, DurationUnit::Month),
+            d(3, DurationUnit::Day),
+            true,
+            Span::default()
+        )
+        .is_err());
+        assert!(combine(
+            d(1, DurationUnit::Day),
+            d(3, DurationUnit::Day),
+            false,
+            Span::default()
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn money_rounds_by_the_stated_mode() {
+        let usd = crate::money::Currency::parse("USD").unwrap();
+        let price = Value::Money(Money::new(usd, Decimal::new(1_000_125, 3)));
+        let round = |mode, target| {
+            let f = RFormula::Round(
+                Box::new(RFormula::Value(ValueRef::Param(0), Span::default())),
+                mode,
+                target,
+                Span::default(),
+            );
+            compute(&f, std::slice::from_ref(&price)).unwrap()
+        };
+        let amount = |v: Value| match v {
+            Value::Money(m) => m.amount,
+            _ => panic!("not money"),
+        };
+        assert_eq!(
+            amount(round(RoundMode::HalfUp, RoundTarget::Cents)),
+            Decimal::new(100_013, 2)
+        );
+        assert_eq!(
+            amount(round(RoundMode::HalfEven, RoundTarget::Cents)),
+            Decimal::new(100_012, 2)
+        );
+        assert_eq!(
+            amount(round(RoundMode::Down, RoundTarget::WholeUnits)),
+            Decimal::new(1_000, 0)
+        );
+        assert_eq!(
+            amount(round(RoundMode::Up, RoundTarget::Places(1))),
+            Decimal::new(10_002, 1)
+        );
+    }
+
+    #[test]
+    fn division_by_zero_is_reported() {
+        let f = RFormula::Binary(
+            ArithOp::Div,
+            Box::new(RFormula::Value(
+                ValueRef::Lit(Value::Number(Decimal::ONE)),
+                Span::default(),
+            )),
+            Box::new(RFormula::Value(
+                ValueRef::Lit(Value::Number(Decimal::ZERO)),
+                Span::default(),
+            )),
+            Span::default(),
+        );
+        let Err((_, code, message)) = compute(&f, &[]) else {
+            panic!("1 / 0 has no value")
+        };
+        assert_eq!(code, Code::FormulaError);
+        assert!(message.contains("zero"));
+    }
+}
