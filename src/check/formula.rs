@@ -132,6 +132,7 @@ fn resolve(r: &mut Resolver<'_>, f: &Formula) -> Option<(RFormula, ValueType)> {
             }
             Some((RFormula::Round(Box::new(fi), *mode, *target, *span), ty))
         }
+        Formula::Aggregate(a) => aggregate(r, a),
         Formula::Compare(a, op, b, span) => {
             let (fa, ta) = resolve(r, a)?;
             let (fb, tb) = resolve(r, b)?;
@@ -153,6 +154,58 @@ fn resolve(r: &mut Resolver<'_>, f: &Formula) -> Option<(RFormula, ValueType)> {
             ))
         }
     }
+}
+
+/// `FN of METRIC WINDOW`: an amount in the metric's currency, or a number for `count`.
+fn aggregate(r: &mut Resolver<'_>, a: &ast::Aggregate) -> Option<(RFormula, ValueType)> {
+    let metric = match r.symbol(&a.metric.text) {
+        Some(Symbol::Metric(m)) => m,
+        _ => {
+            r.lookup(&a.metric, "metric");
+            return None;
+        }
+    };
+    let currency = r.model.metrics.get(metric)?.currency;
+    let typed = |r: &mut Resolver<'_>, o: &Operand, want: ValueType| {
+        let (v, ty) = operand(r, o)?;
+        if ty == want {
+            Some(v)
+        } else {
+            mismatch(
+                r,
+                o.span(),
+                format!(
+                    "expected {}, found {}",
+                    describe_type(r.model, want),
+                    describe_type(r.model, ty)
+                ),
+                "a window is `over the 12 months before DATE` or `since DATE`",
+            )
+        }
+    };
+    let (length, day) = match &a.window {
+        ast::AggregateWindow::Before(length, day) => (
+            Some(typed(r, length, ValueType::Duration)?),
+            Some(typed(r, day, ValueType::Date)?),
+        ),
+        ast::AggregateWindow::Since(Some(day)) => (None, Some(typed(r, day, ValueType::Date)?)),
+        ast::AggregateWindow::Since(None) => (None, None),
+    };
+    let ty = match a.function {
+        ast::AggregateFn::Count => ValueType::Number,
+        _ => ValueType::Money(Some(currency)),
+    };
+    Some((
+        RFormula::Aggregate(super::model::RAggregate {
+            function: a.function,
+            metric,
+            length,
+            day,
+            pro_rata: a.pro_rata,
+            span: a.span,
+        }),
+        ty,
+    ))
 }
 
 /// A literal, param or earlier let inside a formula.

@@ -14,7 +14,7 @@ pub use crate::calendar::Date;
 use crate::calendar::{Duration, PeriodUnit};
 use crate::money::{Currency, Money, Rate};
 use crate::source::Span;
-use crate::syntax::ast::{ArithOp, CmpOp, RoundMode, RoundTarget};
+use crate::syntax::ast::{AggregateFn, ArithOp, CmpOp, RoundMode, RoundTarget};
 
 /// Index of a party.
 pub type PartyId = usize;
@@ -246,6 +246,25 @@ pub enum RFormula {
     Round(Box<RFormula>, RoundMode, RoundTarget, Span),
     /// `A >= B`
     Compare(Box<RFormula>, CmpOp, Box<RFormula>, Span),
+    /// `FN of METRIC WINDOW`: computed from the scenario's figures.
+    Aggregate(RAggregate),
+}
+
+/// A resolved aggregate of a metric's figures over a window of days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RAggregate {
+    /// What is computed.
+    pub function: AggregateFn,
+    /// The metric.
+    pub metric: MetricId,
+    /// `over the DURATION before DATE` (Some) or `since DATE` (None).
+    pub length: Option<ValueRef>,
+    /// The window's date (`before DATE`, `since DATE`); `None` for `since effective`.
+    pub day: Option<ValueRef>,
+    /// Whether periods the window cuts count pro rata by days.
+    pub pro_rata: bool,
+    /// The whole aggregate.
+    pub span: Span,
 }
 
 impl RFormula {
@@ -258,6 +277,7 @@ impl RFormula {
             | RFormula::Extremum(.., s)
             | RFormula::Round(.., s)
             | RFormula::Compare(.., s) => *s,
+            RFormula::Aggregate(a) => a.span,
         }
     }
 }

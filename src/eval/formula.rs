@@ -9,20 +9,44 @@
 use chrono::{Datelike, Months};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::calendar::{Date, Duration, DurationUnit};
-use crate::check::model::{Model, RFormula, Value, ValueRef};
+use std::collections::BTreeMap;
+
+use crate::calendar::{Date, Duration, DurationUnit, Period};
+use crate::check::model::{MetricId, Model, RAggregate, RFormula, Value, ValueRef};
+use crate::check::scenario::Figure;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::money::{Money, Rate};
 use crate::source::Span;
-use crate::syntax::ast::{ArithOp, CmpOp, RoundMode, RoundTarget};
+use crate::syntax::ast::{AggregateFn, ArithOp, CmpOp, RoundMode, RoundTarget};
 
-/// Computes every let from the bound params, in place.
-pub fn bind_lets(model: &Model, params: &mut [Value]) -> Result<(), Diagnostic> {
+/// A scenario's metric figures, by (metric, period start), as planned.
+pub type Figures = BTreeMap<(MetricId, Date), Figure>;
+
+/// What a formula may read besides literals: the bound params, and (for
+/// aggregates) the contract's metrics and the scenario's figures.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    /// Param and let values by param id.
+    pub params: &'a [Value],
+    /// The model and the figures; `None` where no scenario is known (aggregates then have no value).
+    pub figures: Option<(&'a Model, &'a Figures)>,
+}
+
+/// Computes every let from the bound params (and the scenario's figures), in place.
+pub fn bind_lets(
+    model: &Model,
+    figures: Option<&Figures>,
+    params: &mut [Value],
+) -> Result<(), Diagnostic> {
     for (i, param) in model.params.iter().enumerate() {
         let Some(formula) = &param.formula else {
             continue;
         };
-        let value = compute(formula, params).map_err(|(span, code, message)| {
+        let context = Context {
+            params,
+            figures: figures.map(|f| (model, f)),
+        };
+        let value = compute(formula, &context).map_err(|(span, code, message)| {
             Diagnostic::error(code, span, message)
                 .with_label(format!("cannot be computed for `{}`", param.name))
                 .with_help("check the params this formula uses (a scenario may have set them)")
@@ -42,20 +66,21 @@ fn fail<T>(span: Span, message: impl Into<String>) -> Result<T, Failure> {
 }
 
 /// The value of a formula under bound params.
-pub fn compute(f: &RFormula, params: &[Value]) -> Result<Value, Failure> {
+pub fn compute(f: &RFormula, cx: &Context<'_>) -> Result<Value, Failure> {
     match f {
-        RFormula::Value(v, span) => value(v, params, *span),
+        RFormula::Value(v, span) => value(v, cx.params, *span),
+        RFormula::Aggregate(a) => aggregate(a, cx),
         RFormula::Binary(op, a, b, span) => {
-            let va = compute(a, params)?;
-            let vb = compute(b, params)?;
+            let va = compute(a, cx)?;
+            let vb = compute(b, cx)?;
             binary(*op, va, vb, *span)
         }
         RFormula::ShareOf(rate, of, span) => {
-            let Value::Percent(Rate(r)) = value(rate, params, *span)? else {
+            let Value::Percent(Rate(r)) = value(rate, cx.params, *span)? else {
                 return fail(*span, "the share is not a percentage");
             };
             let fraction = r / Decimal::ONE_HUNDRED;
-            match compute(of, params)? {
+            match compute(of, cx)? {
                 Value::Money(m) => Ok(Value::Money(Money::new(
                     m.currency,
                     mul(m.amount, fraction, *span)?,
@@ -68,7 +93,7 @@ pub fn compute(f: &RFormula, params: &[Value]) -> Result<Value, Failure> {
         RFormula::Extremum(greater, terms, span) => {
             let mut best: Option<Value> = None;
             for term in terms {
-                let v = compute(term, params)?;
+                let v = compute(term, cx)?;
                 best = Some(match best {
                     None => v,
                     Some(b) => {
@@ -88,10 +113,10 @@ pub fn compute(f: &RFormula, params: &[Value]) -> Result<Value, Failure> {
             }
             best.map_or_else(|| fail(*span, "nothing to compare"), Ok)
         }
-        RFormula::Round(inner, mode, target, span) => round(inner, *mode, *target, params, *span),
+        RFormula::Round(inner, mode, target, span) => round(inner, *mode, *target, cx, *span),
         RFormula::Compare(a, op, b, span) => {
-            let va = compute(a, params)?;
-            let vb = compute(b, params)?;
+            let va = compute(a, cx)?;
+            let vb = compute(b, cx)?;
             let result = match op {
                 CmpOp::Is => va == vb,
                 CmpOp::IsNot => va != vb,
@@ -109,6 +134,119 @@ pub fn compute(f: &RFormula, params: &[Value]) -> Result<Value, Failure> {
         }
     }
 }
+
+/// An aggregate of a metric's figures over its window: the metric's periods
+/// that the window covers (wholly, or in part when counted pro rata by days),
+/// a missing figure counting as zero, as it does for payments.
+fn aggregate(a: &RAggregate, cx: &Context<'_>) -> Result<Value, Failure> {
+    let span = a.span;
+    let Some((model, figures)) = cx.figures else {
+        return fail(span, "an aggregate needs a scenario's figures");
+    };
+    let Some(metric) = model.metrics.get(a.metric) else {
+        return fail(span, "unknown metric");
+    };
+    let day = |v: &Option<ValueRef>| -> Result<Option<Date>, Failure> {
+        match v {
+            None => Ok(None),
+            Some(v) => match value(v, cx.params, span)? {
+                Value::Date(d) => Ok(Some(d)),
+                _ => fail(span, "the window's day is not a date"),
+            },
+        }
+    };
+    let (first, last) = match (&a.length, day(&a.day)?) {
+        (Some(length), Some(before)) => {
+            let Value::Duration(length) = value(length, cx.params, span)? else {
+                return fail(span, "the window's length is not a duration");
+            };
+            let Some(first) = length.before(before) else {
+                return fail(span, "the window starts before the calendar does");
+            };
+            let Some(last) = before.pred_opt() else {
+                return fail(span, "the window ends before the calendar does");
+            };
+            (first, last)
+        }
+        (_, since) => {
+            let first = since.unwrap_or(model.effective);
+            // An open window runs to the last figure given for the metric.
+            let last = figures
+                .range((a.metric, Date::MIN)..=(a.metric, Date::MAX))
+                .map(|(_, f)| f.period.end)
+                .max()
+                .unwrap_or(first);
+            (first, last)
+        }
+    };
+    let zero = Decimal::ZERO;
+    let (mut sum, mut covered, mut counted) = (zero, zero, zero);
+    let mut extremes: Option<(Decimal, Decimal)> = None;
+    let mut period = Period::containing(metric.unit, first, model.effective);
+    let mut steps = 0usize;
+    while let Some(p) = period {
+        if p.start > last {
+            break;
+        }
+        steps += 1;
+        if steps > MAX_WINDOW_PERIODS {
+            return fail(
+                span,
+                format!("the window covers more than {MAX_WINDOW_PERIODS} periods of the metric"),
+            );
+        }
+        let overlap = (p.end.min(last) - p.start.max(first)).num_days() + 1;
+        let whole = overlap == p.days();
+        if overlap > 0 && (whole || a.pro_rata) {
+            let weight = if whole {
+                Decimal::ONE
+            } else {
+                Decimal::from(overlap) / Decimal::from(p.days())
+            };
+            let figure = figures.get(&(a.metric, p.start));
+            let amount = mul(figure.map_or(zero, |f| f.amount.amount), weight, span)?;
+            sum = add(sum, amount, span)?;
+            covered = add(covered, weight, span)?;
+            if figure.is_some() {
+                counted = add(counted, weight, span)?;
+            }
+            extremes = Some(match extremes {
+                None => (amount, amount),
+                Some((low, high)) => (low.min(amount), high.max(amount)),
+            });
+        }
+        period = p.next(model.effective);
+    }
+    let money = |amount: Decimal| Value::Money(Money::new(metric.currency, amount));
+    let empty = || -> Result<Value, Failure> {
+        fail(
+            span,
+            format!(
+                "the window covers no whole period of `{}`, so it has no {}",
+                metric.name,
+                match a.function {
+                    AggregateFn::Average => "average",
+                    AggregateFn::Minimum => "minimum",
+                    _ => "maximum",
+                }
+            ),
+        )
+    };
+    Ok(match a.function {
+        AggregateFn::Sum => money(sum),
+        AggregateFn::Count => Value::Number(counted),
+        AggregateFn::Average if covered.is_zero() => return empty(),
+        AggregateFn::Average => money(div(sum, covered, span)?),
+        AggregateFn::Minimum | AggregateFn::Maximum => match extremes {
+            None => return empty(),
+            Some((low, _)) if a.function == AggregateFn::Minimum => money(low),
+            Some((_, high)) => money(high),
+        },
+    })
+}
+
+/// The most periods of a metric one aggregate's window may cover (a century of days).
+const MAX_WINDOW_PERIODS: usize = 36_600;
 
 fn value(v: &ValueRef, params: &[Value], span: Span) -> Result<Value, Failure> {
     match v {
@@ -324,15 +462,13 @@ fn round(
     inner: &RFormula,
     mode: RoundMode,
     target: RoundTarget,
-    params: &[Value],
+    cx: &Context<'_>,
     span: Span,
 ) -> Result<Value, Failure> {
     // The time between two dates rounds by the calendar, so a subtraction of
     // dates is rounded from the dates themselves rather than from its days.
     if let (RoundTarget::Whole(unit), RFormula::Binary(ArithOp::Sub, a, b, _)) = (target, inner) {
-        if let (Value::Date(later), Value::Date(earlier)) =
-            (compute(a, params)?, compute(b, params)?)
-        {
+        if let (Value::Date(later), Value::Date(earlier)) = (compute(a, cx)?, compute(b, cx)?) {
             return whole_between(earlier, later, unit, mode, span).map(Value::Duration);
         }
     }
@@ -341,7 +477,7 @@ fn round(
         RoundTarget::Places(p) => p,
         RoundTarget::WholeUnits | RoundTarget::Whole(_) => 0,
     };
-    match compute(inner, params)? {
+    match compute(inner, cx)? {
         Value::Money(m) => {
             let dp = places(target, m.currency.minor_digits());
             Ok(Value::Money(Money::new(
@@ -449,7 +585,13 @@ pub fn check_defaults(model: &Model) -> Vec<Diagnostic> {
     let mut known: Vec<bool> = Vec::with_capacity(model.params.len());
     for param in &model.params {
         let computed = match (&param.formula, &param.default) {
-            (Some(formula), _) if uses_only(formula, &known) => match compute(formula, &params) {
+            (Some(formula), _) if uses_only(formula, &known) => match compute(
+                formula,
+                &Context {
+                    params: &params,
+                    figures: None,
+                },
+            ) {
                 Ok(v) => Some(v),
                 Err((span, code, message)) => {
                     diagnostics.push(
@@ -483,6 +625,8 @@ fn uses_only(f: &RFormula, known: &[bool]) -> bool {
         RFormula::ShareOf(rate, of, _) => value_known(rate) && uses_only(of, known),
         RFormula::Extremum(_, terms, _) => terms.iter().all(|t| uses_only(t, known)),
         RFormula::Round(inner, ..) => uses_only(inner, known),
+        // Figures come from scenarios, so `covenant check` alone cannot compute these.
+        RFormula::Aggregate(_) => false,
     }
 }
 
@@ -578,7 +722,14 @@ mod tests {
                 target,
                 Span::default(),
             );
-            compute(&f, std::slice::from_ref(&price)).unwrap()
+            compute(
+                &f,
+                &Context {
+                    params: std::slice::from_ref(&price),
+                    figures: None,
+                },
+            )
+            .unwrap()
         };
         let amount = |v: Value| match v {
             Value::Money(m) => m.amount,
@@ -616,7 +767,13 @@ mod tests {
             )),
             Span::default(),
         );
-        let Err((_, code, message)) = compute(&f, &[]) else {
+        let Err((_, code, message)) = compute(
+            &f,
+            &Context {
+                params: &[],
+                figures: None,
+            },
+        ) else {
             panic!("1 / 0 has no value")
         };
         assert_eq!(code, Code::FormulaError);

@@ -64,7 +64,7 @@ pub fn compile<'m>(
 ) -> Result<Compiled<'m>, Vec<Diagnostic>> {
     let horizon_hint = horizon(model, plan, options.as_of);
     let mut params = plan.params.clone();
-    formula::bind_lets(model, &mut params).map_err(|d| vec![d])?;
+    formula::bind_lets(model, Some(&plan.figures), &mut params).map_err(|d| vec![d])?;
     let mut program = Program {
         model,
         params,

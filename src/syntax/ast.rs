@@ -234,6 +234,47 @@ pub enum Formula {
     Round(Box<Formula>, RoundMode, RoundTarget, Span),
     /// `A >= B`: true or false.
     Compare(Box<Formula>, CmpOp, Box<Formula>, Span),
+    /// `average of METRIC over the 12 months before DATE …`
+    Aggregate(Aggregate),
+}
+
+/// What an aggregate computes from the figures in its window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggregateFn {
+    /// `sum`
+    Sum,
+    /// `average` (per period of the metric)
+    Average,
+    /// `minimum`
+    Minimum,
+    /// `maximum`
+    Maximum,
+    /// `count`: periods with a figure
+    Count,
+}
+
+/// The window of an aggregate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AggregateWindow {
+    /// `over the DURATION before DATE`: from DATE − DURATION to the day before DATE.
+    Before(Operand, Operand),
+    /// `since DATE`, or `since effective` (`None`): from that day on.
+    Since(Option<Operand>),
+}
+
+/// `FN of METRIC WINDOW [counting …]`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Aggregate {
+    /// What is computed.
+    pub function: AggregateFn,
+    /// Of which metric.
+    pub metric: Name,
+    /// Over which days.
+    pub window: AggregateWindow,
+    /// `counting days pro rata` (true) or whole periods only (false).
+    pub pro_rata: bool,
+    /// The whole aggregate.
+    pub span: Span,
 }
 
 impl Formula {
@@ -246,6 +287,7 @@ impl Formula {
             | Formula::Extremum(.., s)
             | Formula::Round(.., s)
             | Formula::Compare(.., s) => *s,
+            Formula::Aggregate(a) => a.span,
         }
     }
 }

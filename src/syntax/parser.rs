@@ -1378,6 +1378,7 @@ impl Lower {
                             .collect::<Option<Vec<_>>>()?;
                         Formula::Extremum(greater, terms, ispan)
                     }
+                    Rule::aggregate => Formula::Aggregate(self.aggregate(inner)?),
                     Rule::share_of => {
                         let ispan = self.span(&inner);
                         let mut parts = children(inner).filter(|p| p.as_rule() != Rule::kw_of);
@@ -1394,6 +1395,48 @@ impl Lower {
                 None
             }
         }
+    }
+
+    /// `FN of METRIC WINDOW [counting …]`
+    fn aggregate(&mut self, pair: Pair<'_, Rule>) -> Option<Aggregate> {
+        let span = self.span(&pair);
+        let mut c = children(pair).filter(|p| p.as_rule() != Rule::kw_of);
+        let function = match c.next()?.into_inner().next().map(|k| k.as_rule()) {
+            Some(Rule::kw_sum) => AggregateFn::Sum,
+            Some(Rule::kw_average) => AggregateFn::Average,
+            Some(Rule::kw_minimum) => AggregateFn::Minimum,
+            Some(Rule::kw_maximum) => AggregateFn::Maximum,
+            _ => AggregateFn::Count,
+        };
+        let metric = self.name(c.next()?);
+        let window_pair = c.next()?.into_inner().next()?;
+        let window = match window_pair.as_rule() {
+            Rule::window_before => {
+                let mut w = window_pair
+                    .into_inner()
+                    .filter(|p| matches!(p.as_rule(), Rule::duration_ref | Rule::date_ref));
+                let length = self.operand(w.next()?)?;
+                let day = self.operand(w.next()?)?;
+                AggregateWindow::Before(length, day)
+            }
+            _ => match window_pair
+                .into_inner()
+                .find(|p| p.as_rule() == Rule::date_ref)
+            {
+                Some(day) => AggregateWindow::Since(Some(self.operand(day)?)),
+                None => AggregateWindow::Since(None),
+            },
+        };
+        let pro_rata = c
+            .next()
+            .is_some_and(|p| p.into_inner().any(|k| k.as_rule() == Rule::kw_pro));
+        Some(Aggregate {
+            function,
+            metric,
+            window,
+            pro_rata,
+            span,
+        })
     }
 
     /// `rounded MODE to TARGET`

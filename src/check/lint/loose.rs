@@ -192,6 +192,12 @@ fn formula_uses(f: &RFormula, u: &mut Uses) {
             }
         }
         RFormula::Round(inner, ..) => formula_uses(inner, u),
+        RFormula::Aggregate(a) => {
+            u.metrics.insert(a.metric);
+            for v in a.length.iter().chain(a.day.iter()) {
+                u.value(v);
+            }
+        }
     }
 }
 
