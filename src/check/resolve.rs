@@ -1482,7 +1482,10 @@ fn check_payment_form(r: &mut Resolver<'_>, p: &Payment) {
         }
     }
     if let Some(e) = &p.escalator {
-        if matches!(p.charge, Charge::Share { .. } | Charge::Fixed { on: Some(_), .. }) {
+        if matches!(
+            p.charge,
+            Charge::Share { .. } | Charge::Fixed { on: Some(_), .. }
+        ) {
             r.diagnostics.push(
                 Diagnostic::error(
                     Code::PaymentFormMismatch,

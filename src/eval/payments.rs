@@ -413,6 +413,7 @@ fn escalate(
     ))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn period_accrual(
     program: &Program<'_>,
     plan: &Plan,
@@ -487,8 +488,8 @@ fn period_accrual(
                     .metric_total
                     .checked_add(counted)
                     .ok_or_else(|| overflow(span))?;
-                let given = apply(total, &rate_values, &threshold_values)
-                    .ok_or_else(|| overflow(span))?;
+                let given =
+                    apply(total, &rate_values, &threshold_values).ok_or_else(|| overflow(span))?;
                 let owed = (given - running.tiers_owed).max(Decimal::ZERO);
                 running.metric_total = total;
                 running.tiers_owed = running
@@ -797,6 +798,47 @@ mod tests {
             let b = tiered(d(base), &[d("0.2")], &[]);
             assert_eq!(a, b, "base {base}");
         }
+    }
+
+    #[test]
+    fn bracket_tiers_charge_one_rate_on_the_whole_figure() {
+        let rates = [d("0.03"), d("0.04"), d("0.05")];
+        let thresholds = [d("10000000"), d("25000000")];
+        // At a threshold the lower bracket still applies ("up to" includes it).
+        assert_eq!(
+            bracketed(d("10000000"), &rates, &thresholds),
+            Some(d("300000"))
+        );
+        assert_eq!(
+            bracketed(d("18500000"), &rates, &thresholds),
+            Some(d("740000"))
+        );
+        assert_eq!(
+            bracketed(d("30000000"), &rates, &thresholds),
+            Some(d("1500000"))
+        );
+        assert_eq!(bracketed(d("-5"), &rates, &thresholds), Some(d("0")));
+        // One rate: brackets and marginal tiers agree.
+        assert_eq!(
+            bracketed(d("123.45"), &[d("0.2")], &[]),
+            tiered(d("123.45"), &[d("0.2")], &[])
+        );
+    }
+
+    #[test]
+    fn escalators_compound_from_the_rounded_year_before() {
+        let usd = Currency(*b"USD");
+        let fee = |year| escalated(d("100000"), d("0.03"), 6, year, usd);
+        assert_eq!(fee(1), Some(d("100000")));
+        assert_eq!(fee(5), Some(d("100000")));
+        assert_eq!(fee(6), Some(d("103000")));
+        assert_eq!(fee(8), Some(d("109272.70")));
+        // 109,272.70 x 1.03 = 112,550.881, rounded to the cent before year 10.
+        assert_eq!(fee(9), Some(d("112550.88")));
+        assert_eq!(fee(10), Some(d("115927.41")));
+        // Yen have no minor unit: each year is rounded to whole yen.
+        let yen = escalated(d("1000"), d("0.025"), 2, 3, Currency(*b"JPY"));
+        assert_eq!(yen, Some(d("1051")));
     }
 
     #[test]

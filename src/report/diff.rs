@@ -205,10 +205,7 @@ fn clause_aspects(model: &Model, sources: &SourceMap, v: &ClauseVersion) -> Aspe
                         .get(*metric)
                         .map_or_else(String::new, |m| m.name.clone()),
                 ));
-                a.push((
-                    format!("{key} commitment"),
-                    text(sources, commitment.span),
-                ));
+                a.push((format!("{key} commitment"), text(sources, commitment.span)));
             }
             Charge::Fixed { amount, on } => {
                 a.push((format!("{key} amount"), text(sources, amount.span)));

@@ -875,10 +875,7 @@ impl Lower {
                     return Some(Expr::Atom(left));
                 };
                 if second.as_rule() == Rule::list {
-                    let items = children(second)
-                        .into_iter()
-                        .filter_map(|o| self.operand(o))
-                        .collect();
+                    let items = children(second).filter_map(|o| self.operand(o)).collect();
                     Some(Expr::In(left, items, span))
                 } else {
                     let op = match second.into_inner().next().map(|k| k.as_rule()) {
@@ -1305,7 +1302,10 @@ impl Lower {
                     Diagnostic::error(
                         Code::InvalidNumber,
                         span,
-                        format!("contract year {} is beyond what Covenant counts", pair.as_str()),
+                        format!(
+                            "contract year {} is beyond what Covenant counts",
+                            pair.as_str()
+                        ),
                     )
                     .with_label("too large")
                     .with_help("contract years are limited to 10,000"),

@@ -257,7 +257,8 @@ fn metric_periods(model: &Model, out: &mut Vec<Diagnostic>) {
     let mut seen: Vec<Span> = Vec::new();
     for at in versions(model) {
         for p in &at.version.payments {
-            let (Charge::Share { metric, .. } | Charge::Shortfall { metric, .. }) = &p.charge else {
+            let (Charge::Share { metric, .. } | Charge::Shortfall { metric, .. }) = &p.charge
+            else {
                 continue;
             };
             let Some(m) = model.metrics.get(*metric) else {
