@@ -467,5 +467,14 @@ fn modifiers(sources: &SourceMap, p: &Payment) -> Vec<String> {
     if let (Some(s), Some((u, _))) = (&p.floor, &p.floor_unit) {
         out.push(format!("at least {} per {u}", text(s.span)));
     }
+    if p.whole_amount.is_some() {
+        out.push("tiers on the whole amount".to_owned());
+    }
+    if p.cumulative.is_some() {
+        out.push("tiers cumulative".to_owned());
+    }
+    if let Some(e) = &p.escalator {
+        out.push(text(e.span));
+    }
     out
 }

@@ -94,6 +94,7 @@ codes! {
     NoTerminationRight => "no_termination_right", "a party terminates without a termination right";
     AmbiguousPayment => "ambiguous_payment", "a payment modifier without exactly one payment statement to apply to";
     TierOrder => "tier_order", "tier thresholds that do not increase";
+    PaymentFormMismatch => "payment_form_mismatch", "a payment modifier that does not fit its payment (tiers on a fixed sum, an escalator on a share or a one-off sum)";
     DuplicateFigure => "duplicate_figure", "two figures for the same metric and period";
     PeriodMismatch => "period_mismatch", "a metric's period does not fit the payment period";
     NotAPayment => "not_a_payment", "a payment question about a clause that has no payment";

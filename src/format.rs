@@ -143,7 +143,14 @@ impl Line {
 fn is_modifier(rule: Rule) -> bool {
     matches!(
         rule,
-        Rule::every_mod | Rule::due_mod | Rule::cap_total | Rule::cap_period | Rule::floor_mod
+        Rule::every_mod
+            | Rule::due_mod
+            | Rule::cap_total
+            | Rule::cap_period
+            | Rule::floor_mod
+            | Rule::tiers_whole
+            | Rule::tiers_cumulative
+            | Rule::escalator_mod
     )
 }
 

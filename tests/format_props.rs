@@ -204,6 +204,24 @@ fn clause_item() -> impl Strategy<Value = Toks> {
         (or_name(money()), unit())
             .prop_map(|(m, u)| [t("capped at"), one(m), t("per"), u].concat()),
         (or_name(money()), unit()).prop_map(|(m, u)| [t("at least"), one(m), t("per"), u].concat()),
+        Just(t("tiers on the whole amount")),
+        Just(t("tiers cumulative")),
+        (or_name(percent()), prop::option::of(2u32..40)).prop_map(|(r, from)| {
+            let from = from
+                .map(|y| t(&format!("from year {y}")))
+                .unwrap_or_default();
+            [t("increasing"), one(r), t("each contract year"), from].concat()
+        }),
+        (name(), name(), name(), or_name(money())).prop_map(|(p, q, m, c)| [
+            one(p),
+            t("must pay"),
+            one(q),
+            t("the shortfall of"),
+            one(m),
+            t("below"),
+            one(c)
+        ]
+        .concat()),
         (name(), name(), where_clause())
             .prop_map(|(p, a, w)| [one(p), t("must not"), one(a), w].concat()),
         (

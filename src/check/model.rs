@@ -411,6 +411,13 @@ pub enum Charge {
         /// Thresholds between tiers (one fewer than rates).
         thresholds: Vec<Slot>,
     },
+    /// The shortfall of a metric below a commitment, per period.
+    Shortfall {
+        /// The metric.
+        metric: MetricId,
+        /// The commitment per payment period.
+        commitment: Slot,
+    },
     /// A fixed sum, once or per period.
     Fixed {
         /// The sum.
@@ -443,9 +450,26 @@ pub struct Payment {
     pub cap_per_unit: Option<(PeriodUnit, Span)>,
     /// The unit written on the floor, checked likewise.
     pub floor_unit: Option<(PeriodUnit, Span)>,
+    /// `tiers on the whole amount`: bracket tiers (the line's span).
+    pub whole_amount: Option<Span>,
+    /// `tiers cumulative`: thresholds on the running total (the line's span).
+    pub cumulative: Option<Span>,
+    /// `increasing RATE each contract year [from year N]`.
+    pub escalator: Option<Escalator>,
     /// The currency, when known before params are bound.
     pub currency: Option<Currency>,
     /// The statement.
+    pub span: Span,
+}
+
+/// `increasing RATE each contract year [from year N]` on a fixed sum or a shortfall's commitment.
+#[derive(Debug, Clone)]
+pub struct Escalator {
+    /// The yearly increase.
+    pub rate: Slot,
+    /// The first contract year that is increased (year 2 when not written).
+    pub from_year: u32,
+    /// The modifier line.
     pub span: Span,
 }
 

@@ -1218,6 +1218,21 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                         )
                     })
                 }
+                ast::PaymentAmount::Shortfall { metric, commitment } => {
+                    let metric_id = r.metric(metric);
+                    let currency = metric_id
+                        .and_then(|m| r.model.metrics.get(m))
+                        .map(|m| m.currency);
+                    // A commitment of the wrong kind is already reported; keep the
+                    // payment with a placeholder so that its modifiers are still checked.
+                    let commitment = r.slot(commitment, Want::Money(currency)).unwrap_or(Slot {
+                        value: ValueRef::Lit(Value::Money(crate::money::Money::zero(
+                            currency.unwrap_or(Currency(*b"XXX")),
+                        ))),
+                        span: commitment.span(),
+                    });
+                    metric_id.map(|metric| (Charge::Shortfall { metric, commitment }, currency))
+                }
                 ast::PaymentAmount::Fixed { amount, on } => {
                     let slot = r.slot(amount, Want::Money(None));
                     let currency = slot.as_ref().and_then(|s| slot_currency(r.model, s));
@@ -1241,6 +1256,9 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                     floor: None,
                     cap_per_unit: None,
                     floor_unit: None,
+                    whole_amount: None,
+                    cumulative: None,
+                    escalator: None,
                     currency,
                     span: *span,
                 };
@@ -1263,6 +1281,9 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                             slot.floor = old.floor;
                             slot.cap_per_unit = old.cap_per_unit;
                             slot.floor_unit = old.floor_unit;
+                            slot.whole_amount = old.whole_amount;
+                            slot.cumulative = old.cumulative;
+                            slot.escalator = old.escalator;
                         }
                         b.current_payment = Some(i);
                         b.replaced_payment = true;
@@ -1336,6 +1357,37 @@ fn modifier(r: &mut Resolver<'_>, b: &mut BodyBuilder, m: &ast::Modifier) {
             payment.floor_unit = Some((*unit, *span));
             payment.floor = r.slot(o, Want::Money(currency));
         }
+        ast::Modifier::WholeAmount(span) => payment.whole_amount = Some(*span),
+        ast::Modifier::Cumulative(span) => payment.cumulative = Some(*span),
+        ast::Modifier::Escalator {
+            rate,
+            from_year,
+            span,
+        } => {
+            let from = match from_year {
+                Some((year, year_span)) if *year < 2 => {
+                    r.diagnostics.push(
+                        Diagnostic::error(
+                            Code::InvalidPeriod,
+                            *year_span,
+                            format!("contract year {year} cannot be the first year increased"),
+                        )
+                        .with_label("the base year or earlier")
+                        .with_help("year 1 pays the sum as written, so increases start in year 2 at the earliest; write `from year 2` or leave `from year N` out"),
+                    );
+                    None
+                }
+                Some((year, _)) => Some(*year),
+                None => Some(2),
+            };
+            if let (Some(rate), Some(from_year)) = (r.slot(rate, Want::Percent), from) {
+                payment.escalator = Some(Escalator {
+                    rate,
+                    from_year,
+                    span: *span,
+                });
+            }
+        }
     }
     if let Some(slot) = b.version.payments.get_mut(index) {
         *slot = payment;
@@ -1356,9 +1408,12 @@ fn check_payment(r: &mut Resolver<'_>, p: &Payment) {
     // Floors and per-period caps are checked once the whole clause is read, so
     // that `every` may come before or after them.
     let every = p.every.or_else(|| match &p.charge {
-        Charge::Share { metric, .. } => r.model.metrics.get(*metric).map(|m| m.unit),
+        Charge::Share { metric, .. } | Charge::Shortfall { metric, .. } => {
+            r.model.metrics.get(*metric).map(|m| m.unit)
+        }
         Charge::Fixed { .. } => None,
     });
+    check_payment_form(r, p);
     if let Some(every) = every {
         for (unit, span) in p.cap_per_unit.iter().chain(p.floor_unit.iter()) {
             if *unit != every {
@@ -1432,7 +1487,7 @@ fn check_payment(r: &mut Resolver<'_>, p: &Payment) {
             );
         }
     }
-    if let Charge::Share { metric, .. } = &p.charge {
+    if let Charge::Share { metric, .. } | Charge::Shortfall { metric, .. } = &p.charge {
         if let (Some(every), Some(m)) = (p.every, r.model.metrics.get(*metric)) {
             let rank = |u: PeriodUnit| match u {
                 PeriodUnit::Month => 1,
@@ -1447,6 +1502,52 @@ fn check_payment(r: &mut Resolver<'_>, p: &Payment) {
                         .with_help("each payment period then takes the metric's figure pro-rata by days; report the metric per payment period to avoid it"),
                 );
             }
+        }
+    }
+}
+
+/// Tiers lines only fit a share, and an escalator only a periodic fixed sum or a shortfall.
+fn check_payment_form(r: &mut Resolver<'_>, p: &Payment) {
+    let form = match &p.charge {
+        Charge::Share { .. } => "a share of a metric",
+        Charge::Shortfall { .. } => "a shortfall",
+        Charge::Fixed { on: Some(_), .. } => "a one-off sum",
+        Charge::Fixed { on: None, .. } => "a fixed sum",
+    };
+    if !matches!(p.charge, Charge::Share { .. }) {
+        for (span, what) in [
+            (p.whole_amount, "tiers on the whole amount"),
+            (p.cumulative, "tiers cumulative"),
+        ] {
+            if let Some(span) = span {
+                r.diagnostics.push(
+                    Diagnostic::error(
+                        Code::PaymentFormMismatch,
+                        span,
+                        format!("`{what}` applies to tiered rates, but this payment is {form}"),
+                    )
+                    .with_label("no tiers to apply it to")
+                    .with_secondary(p.span, "the payment")
+                    .with_help("tiers belong to a share: `8% of net_sales up to USD 5 million, then 5%`; remove this line"),
+                );
+            }
+        }
+    }
+    if let Some(e) = &p.escalator {
+        if matches!(
+            p.charge,
+            Charge::Share { .. } | Charge::Fixed { on: Some(_), .. }
+        ) {
+            r.diagnostics.push(
+                Diagnostic::error(
+                    Code::PaymentFormMismatch,
+                    e.span,
+                    format!("an escalator increases a sum paid every period, but this payment is {form}"),
+                )
+                .with_label("nothing to increase")
+                .with_secondary(p.span, "the payment")
+                .with_help("put `increasing …` under a fixed sum paid `every UNIT` or under a shortfall; a share grows with its metric"),
+            );
         }
     }
 }

@@ -4,6 +4,15 @@
 //! figure, pro-rated by the days the clause was in force, then the floor,
 //! then the per-period cap, then the headroom under the total cap. Amounts
 //! stay unrounded; only reports round.
+//!
+//! The payment forms of docs/language.md §4.6 fit into the first step: bracket
+//! tiers (`tiers on the whole amount`) pick one rate for the whole figure;
+//! cumulative tiers (`tiers cumulative`) apply the tiers to the running total
+//! since the payment started and owe the growth of what the tiers give; a
+//! shortfall owes what the figure falls short of its commitment; an escalator
+//! compounds a fixed sum (or a commitment) once per contract year, rounded to
+//! the minor unit at each step so that every year's sum is a figure a person
+//! can recompute from the year before.
 
 use std::collections::BTreeMap;
 
@@ -64,6 +73,10 @@ pub fn accruals(
 /// What has accrued so far under one payment statement, across all its versions.
 struct Running {
     total: Decimal,
+    /// For cumulative tiers: the metric counted so far (in-force days only).
+    metric_total: Decimal,
+    /// For cumulative tiers: what the tiers have given so far, before floors and caps.
+    tiers_owed: Decimal,
 }
 
 fn accrue_payment(
@@ -103,6 +116,8 @@ fn accrue_payment(
     };
     let mut running = Running {
         total: Decimal::ZERO,
+        metric_total: Decimal::ZERO,
+        tiers_owed: Decimal::ZERO,
     };
 
     // One-off sums: accrue on their date if the clause is active then.
@@ -169,7 +184,7 @@ fn accrue_payment(
     let unit = first_payment
         .every
         .unwrap_or_else(|| match &first_payment.charge {
-            Charge::Share { metric, .. } => model
+            Charge::Share { metric, .. } | Charge::Shortfall { metric, .. } => model
                 .metrics
                 .get(*metric)
                 .map_or(PeriodUnit::Year, |m| m.unit),
@@ -205,10 +220,10 @@ fn accrue_payment(
             let e = iv.end.min(period.end);
             if s <= e {
                 days += days_inclusive(s, e);
-                governing = Some(iv.version);
+                governing = Some((iv.version, e));
             }
         }
-        if let (Some(version), true) = (governing, days > 0) {
+        if let (Some((version, last_active)), true) = (governing, days > 0) {
             if let Some(payment) = payment_of(version) {
                 let mut accrual = period_accrual(
                     program,
@@ -216,8 +231,11 @@ fn accrue_payment(
                     clause,
                     version,
                     payment,
-                    period,
-                    days,
+                    PeriodDays {
+                        period,
+                        days,
+                        last_active,
+                    },
                     &mut running,
                     &mut missing,
                 )?;
@@ -319,6 +337,82 @@ pub fn tiered(base: Decimal, rates: &[Decimal], thresholds: &[Decimal]) -> Optio
     Some(owed)
 }
 
+/// Bracket tiers: one rate for the whole base, the rate of the bracket it falls
+/// in (a base equal to a threshold is in the bracket that threshold closes).
+pub fn bracketed(base: Decimal, rates: &[Decimal], thresholds: &[Decimal]) -> Option<Decimal> {
+    let base = base.max(Decimal::ZERO);
+    let index = thresholds
+        .iter()
+        .position(|t| base <= *t)
+        .unwrap_or(thresholds.len());
+    let rate = rates.get(index).or_else(|| rates.last())?;
+    base.checked_mul(*rate)
+}
+
+/// A sum increased by `rate` once per contract year from `from_year` on, for
+/// contract year `year`: each step is rounded half away from zero to the
+/// currency's minor unit before the next is applied.
+pub fn escalated(
+    amount: Decimal,
+    rate: Decimal,
+    from_year: u32,
+    year: u32,
+    currency: Currency,
+) -> Option<Decimal> {
+    let factor = Decimal::ONE.checked_add(rate)?;
+    let mut value = amount;
+    for _ in from_year..=year {
+        value = crate::money::round_money(value.checked_mul(factor)?, currency);
+    }
+    Some(value)
+}
+
+/// A payment period with the days the clause was in force in it.
+#[derive(Clone, Copy)]
+struct PeriodDays {
+    period: Period,
+    /// Days in force within the period.
+    days: i64,
+    /// The last day in force within the period: it picks the contract year of an escalator.
+    last_active: Date,
+}
+
+/// A fixed sum or commitment after its escalator, with the escalator in words
+/// (`USD 100,000 increasing 3% each contract year from year 6`) and the contract year.
+fn escalate(
+    program: &Program<'_>,
+    payment: &Payment,
+    amount: Money,
+    last_active: Date,
+) -> Result<(Money, String, Option<u32>), Diagnostic> {
+    let Some(e) = &payment.escalator else {
+        return Ok((amount, amount.to_string(), None));
+    };
+    let rate = program.rate(&e.rate)?;
+    let year = Period::containing(
+        PeriodUnit::ContractYear,
+        last_active,
+        program.model.effective,
+    )
+    .map_or(1, |p| p.ordinal);
+    let value = escalated(
+        amount.amount,
+        rate.fraction(),
+        e.from_year,
+        year,
+        amount.currency,
+    )
+    .ok_or_else(|| overflow(payment.span))?;
+    Ok((
+        Money::new(amount.currency, value),
+        format!(
+            "{amount} increasing {rate} each contract year from year {}",
+            e.from_year
+        ),
+        Some(year),
+    ))
+}
+
 #[allow(clippy::too_many_arguments)]
 fn period_accrual(
     program: &Program<'_>,
@@ -326,11 +420,15 @@ fn period_accrual(
     clause: &Clause,
     version: usize,
     payment: &Payment,
-    period: Period,
-    days: i64,
+    at: PeriodDays,
     running: &mut Running,
     missing: &mut Vec<Period>,
 ) -> Result<Accrual, Diagnostic> {
+    let PeriodDays {
+        period,
+        days,
+        last_active,
+    } = at;
     let span = payment.span;
     let period_days = period.days();
     let fraction = |x: Decimal| -> Option<Decimal> {
@@ -365,17 +463,48 @@ fn period_accrual(
                 )
                 .with_help("set the params so that each threshold is above the previous one"));
             }
-            let terms = describe_tiers(program, rates, thresholds, currency);
+            let mut terms = describe_tiers(program, rates, thresholds, currency);
+            let apply: fn(Decimal, &[Decimal], &[Decimal]) -> Option<Decimal> =
+                if payment.whole_amount.is_some() {
+                    terms.push_str(", on the whole amount");
+                    bracketed
+                } else {
+                    tiered
+                };
             let base = metric_base(plan, *metric, period, currency);
-            let computed = match base {
-                Some(b) => fraction(
-                    tiered(b.amount, &rate_values, &threshold_values)
-                        .ok_or_else(|| overflow(span))?,
-                )
-                .ok_or_else(|| overflow(span))?,
-                None => {
-                    missing.push(period);
-                    Decimal::ZERO
+            if base.is_none() {
+                missing.push(period);
+            }
+            let computed = if payment.cumulative.is_some() {
+                terms.push_str(", tiers cumulative");
+                // The tiers apply to the running total; the period owes what
+                // they give on the new total beyond what earlier periods owed
+                // under them, never less than nothing.
+                let counted = match base {
+                    Some(b) => fraction(b.amount).ok_or_else(|| overflow(span))?,
+                    None => Decimal::ZERO,
+                };
+                let total = running
+                    .metric_total
+                    .checked_add(counted)
+                    .ok_or_else(|| overflow(span))?;
+                let given =
+                    apply(total, &rate_values, &threshold_values).ok_or_else(|| overflow(span))?;
+                let owed = (given - running.tiers_owed).max(Decimal::ZERO);
+                running.metric_total = total;
+                running.tiers_owed = running
+                    .tiers_owed
+                    .checked_add(owed)
+                    .ok_or_else(|| overflow(span))?;
+                owed
+            } else {
+                match base {
+                    Some(b) => fraction(
+                        apply(b.amount, &rate_values, &threshold_values)
+                            .ok_or_else(|| overflow(span))?,
+                    )
+                    .ok_or_else(|| overflow(span))?,
+                    None => Decimal::ZERO,
                 }
             };
             (
@@ -387,15 +516,41 @@ fn period_accrual(
                 terms,
             )
         }
+        Charge::Shortfall { metric, commitment } => {
+            let m = program.model.metrics.get(*metric);
+            let currency = m.map_or(Currency(*b"XXX"), |m| m.currency);
+            let commitment = program.money(commitment, Some(currency))?;
+            let (commitment, shown, year) = escalate(program, payment, commitment, last_active)?;
+            let name = m.map(|m| m.name.clone());
+            let mut terms = format!(
+                "shortfall of {} below {shown}",
+                name.as_deref().unwrap_or("?")
+            );
+            if let Some(year) = year {
+                // The year's commitment is not otherwise visible once the figure exceeds it.
+                terms.push_str(&format!(" ({commitment} in contract year {year})"));
+            }
+            let base = metric_base(plan, *metric, period, currency);
+            let computed = match base {
+                Some(b) => fraction((commitment.amount - b.amount).max(Decimal::ZERO))
+                    .ok_or_else(|| overflow(span))?,
+                None => {
+                    missing.push(period);
+                    Decimal::ZERO
+                }
+            };
+            (computed, currency, base, name, base.is_none(), terms)
+        }
         Charge::Fixed { amount, .. } => {
             let amount = program.money(amount, payment.currency)?;
+            let (amount, shown, _) = escalate(program, payment, amount, last_active)?;
             (
                 fraction(amount.amount).ok_or_else(|| overflow(span))?,
                 amount.currency,
                 None,
                 None,
                 false,
-                format!("fixed sum {amount}"),
+                format!("fixed sum {shown}"),
             )
         }
     };
@@ -643,6 +798,47 @@ mod tests {
             let b = tiered(d(base), &[d("0.2")], &[]);
             assert_eq!(a, b, "base {base}");
         }
+    }
+
+    #[test]
+    fn bracket_tiers_charge_one_rate_on_the_whole_figure() {
+        let rates = [d("0.03"), d("0.04"), d("0.05")];
+        let thresholds = [d("10000000"), d("25000000")];
+        // At a threshold the lower bracket still applies ("up to" includes it).
+        assert_eq!(
+            bracketed(d("10000000"), &rates, &thresholds),
+            Some(d("300000"))
+        );
+        assert_eq!(
+            bracketed(d("18500000"), &rates, &thresholds),
+            Some(d("740000"))
+        );
+        assert_eq!(
+            bracketed(d("30000000"), &rates, &thresholds),
+            Some(d("1500000"))
+        );
+        assert_eq!(bracketed(d("-5"), &rates, &thresholds), Some(d("0")));
+        // One rate: brackets and marginal tiers agree.
+        assert_eq!(
+            bracketed(d("123.45"), &[d("0.2")], &[]),
+            tiered(d("123.45"), &[d("0.2")], &[])
+        );
+    }
+
+    #[test]
+    fn escalators_compound_from_the_rounded_year_before() {
+        let usd = Currency(*b"USD");
+        let fee = |year| escalated(d("100000"), d("0.03"), 6, year, usd);
+        assert_eq!(fee(1), Some(d("100000")));
+        assert_eq!(fee(5), Some(d("100000")));
+        assert_eq!(fee(6), Some(d("103000")));
+        assert_eq!(fee(8), Some(d("109272.70")));
+        // 109,272.70 x 1.03 = 112,550.881, rounded to the cent before year 10.
+        assert_eq!(fee(9), Some(d("112550.88")));
+        assert_eq!(fee(10), Some(d("115927.41")));
+        // Yen have no minor unit: each year is rounded to whole yen.
+        let yen = escalated(d("1000"), d("0.025"), 2, 3, Currency(*b"JPY"));
+        assert_eq!(yen, Some(d("1051")));
     }
 
     #[test]

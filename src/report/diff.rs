@@ -197,6 +197,16 @@ fn clause_aspects(model: &Model, sources: &SourceMap, v: &ClauseVersion) -> Aspe
                         .map_or_else(String::new, |m| m.name.clone()),
                 ));
             }
+            Charge::Shortfall { metric, commitment } => {
+                a.push((
+                    format!("{key} shortfall of"),
+                    model
+                        .metrics
+                        .get(*metric)
+                        .map_or_else(String::new, |m| m.name.clone()),
+                ));
+                a.push((format!("{key} commitment"), text(sources, commitment.span)));
+            }
             Charge::Fixed { amount, on } => {
                 a.push((format!("{key} amount"), text(sources, amount.span)));
                 if let Some(on) = on {
@@ -206,6 +216,15 @@ fn clause_aspects(model: &Model, sources: &SourceMap, v: &ClauseVersion) -> Aspe
         }
         if let Some(e) = p.every {
             a.push((format!("{key} every"), e.to_string()));
+        }
+        if p.whole_amount.is_some() {
+            a.push((format!("{key} tiers"), "on the whole amount".to_owned()));
+        }
+        if p.cumulative.is_some() {
+            a.push((format!("{key} tiers count"), "cumulative".to_owned()));
+        }
+        if let Some(e) = &p.escalator {
+            a.push((format!("{key} escalator"), text(sources, e.span)));
         }
         let slots = [
             ("due", &p.due),

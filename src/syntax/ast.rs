@@ -493,6 +493,19 @@ pub enum Modifier {
     CapPer(Operand, PeriodUnit, Span),
     /// `at least MONEY per UNIT`
     Floor(Operand, PeriodUnit, Span),
+    /// `tiers on the whole amount`: bracket tiers instead of marginal ones.
+    WholeAmount(Span),
+    /// `tiers cumulative`: thresholds apply to the running total since the payment started.
+    Cumulative(Span),
+    /// `increasing RATE each contract year [from year N]`
+    Escalator {
+        /// The yearly increase.
+        rate: Operand,
+        /// The first contract year increased, with where it was written (`None`: year 2).
+        from_year: Option<(u32, Span)>,
+        /// The line.
+        span: Span,
+    },
 }
 
 impl Modifier {
@@ -503,7 +516,10 @@ impl Modifier {
             | Modifier::Due(_, s)
             | Modifier::CapTotal(_, s)
             | Modifier::CapPer(_, _, s)
-            | Modifier::Floor(_, _, s) => *s,
+            | Modifier::Floor(_, _, s)
+            | Modifier::WholeAmount(s)
+            | Modifier::Cumulative(s)
+            | Modifier::Escalator { span: s, .. } => *s,
         }
     }
 }
@@ -619,6 +635,13 @@ pub enum PaymentAmount {
         metric: Name,
         /// Further tiers: (threshold where the previous rate stops, next rate).
         tiers: Vec<(Operand, Operand)>,
+    },
+    /// `the shortfall of METRIC below MONEY`: what the period's figure falls short of a commitment.
+    Shortfall {
+        /// The metric measured against the commitment.
+        metric: Name,
+        /// The commitment per payment period.
+        commitment: Operand,
     },
     /// `MONEY [on DATE]`
     Fixed {

@@ -122,6 +122,15 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_with
             | Rule::kw_within
             | Rule::kw_year
+            | Rule::kw_amount
+            | Rule::kw_below
+            | Rule::kw_cumulative
+            | Rule::kw_each
+            | Rule::kw_increasing
+            | Rule::kw_shortfall
+            | Rule::kw_the
+            | Rule::kw_tiers
+            | Rule::kw_whole
             | Rule::article
             | Rule::open_brace
             | Rule::close_brace
@@ -664,6 +673,23 @@ impl Lower {
                 let amount = self.operand(c.next()?)?;
                 ClauseItem::Modifier(Modifier::Floor(amount, self.unit(c.next()?), span))
             }
+            Rule::tiers_whole => ClauseItem::Modifier(Modifier::WholeAmount(span)),
+            Rule::tiers_cumulative => ClauseItem::Modifier(Modifier::Cumulative(span)),
+            Rule::escalator_mod => {
+                let rate = self.operand(c.next()?)?;
+                let from_year = match c.next() {
+                    Some(from) => {
+                        let year = children(from).next()?;
+                        Some((self.contract_year_number(&year)?, self.span(&year)))
+                    }
+                    None => None,
+                };
+                ClauseItem::Modifier(Modifier::Escalator {
+                    rate,
+                    from_year,
+                    span,
+                })
+            }
             Rule::prohibition => {
                 let party = self.name(c.next()?);
                 let action = self.name(c.next()?);
@@ -750,6 +776,12 @@ impl Lower {
                 let payee = self.name(c.next()?);
                 let how = c.next()?;
                 let amount = match how.as_rule() {
+                    Rule::shortfall => {
+                        let mut s = children(how);
+                        let metric = self.name(s.next()?);
+                        let commitment = self.operand(s.next()?)?;
+                        PaymentAmount::Shortfall { metric, commitment }
+                    }
                     Rule::share => {
                         let mut s = children(how);
                         let rate = self.operand(s.next()?)?;
@@ -1264,6 +1296,29 @@ impl Lower {
             }
         }
         Money::new(currency, amount)
+    }
+
+    /// The `N` of `from year N`; a number beyond the limit is `covenant::invalid_number`.
+    fn contract_year_number(&mut self, pair: &Pair<'_, Rule>) -> Option<u32> {
+        match pair.as_str().replace('_', "").parse::<u32>() {
+            Ok(n) if n <= 10_000 => Some(n),
+            _ => {
+                let span = self.span(pair);
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        Code::InvalidNumber,
+                        span,
+                        format!(
+                            "contract year {} is beyond what Covenant counts",
+                            pair.as_str()
+                        ),
+                    )
+                    .with_label("too large")
+                    .with_help("contract years are limited to 10,000"),
+                );
+                None
+            }
+        }
     }
 
     fn duration(&mut self, pair: Pair<'_, Rule>) -> Duration {

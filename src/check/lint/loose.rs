@@ -131,6 +131,10 @@ fn uses(model: &Model) -> Uses {
                         u.slot(s);
                     }
                 }
+                Charge::Shortfall { metric, commitment } => {
+                    u.metrics.insert(*metric);
+                    u.slot(commitment);
+                }
                 Charge::Fixed { amount, on } => {
                     u.slot(amount);
                     if let Some(s) = on {
@@ -143,6 +147,9 @@ fn uses(model: &Model) -> Uses {
                 .flatten()
             {
                 u.slot(s);
+            }
+            if let Some(e) = &p.escalator {
+                u.slot(&e.rate);
             }
         }
     }
@@ -298,7 +305,8 @@ fn metric_periods(model: &Model, out: &mut Vec<Diagnostic>) {
     let mut seen: Vec<Span> = Vec::new();
     for at in versions(model) {
         for p in &at.version.payments {
-            let Charge::Share { metric, .. } = &p.charge else {
+            let (Charge::Share { metric, .. } | Charge::Shortfall { metric, .. }) = &p.charge
+            else {
                 continue;
             };
             let Some(m) = model.metrics.get(*metric) else {
