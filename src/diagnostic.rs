@@ -115,6 +115,8 @@ codes! {
     OutsideTerm => "outside_term", "a scenario event or figure that lies outside the contract's term";
     BadAllow => "bad_allow", "an `allow` line that names no finding Covenant can silence, or gives no reason";
     UnusedAllow => "unused_allow", "an `allow` line that silences nothing";
+    UngrantedLicence => "ungranted_licence", "an action needs a licence to a subject that no clause of the contract grants";
+    NoLicenceNeeded => "no_licence_needed", "an expectation asks about a missing licence for an action that needs none";
 }
 
 /// Where the pages of the codes live, relative to the repository root.
@@ -150,6 +152,7 @@ impl Code {
                 | Code::RemovedClauseNamed
                 | Code::UnusedDeclaration
                 | Code::IdleParty
+                | Code::UngrantedLicence
         )
     }
 }

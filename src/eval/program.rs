@@ -5,6 +5,8 @@
 //! question like "is this action permitted on this date" is a few binary
 //! searches instead of a walk over the syntax tree.
 
+use std::collections::HashMap;
+
 use rust_decimal::Decimal;
 
 use crate::calendar::{Date, Duration};
@@ -14,7 +16,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::money::{Currency, Money, Rate};
 use crate::syntax::ast::CmpOp;
 
-use super::outcome::Verdict;
+use super::outcome::{LicenceCheck, Verdict};
 
 /// A day interval `[start, end]`, both inclusive, governed by one clause version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +89,186 @@ pub struct Program<'m> {
     pub intervals: Vec<Vec<Interval>>,
     /// Action rules indexed by action.
     pub rules_by_action: Vec<Vec<IndexedRule>>,
+    /// Licences held, for actions that need one.
+    pub holdings: Holdings,
+}
+
+/// Where a licence held comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LicenceSource {
+    /// A licence statement of this clause.
+    Clause(ClauseId),
+    /// A licence per item of this clause, opened by an occurrence of its action on this day.
+    PerItem(ClauseId, ActionId, Date),
+    /// A scenario event: this grantor granted it on this day.
+    Grant(PartyId, Date),
+}
+
+/// A licence held over a day interval `[start, end]`, both inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Held {
+    /// First day.
+    pub start: Date,
+    /// Last day.
+    pub end: Date,
+    /// Where it comes from.
+    pub source: LicenceSource,
+}
+
+/// Licences held, compiled: per licensee and subject, disjoint day intervals
+/// in date order, so that "does this party hold this licence on this day" is
+/// one hash lookup and one binary search.
+#[derive(Debug, Clone, Default)]
+pub struct Holdings {
+    by_party: HashMap<PartyId, HashMap<String, Vec<Held>>>,
+}
+
+impl Holdings {
+    /// The licence `party` holds to `subject` on `date`, if any.
+    pub fn find(&self, party: PartyId, subject: &str, date: Date) -> Option<&Held> {
+        let list = self.by_party.get(&party)?.get(subject)?;
+        let i = list.partition_point(|h| h.end < date);
+        list.get(i).filter(|h| h.start <= date)
+    }
+
+    fn add(&mut self, party: PartyId, subject: String, held: Held) {
+        if held.start <= held.end {
+            self.by_party
+                .entry(party)
+                .or_default()
+                .entry(subject)
+                .or_default()
+                .push(held);
+        }
+    }
+
+    /// Sorts each list and makes its intervals disjoint: where two overlap,
+    /// the one that starts first (or is listed first) covers the overlap.
+    fn finish(&mut self) {
+        for subjects in self.by_party.values_mut() {
+            for list in subjects.values_mut() {
+                list.sort_by_key(|h| h.start);
+                let mut out: Vec<Held> = Vec::with_capacity(list.len());
+                for h in list.drain(..) {
+                    match out.last() {
+                        Some(last) if h.end <= last.end => {}
+                        Some(last) if h.start <= last.end => {
+                            if let Some(start) = last.end.succ_opt() {
+                                out.push(Held { start, ..h });
+                            }
+                        }
+                        _ => out.push(h),
+                    }
+                }
+                *list = out;
+            }
+        }
+    }
+}
+
+/// A licensed subject as text: a text argument's words, or a defined value's name.
+pub fn subject_text(model: &Model, value: &Value) -> String {
+    match value {
+        Value::Text(t) => t.clone(),
+        other => model.show_value(other),
+    }
+}
+
+/// Compiles the licences held under the contract and the scenario: licence
+/// statements over their clause's active days, licences per item from each
+/// occurrence of their action on a day their clause version is active (for
+/// their duration, within the clause's active days), and licences granted by
+/// scenario events from their day to the contract's end. Only built when some
+/// action needs a licence.
+pub fn licence_holdings(program: &Program<'_>, plan: &Plan, cutoff: Date) -> Holdings {
+    let model = program.model;
+    let mut holdings = Holdings::default();
+    if model.actions.iter().all(|a| a.licence.is_none()) {
+        return holdings;
+    }
+    let mut per_item: Vec<(ClauseId, usize, &Licence, &PerItemLicence)> = Vec::new();
+    for (cid, clause) in model.clauses.iter().enumerate() {
+        let intervals = program.intervals.get(cid).map_or(&[][..], Vec::as_slice);
+        for iv in intervals {
+            let Some(v) = clause.versions.get(iv.version) else {
+                continue;
+            };
+            for l in v.licences.iter().filter(|l| l.per_item.is_none()) {
+                holdings.add(
+                    l.licensee,
+                    l.subject.clone(),
+                    Held {
+                        start: iv.start,
+                        end: iv.end,
+                        source: LicenceSource::Clause(cid),
+                    },
+                );
+            }
+        }
+        for (vi, v) in clause.versions.iter().enumerate() {
+            for l in &v.licences {
+                if let Some(p) = &l.per_item {
+                    per_item.push((cid, vi, l, p));
+                }
+            }
+        }
+    }
+    let until = program.last_day.unwrap_or(program.horizon);
+    for e in &plan.events {
+        if e.date > cutoff {
+            break;
+        }
+        match &e.kind {
+            PlanEventKind::Action(call) => {
+                for (cid, vi, l, p) in &per_item {
+                    if call.action != p.action || program.active_version(*cid, e.date) != Some(*vi)
+                    {
+                        continue;
+                    }
+                    let (Some(value), Ok(duration)) =
+                        (call.args.get(p.arg), program.duration(&p.duration))
+                    else {
+                        continue;
+                    };
+                    let Some(last) = duration.last_day_from(e.date) else {
+                        continue;
+                    };
+                    let subject = subject_text(model, value);
+                    let intervals = program.intervals.get(*cid).map_or(&[][..], Vec::as_slice);
+                    for iv in intervals
+                        .iter()
+                        .filter(|iv| iv.end >= e.date && iv.start <= last)
+                    {
+                        holdings.add(
+                            l.licensee,
+                            subject.clone(),
+                            Held {
+                                start: iv.start.max(e.date),
+                                end: iv.end.min(last),
+                                source: LicenceSource::PerItem(*cid, p.action, e.date),
+                            },
+                        );
+                    }
+                }
+            }
+            PlanEventKind::Grant {
+                grantor,
+                licensee,
+                subject,
+            } => holdings.add(
+                *licensee,
+                subject.clone(),
+                Held {
+                    start: e.date.max(model.effective),
+                    end: until,
+                    source: LicenceSource::Grant(*grantor, e.date),
+                },
+            ),
+            _ => {}
+        }
+    }
+    holdings.finish();
+    holdings
 }
 
 /// An error met while binding params (they are checked against their uses here).
@@ -244,12 +426,58 @@ impl<'m> Program<'m> {
                 permitted_by.push(name);
             }
         }
+        let licence = self.licence_check(call, date);
         Verdict {
-            permitted: forbidden_by.is_empty(),
+            permitted: forbidden_by.is_empty() && licence.as_ref().is_none_or(|l| !l.missing()),
             forbidden_by,
             permitted_by,
             overridden,
+            licence,
         }
+    }
+
+    /// For an action that needs a licence: whether the party holds it on `date`, and under what.
+    pub fn licence_check(&self, call: &ActionCall, date: Date) -> Option<LicenceCheck> {
+        let need = self.model.actions.get(call.action)?.licence.as_ref()?;
+        let subject = match &need.subject {
+            NeededSubject::Fixed(s) => s.clone(),
+            NeededSubject::Arg(i) => call
+                .args
+                .get(*i)
+                .map(|v| subject_text(self.model, v))
+                .unwrap_or_default(),
+        };
+        let held = self.holdings.find(call.party, &subject, date);
+        let (held, clause) = match held.map(|h| h.source) {
+            None => (None, None),
+            Some(LicenceSource::Clause(c)) => {
+                let name = self.clause_name(c);
+                (Some(format!("under {name}")), Some(name))
+            }
+            Some(LicenceSource::PerItem(c, action, on)) => {
+                let name = self.clause_name(c);
+                let action = self
+                    .model
+                    .actions
+                    .get(action)
+                    .map_or("", |a| a.name.as_str());
+                (
+                    Some(format!("under {name}, from the {action} on {on}")),
+                    Some(name),
+                )
+            }
+            Some(LicenceSource::Grant(grantor, on)) => (
+                Some(format!("granted by {} on {on}", self.party_name(grantor))),
+                None,
+            ),
+        };
+        Some(LicenceCheck {
+            party: self.party_name(call.party),
+            subject,
+            date,
+            held,
+            clause,
+        })
     }
 
     /// The permissions and prohibitions that apply to `call` on `date`: the
