@@ -451,37 +451,31 @@ impl<'m> Resolver<'m> {
                     args.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>().join(", ")
                 ),
             };
-            self.error(
-                Diagnostic::error(
-                    Code::UnknownArgument,
-                    arg.span,
-                    format!(
-                        "action `{action}` has no argument `{}` to name the licensed subject",
-                        arg.text
-                    ),
-                )
-                .with_label("unknown argument")
-                .with_secondary(declared, "declared here")
-                .with_help(help),
-            );
+            let d = Diagnostic::error(
+                Code::UnknownArgument,
+                arg.span,
+                format!(
+                    "action `{action}` has no argument `{}` to name the licensed subject",
+                    arg.text
+                ),
+            )
+            .with_label("unknown argument");
+            self.error(declared_at(d, declared, arg.span).with_help(help));
             return None;
         };
         let ty = args.get(i)?.1;
         if !matches!(ty, ValueType::Text | ValueType::Enum(_)) {
-            self.error(
-                Diagnostic::error(
-                    Code::TypeMismatch,
-                    arg.span,
-                    format!(
-                        "argument `{}` is {}, but a licensed subject is a text or a defined value",
-                        arg.text,
-                        describe_type(self.model, ty)
-                    ),
-                )
-                .with_label("not a subject")
-                .with_secondary(declared, "declared here")
-                .with_help("declare the argument as `text` (`product: text`) or as a type defined with `define … as one of …`"),
-            );
+            let d = Diagnostic::error(
+                Code::TypeMismatch,
+                arg.span,
+                format!(
+                    "argument `{}` is {}, but a licensed subject is a text or a defined value",
+                    arg.text,
+                    describe_type(self.model, ty)
+                ),
+            )
+            .with_label("not a subject");
+            self.error(declared_at(d, declared, arg.span).with_help("declare the argument as `text` (`product: text`) or as a type defined with `define … as one of …`"));
             return None;
         }
         Some(i)
@@ -727,6 +721,15 @@ impl<'m> Resolver<'m> {
                 }
             }
         }
+    }
+}
+
+/// Points at the action's declaration, unless the problem is written on that very line.
+fn declared_at(d: Diagnostic, declared: Span, at: Span) -> Diagnostic {
+    if declared.start <= at.start && at.end <= declared.end {
+        d
+    } else {
+        d.with_secondary(declared, "declared here")
     }
 }
 

@@ -467,8 +467,15 @@ impl Lower {
     }
 
     fn decl(&mut self, pair: Pair<'_, Rule>) -> Option<Decl> {
-        let span = self.span(&pair);
+        let mut span = self.span(&pair);
         let rule = pair.as_rule();
+        // An action's line ends at its last token: the optional `needs licence`
+        // tried after it would otherwise pull a trailing comment into the span.
+        if rule == Rule::action_decl {
+            if let Some(last) = pair.clone().into_inner().last() {
+                span.end = self.span(&last).end;
+            }
+        }
         // `for convenience` is made of keywords only, so it is read before they are filtered out.
         let convenience = pair
             .clone()
@@ -1157,7 +1164,14 @@ impl Lower {
                                 == Some(Rule::kw_permitted);
                         }
                         Rule::unlicensed => {
-                            permitted = false;
+                            if permitted {
+                                let span = self.span(&rest);
+                                self.diagnostics.push(
+                                    Diagnostic::error(Code::Syntax, span, "`without a licence` can only follow `is forbidden`")
+                                        .with_label("after `is permitted`")
+                                        .with_help("write `is forbidden without a licence`, or `is permitted` on its own"),
+                                );
+                            }
                             unlicensed = true;
                         }
                         _ => by = Some(self.name(rest)),
