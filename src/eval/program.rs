@@ -579,3 +579,138 @@ pub fn condition_timelines(model: &Model, plan: &Plan, until: Date) -> Vec<Condi
     }
     timelines
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::scenario::check_scenario;
+    use crate::eval::{compile, Options};
+    use crate::workspace::Workspace;
+
+    fn d(s: &str) -> Date {
+        Date::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    fn held(start: &str, end: &str, source: LicenceSource) -> Held {
+        Held {
+            start: d(start),
+            end: d(end),
+            source,
+        }
+    }
+
+    #[test]
+    fn overlapping_licences_become_disjoint_and_the_earlier_one_covers_the_overlap() {
+        let mut h = Holdings::default();
+        let clause = LicenceSource::Clause(0);
+        let grant = LicenceSource::Grant(1, d("2027-03-01"));
+        h.add(0, "X".into(), held("2027-03-01", "2030-12-31", grant));
+        h.add(0, "X".into(), held("2026-01-01", "2028-06-30", clause));
+        // Wholly inside the clause's licence: adds nothing.
+        h.add(0, "X".into(), held("2026-02-01", "2026-03-01", grant));
+        // Ends before it starts: never held.
+        h.add(0, "Y".into(), held("2027-01-02", "2027-01-01", clause));
+        h.finish();
+        let at = |s: &str| h.find(0, "X", d(s)).map(|x| (x.start, x.source));
+        assert_eq!(at("2025-12-31"), None);
+        assert_eq!(at("2026-01-01"), Some((d("2026-01-01"), clause)));
+        assert_eq!(at("2028-06-30"), Some((d("2026-01-01"), clause)));
+        assert_eq!(at("2028-07-01"), Some((d("2028-07-01"), grant)));
+        assert_eq!(at("2030-12-31"), Some((d("2028-07-01"), grant)));
+        assert_eq!(at("2031-01-01"), None);
+        assert_eq!(h.find(1, "X", d("2027-01-01")), None);
+        assert_eq!(h.find(0, "Y", d("2027-01-01")), None);
+        assert_eq!(
+            h.find(0, "x", d("2027-01-01")),
+            None,
+            "subjects are exact texts"
+        );
+    }
+
+    const CONTRACT: &str = r#"
+contract deal {
+  parties { studio publisher rival }
+  effective 2026-01-01
+  term until 2030-12-31
+  action publish needs licence to "Game"
+  action release(product: text)
+  action sell(product: text) needs licence to product
+  action show
+  clause game {
+    studio grants publisher a non-exclusive licence to "Game"
+    until 2027-12-31
+  }
+  clause embargo {
+    publisher must not publish
+    from 2027-06-01
+    until 2027-06-30
+  }
+  clause merchandise {
+    studio grants publisher a non-exclusive licence to the product of each release for 1 year
+  }
+}
+"#;
+
+    const SCENARIO: &str = r#"
+scenario s {
+  contract "deal.cov"
+  on 2026-03-10 rival release product "Mug"
+}
+"#;
+
+    #[test]
+    fn verdicts_need_the_licence_and_still_obey_prohibitions() {
+        let mut ws = Workspace::new();
+        let _ = ws.parse_text("deal.cov", CONTRACT);
+        let _ = ws.parse_text("s.cov", SCENARIO);
+        let checked = check_scenario(&mut ws, std::path::Path::new("s.cov"));
+        let Some((model, plan)) = checked.value else {
+            panic!("{:?}", checked.diagnostics);
+        };
+        let Ok(compiled) = compile(&model, &plan, Options::default()) else {
+            panic!("does not compile");
+        };
+        let p = &compiled.program;
+        let call = |party: usize, action: usize, args: Vec<Value>| ActionCall {
+            party,
+            action,
+            args,
+        };
+        let publish = call(1, 0, vec![]);
+        let v = p.verdict(&publish, d("2026-05-01"));
+        assert!(v.permitted);
+        assert_eq!(
+            v.explain(),
+            "permitted: publisher holds a licence to \"Game\" under game"
+        );
+        // Licensed, but the embargo still forbids it.
+        let v = p.verdict(&publish, d("2027-06-15"));
+        assert!(!v.permitted);
+        assert_eq!(v.forbidden_by, vec!["embargo".to_owned()]);
+        assert!(v.licence.as_ref().is_some_and(|l| !l.missing()));
+        // After the licence: forbidden, naming it.
+        let v = p.verdict(&publish, d("2028-01-01"));
+        assert_eq!(
+            v.explain(),
+            "forbidden: publisher holds no licence to \"Game\" on 2028-01-01"
+        );
+        // Another party never holds it.
+        assert!(!p.verdict(&call(2, 0, vec![]), d("2026-05-01")).permitted);
+        // An action that needs no licence is unchanged.
+        let v = p.verdict(&call(2, 3, vec![]), d("2026-05-01"));
+        assert_eq!(v.licence, None);
+        assert_eq!(v.explain(), "permitted (no active clause forbids it)");
+        // A release by any party opens the licensee's licence to that product, for one year.
+        let mug = |party| call(party, 2, vec![Value::Text("Mug".into())]);
+        assert!(!p.verdict(&mug(1), d("2026-03-09")).permitted);
+        assert!(p.verdict(&mug(1), d("2026-03-10")).permitted);
+        assert!(p.verdict(&mug(1), d("2027-03-09")).permitted);
+        assert!(!p.verdict(&mug(1), d("2027-03-10")).permitted);
+        assert!(!p.verdict(&mug(2), d("2026-06-01")).permitted);
+        let v = p.verdict(&mug(1), d("2026-06-01"));
+        assert_eq!(
+            v.licence.and_then(|l| l.clause),
+            Some("merchandise".to_owned())
+        );
+    }
+}
