@@ -118,6 +118,8 @@ codes! {
     UnusedAllow => "unused_allow", "an `allow` line that silences nothing";
     FormulaError => "formula_error", "a formula that cannot be computed (a division by zero, a negative duration, days added to months)";
     SetComputed => "set_computed", "a scenario sets a value that the contract computes with `let`";
+    UngrantedLicence => "ungranted_licence", "an action needs a licence to a subject that no clause of the contract grants";
+    NoLicenceNeeded => "no_licence_needed", "an expectation asks about a missing licence for an action that needs none";
 }
 
 /// Where the pages of the codes live, relative to the repository root.
@@ -153,6 +155,7 @@ impl Code {
                 | Code::RemovedClauseNamed
                 | Code::UnusedDeclaration
                 | Code::IdleParty
+                | Code::UngrantedLicence
         )
     }
 }

@@ -91,6 +91,7 @@ fn every_finding_has_cases() {
         Code::DuplicateFigure,
         Code::NoTerminationRight,
         Code::IneffectiveEvent,
+        Code::UngrantedLicence,
     ];
     for code in findings {
         let names: Vec<String> = std::fs::read_dir(root.join(code.name()))

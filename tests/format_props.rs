@@ -291,6 +291,18 @@ fn clause_item() -> impl Strategy<Value = Toks> {
             .concat()),
         (name(), string(), name())
             .prop_map(|(p, r, q)| [one(p), t("is"), one(r), t("of"), one(q)].concat()),
+        (name(), name(), name(), name(), or_name(duration())).prop_map(|(p, q, arg, a, d)| [
+            one(p),
+            t("grants"),
+            one(q),
+            t("a non-exclusive licence to the"),
+            one(arg),
+            t("of each"),
+            one(a),
+            t("for"),
+            one(d)
+        ]
+        .concat()),
     ]
 }
 
@@ -331,9 +343,10 @@ fn shared_decl() -> impl Strategy<Value = Toks> {
         .concat()),
         (
             name(),
-            prop::option::of(prop::collection::vec((name(), name()), 0..3))
+            prop::option::of(prop::collection::vec((name(), name()), 0..3)),
+            prop::option::of(prop_oneof![string(), name()])
         )
-            .prop_map(|(n, args)| {
+            .prop_map(|(n, args, needs)| {
                 let args = args
                     .map(|args| {
                         let args = args
@@ -344,7 +357,10 @@ fn shared_decl() -> impl Strategy<Value = Toks> {
                         [t("("), list, t(")")].concat()
                     })
                     .unwrap_or_default();
-                [t("action"), one(n), args].concat()
+                let needs = needs
+                    .map(|subject| [t("needs licence to"), one(subject)].concat())
+                    .unwrap_or_default();
+                [t("action"), one(n), args, needs].concat()
             }),
         (name(), select(vec!["USD", "EUR"]), unit()).prop_map(|(n, c, u)| [
             t("metric"),
@@ -528,11 +544,18 @@ fn scenario_item() -> impl Strategy<Value = Toks> {
             name(),
             args(),
             date(),
-            select(vec!["permitted", "forbidden"]),
+            select(vec![
+                "permitted",
+                "forbidden",
+                "forbidden without a licence"
+            ]),
             prop::option::of(name())
         )
             .prop_map(|(p, a, args, d, v, by)| {
-                let by = by.map(|c| [t("by"), one(c)].concat()).unwrap_or_default();
+                let by = by
+                    .filter(|_| !v.contains("without"))
+                    .map(|c| [t("by"), one(c)].concat())
+                    .unwrap_or_default();
                 [
                     t("expect"),
                     one(p),

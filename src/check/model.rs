@@ -183,8 +183,28 @@ pub struct Action {
     pub name: String,
     /// (argument name, type).
     pub args: Vec<(String, ValueType)>,
+    /// `needs licence to …`: permitted only to a party holding that licence.
+    pub licence: Option<NeedsLicence>,
     /// Declaration.
     pub span: Span,
+}
+
+/// The licence an action needs (`action publish_game needs licence to "ICE AGE 2 Game"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeedsLicence {
+    /// What the licence must be to.
+    pub subject: NeededSubject,
+    /// The `needs licence to …` words.
+    pub span: Span,
+}
+
+/// The subject of a needed licence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NeededSubject {
+    /// One fixed subject, compared exactly.
+    Fixed(String),
+    /// The value of the action's argument at this index (a text or a defined value).
+    Arg(usize),
 }
 
 /// A metric reported by scenarios.
@@ -380,10 +400,25 @@ pub struct Licence {
     pub licensee: PartyId,
     /// Exclusive or not.
     pub exclusive: bool,
-    /// Subject, compared exactly.
+    /// Subject, compared exactly; for a licence per item, the words `the ARG of each ACTION`.
     pub subject: String,
+    /// `the ARG of each ACTION for DURATION`: one licence per occurrence of the action.
+    pub per_item: Option<PerItemLicence>,
     /// The statement.
     pub span: Span,
+}
+
+/// A licence per item: each occurrence of `action` (by any party, on a day
+/// the clause is active) licenses the value of its argument `arg` from that
+/// day for `duration`, within the clause's active days.
+#[derive(Debug, Clone)]
+pub struct PerItemLicence {
+    /// The action whose occurrences open licences.
+    pub action: ActionId,
+    /// The index of the argument whose value is the subject.
+    pub arg: usize,
+    /// How long each licence runs.
+    pub duration: Slot,
 }
 
 /// A designation (`PARTY is "ROLE" of PARTY`).

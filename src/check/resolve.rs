@@ -467,6 +467,55 @@ impl<'m> Resolver<'m> {
         }
     }
 
+    /// The argument of `action` that names a licence's subject (`needs licence
+    /// to product`, `the product of each release`): it must be declared, and
+    /// hold a text or a defined value.
+    pub fn subject_arg(
+        &mut self,
+        action: &str,
+        args: &[(String, ValueType)],
+        arg: &ast::Name,
+        declared: Span,
+    ) -> Option<usize> {
+        let Some(i) = args.iter().position(|(a, _)| *a == arg.text) else {
+            let help = match suggest(&arg.text, args.iter().map(|(a, _)| a.as_str())) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None if args.is_empty() => format!("`{action}` takes no arguments; name the subject in quotes, like `\"ICE AGE 2 Game\"`, or declare an argument such as `action {action}(product: text)`"),
+                None => format!(
+                    "`{action}` takes: {}",
+                    args.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            };
+            let d = Diagnostic::error(
+                Code::UnknownArgument,
+                arg.span,
+                format!(
+                    "action `{action}` has no argument `{}` to name the licensed subject",
+                    arg.text
+                ),
+            )
+            .with_label("unknown argument");
+            self.error(declared_at(d, declared, arg.span).with_help(help));
+            return None;
+        };
+        let ty = args.get(i)?.1;
+        if !matches!(ty, ValueType::Text | ValueType::Enum(_)) {
+            let d = Diagnostic::error(
+                Code::TypeMismatch,
+                arg.span,
+                format!(
+                    "argument `{}` is {}, but a licensed subject is a text or a defined value",
+                    arg.text,
+                    describe_type(self.model, ty)
+                ),
+            )
+            .with_label("not a subject");
+            self.error(declared_at(d, declared, arg.span).with_help("declare the argument as `text` (`product: text`) or as a type defined with `define … as one of …`"));
+            return None;
+        }
+        Some(i)
+    }
+
     /// Resolves an `allow` line: the code must name a finding that can be
     /// silenced, the target (if any) a declared name, and the reason must say something.
     pub fn allow(&mut self, a: &ast::AllowDecl, scope: Option<Span>) -> Option<Allow> {
@@ -710,6 +759,15 @@ impl<'m> Resolver<'m> {
     }
 }
 
+/// Points at the action's declaration, unless the problem is written on that very line.
+fn declared_at(d: Diagnostic, declared: Span, at: Span) -> Diagnostic {
+    if declared.start <= at.start && at.end <= declared.end {
+        d
+    } else {
+        d.with_secondary(declared, "declared here")
+    }
+}
+
 /// The codes an `allow` line may name.
 fn allowable_names() -> Vec<&'static str> {
     Code::ALL
@@ -798,11 +856,24 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
                     args.push((name.text.clone(), t));
                 }
             }
+            let licence = a.licence.as_ref().and_then(|need| {
+                let subject = match &need.subject {
+                    ast::LicenceSubject::Text(t) => NeededSubject::Fixed(t.text.clone()),
+                    ast::LicenceSubject::Arg(n) => {
+                        NeededSubject::Arg(r.subject_arg(&a.name.text, &args, n, a.span)?)
+                    }
+                };
+                Some(NeedsLicence {
+                    subject,
+                    span: need.span,
+                })
+            });
             let id = r.model.actions.len();
             if r.declare(&a.name, Symbol::Action(id)) {
                 r.model.actions.push(Action {
                     name: a.name.text.clone(),
                     args,
+                    licence,
                     span: a.span,
                 });
             }
@@ -1147,10 +1218,32 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
             licensee,
             exclusive,
             subject,
+            per_item,
             span,
         } => {
             let grantor = r.party(grantor);
             let licensee = r.party(licensee);
+            let per_item = match per_item {
+                Some(p) => {
+                    let Some(action) = r.action(&p.action) else {
+                        return;
+                    };
+                    let Some(decl) = r.model.actions.get(action).cloned() else {
+                        return;
+                    };
+                    let arg = r.subject_arg(&decl.name, &decl.args, &p.arg, decl.span);
+                    let duration = r.slot(&p.duration, Want::Duration);
+                    let (Some(arg), Some(duration)) = (arg, duration) else {
+                        return;
+                    };
+                    Some(PerItemLicence {
+                        action,
+                        arg,
+                        duration,
+                    })
+                }
+                None => None,
+            };
             if let (Some(grantor), Some(licensee)) = (grantor, licensee) {
                 if b.amending && !b.replaced_licence {
                     b.version.licences.clear();
@@ -1161,6 +1254,7 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                     licensee,
                     exclusive: *exclusive,
                     subject: subject.text.clone(),
+                    per_item,
                     span: *span,
                 });
             }

@@ -141,6 +141,8 @@ pub enum Expect {
         permitted: bool,
         /// A clause expected among the forbidding ones.
         by: Option<ClauseId>,
+        /// `is forbidden without a licence`: the verdict must name a missing licence.
+        unlicensed: bool,
     },
     /// Amount accrued for a period.
     Owes {
@@ -1164,17 +1166,35 @@ fn expectation(r: &mut Resolver<'_>, x: &ExpectKind) -> Option<Expect> {
             date,
             permitted,
             by,
+            unlicensed,
         } => {
             let call = action_call(r, query);
             let by = match by {
                 Some(n) => Some(r.clause(n)?),
                 None => None,
             };
+            let call = call?;
+            if *unlicensed {
+                let action = r.model.actions.get(call.action)?;
+                if action.licence.is_none() {
+                    let d = Diagnostic::error(
+                        Code::NoLicenceNeeded,
+                        query.action.span,
+                        format!("`{}` needs no licence, so it is never forbidden for want of one", action.name),
+                    )
+                    .with_label("declared without `needs licence to …`")
+                    .with_secondary(action.span, "declared here")
+                    .with_help("write `is forbidden` or `is forbidden by CLAUSE`, or declare the action with `needs licence to \"SUBJECT\"`");
+                    r.diagnostics.push(d);
+                    return None;
+                }
+            }
             Expect::Verdict {
-                call: call?,
+                call,
                 date: *date,
                 permitted: *permitted,
                 by,
+                unlicensed: *unlicensed,
             }
         }
         ExpectKind::Owes {

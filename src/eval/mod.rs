@@ -73,6 +73,7 @@ pub fn compile<'m>(
         horizon: horizon_hint,
         intervals: Vec::new(),
         rules_by_action: Vec::new(),
+        holdings: program::Holdings::default(),
     };
     let cutoff = options.as_of.unwrap_or(NaiveDate::MAX);
     let mut notes = Vec::new();
@@ -89,6 +90,7 @@ pub fn compile<'m>(
     let clip = end.last_day.unwrap_or(timeline_end);
     program.intervals = clause_intervals(&program, clip).map_err(|d| vec![d])?;
     program.rules_by_action = index_rules(&program);
+    program.holdings = program::licence_holdings(&program, plan, cutoff);
     Ok(Compiled {
         program,
         end,
@@ -558,6 +560,18 @@ fn run_events(
                         span,
                     });
                 }
+                if let Some(l) = v.licence.as_ref().filter(|l| l.missing()) {
+                    let action = model.actions.get(call.action);
+                    ev.breaches.push(Breach {
+                        date: e.date,
+                        clause: action.map(|a| a.name.clone()).unwrap_or_default(),
+                        text: format!("{text}: {}", l.explain()),
+                        span: action
+                            .and_then(|a| a.licence.as_ref())
+                            .map(|n| n.span)
+                            .unwrap_or_default(),
+                    });
+                }
                 let effect = if after_end {
                     format!("{}; the contract had already ended", v.explain())
                 } else {
@@ -581,6 +595,7 @@ fn run_events(
                     };
                     for l in &v.licences {
                         if l.exclusive
+                            && l.per_item.is_none()
                             && l.grantor == *grantor
                             && l.subject == *subject
                             && l.licensee != *licensee
@@ -857,8 +872,19 @@ pub fn clause_states_on(program: &Program<'_>, on: Date) -> Vec<ClauseState> {
 fn describe_version(program: &Program<'_>, v: &ClauseVersion) -> String {
     let mut parts = Vec::new();
     for l in &v.licences {
+        let subject = match &l.per_item {
+            Some(p) => format!(
+                "{} for {}",
+                l.subject,
+                program
+                    .duration(&p.duration)
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
+            ),
+            None => format!("{:?}", l.subject),
+        };
         parts.push(format!(
-            "{} grants {} {} licence to {:?}",
+            "{} grants {} {} licence to {subject}",
             program.party_name(l.grantor),
             program.party_name(l.licensee),
             if l.exclusive {
@@ -866,7 +892,6 @@ fn describe_version(program: &Program<'_>, v: &ClauseVersion) -> String {
             } else {
                 "a non-exclusive"
             },
-            l.subject
         ));
     }
     for d in &v.designations {
@@ -1018,18 +1043,25 @@ fn expectation(
             date,
             permitted,
             by,
+            unlicensed,
         } => {
             let v = program.verdict(call, *date);
-            // `by CLAUSE` names a forbidding clause for `forbidden`, a permitting one for `permitted`.
+            // `by CLAUSE` names a forbidding clause for `forbidden`, and for
+            // `permitted` a permitting one or the clause granting the licence the action needs.
             let by_ok = by.is_none_or(|c| {
                 let name = program.clause_name(c);
                 if *permitted {
                     v.permitted_by.contains(&name)
+                        || v.licence.as_ref().and_then(|l| l.clause.as_ref()) == Some(&name)
                 } else {
                     v.forbidden_by.contains(&name)
                 }
             });
-            (v.permitted == *permitted && by_ok, v.explain())
+            let licence_ok = !*unlicensed || v.licence.as_ref().is_some_and(|l| l.missing());
+            (
+                v.permitted == *permitted && by_ok && licence_ok,
+                v.explain(),
+            )
         }
         Expect::Owes {
             payer,

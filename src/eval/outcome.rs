@@ -88,11 +88,70 @@ pub struct Verdict {
     pub permitted_by: Vec<String>,
     /// Prohibitions that applied but were overridden by `notwithstanding`.
     pub overridden: Vec<String>,
+    /// For an action that needs a licence: whether the party held it.
+    pub licence: Option<LicenceCheck>,
+}
+
+/// The check of the licence an action needs (`needs licence to …`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LicenceCheck {
+    /// The acting party.
+    pub party: String,
+    /// The subject the licence must be to.
+    pub subject: String,
+    /// The day asked about.
+    pub date: Date,
+    /// Where the licence held comes from, in words (`under game_rights`,
+    /// `granted by studio on 2027-03-01`); `None` when the party holds none.
+    pub held: Option<String>,
+    /// The clause granting it, when a clause does.
+    pub clause: Option<String>,
+}
+
+impl LicenceCheck {
+    /// "publisher holds a licence to \"X\" under game_rights" or "publisher holds no licence to \"X\" on 2031-01-01".
+    pub fn explain(&self) -> String {
+        match &self.held {
+            Some(held) => format!(
+                "{} holds a licence to {:?} {held}",
+                self.party, self.subject
+            ),
+            None => format!(
+                "{} holds no licence to {:?} on {}",
+                self.party, self.subject, self.date
+            ),
+        }
+    }
+
+    /// Whether the party lacks the licence.
+    pub fn missing(&self) -> bool {
+        self.held.is_none()
+    }
 }
 
 impl Verdict {
     /// A sentence: "permitted (no active clause forbids it)", "forbidden by azure_exclusivity".
     pub fn explain(&self) -> String {
+        let base = self.explain_rules();
+        match &self.licence {
+            None => base,
+            Some(l) if l.missing() => {
+                if self.forbidden_by.is_empty() {
+                    format!("forbidden: {}", l.explain())
+                } else {
+                    format!("forbidden: {}; also {base}", l.explain())
+                }
+            }
+            Some(l) if self.permitted && self.permitted_by.is_empty() => {
+                format!("permitted: {}", l.explain())
+            }
+            Some(l) if self.permitted => format!("{base}; {}", l.explain()),
+            Some(_) => base,
+        }
+    }
+
+    /// The sentence from the permissions and prohibitions alone.
+    fn explain_rules(&self) -> String {
         if self.permitted {
             if !self.overridden.is_empty() {
                 format!(

@@ -5,6 +5,8 @@
 //! question like "is this action permitted on this date" is a few binary
 //! searches instead of a walk over the syntax tree.
 
+use std::collections::HashMap;
+
 use rust_decimal::Decimal;
 
 use crate::calendar::{Date, Duration};
@@ -14,7 +16,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::money::{Currency, Money, Rate};
 use crate::syntax::ast::CmpOp;
 
-use super::outcome::Verdict;
+use super::outcome::{LicenceCheck, Verdict};
 
 /// A day interval `[start, end]`, both inclusive, governed by one clause version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +89,186 @@ pub struct Program<'m> {
     pub intervals: Vec<Vec<Interval>>,
     /// Action rules indexed by action.
     pub rules_by_action: Vec<Vec<IndexedRule>>,
+    /// Licences held, for actions that need one.
+    pub holdings: Holdings,
+}
+
+/// Where a licence held comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LicenceSource {
+    /// A licence statement of this clause.
+    Clause(ClauseId),
+    /// A licence per item of this clause, opened by an occurrence of its action on this day.
+    PerItem(ClauseId, ActionId, Date),
+    /// A scenario event: this grantor granted it on this day.
+    Grant(PartyId, Date),
+}
+
+/// A licence held over a day interval `[start, end]`, both inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Held {
+    /// First day.
+    pub start: Date,
+    /// Last day.
+    pub end: Date,
+    /// Where it comes from.
+    pub source: LicenceSource,
+}
+
+/// Licences held, compiled: per licensee and subject, disjoint day intervals
+/// in date order, so that "does this party hold this licence on this day" is
+/// one hash lookup and one binary search.
+#[derive(Debug, Clone, Default)]
+pub struct Holdings {
+    by_party: HashMap<PartyId, HashMap<String, Vec<Held>>>,
+}
+
+impl Holdings {
+    /// The licence `party` holds to `subject` on `date`, if any.
+    pub fn find(&self, party: PartyId, subject: &str, date: Date) -> Option<&Held> {
+        let list = self.by_party.get(&party)?.get(subject)?;
+        let i = list.partition_point(|h| h.end < date);
+        list.get(i).filter(|h| h.start <= date)
+    }
+
+    fn add(&mut self, party: PartyId, subject: String, held: Held) {
+        if held.start <= held.end {
+            self.by_party
+                .entry(party)
+                .or_default()
+                .entry(subject)
+                .or_default()
+                .push(held);
+        }
+    }
+
+    /// Sorts each list and makes its intervals disjoint: where two overlap,
+    /// the one that starts first (or is listed first) covers the overlap.
+    fn finish(&mut self) {
+        for subjects in self.by_party.values_mut() {
+            for list in subjects.values_mut() {
+                list.sort_by_key(|h| h.start);
+                let mut out: Vec<Held> = Vec::with_capacity(list.len());
+                for h in list.drain(..) {
+                    match out.last() {
+                        Some(last) if h.end <= last.end => {}
+                        Some(last) if h.start <= last.end => {
+                            if let Some(start) = last.end.succ_opt() {
+                                out.push(Held { start, ..h });
+                            }
+                        }
+                        _ => out.push(h),
+                    }
+                }
+                *list = out;
+            }
+        }
+    }
+}
+
+/// A licensed subject as text: a text argument's words, or a defined value's name.
+pub fn subject_text(model: &Model, value: &Value) -> String {
+    match value {
+        Value::Text(t) => t.clone(),
+        other => model.show_value(other),
+    }
+}
+
+/// Compiles the licences held under the contract and the scenario: licence
+/// statements over their clause's active days, licences per item from each
+/// occurrence of their action on a day their clause version is active (for
+/// their duration, within the clause's active days), and licences granted by
+/// scenario events from their day to the contract's end. Only built when some
+/// action needs a licence.
+pub fn licence_holdings(program: &Program<'_>, plan: &Plan, cutoff: Date) -> Holdings {
+    let model = program.model;
+    let mut holdings = Holdings::default();
+    if model.actions.iter().all(|a| a.licence.is_none()) {
+        return holdings;
+    }
+    let mut per_item: Vec<(ClauseId, usize, &Licence, &PerItemLicence)> = Vec::new();
+    for (cid, clause) in model.clauses.iter().enumerate() {
+        let intervals = program.intervals.get(cid).map_or(&[][..], Vec::as_slice);
+        for iv in intervals {
+            let Some(v) = clause.versions.get(iv.version) else {
+                continue;
+            };
+            for l in v.licences.iter().filter(|l| l.per_item.is_none()) {
+                holdings.add(
+                    l.licensee,
+                    l.subject.clone(),
+                    Held {
+                        start: iv.start,
+                        end: iv.end,
+                        source: LicenceSource::Clause(cid),
+                    },
+                );
+            }
+        }
+        for (vi, v) in clause.versions.iter().enumerate() {
+            for l in &v.licences {
+                if let Some(p) = &l.per_item {
+                    per_item.push((cid, vi, l, p));
+                }
+            }
+        }
+    }
+    let until = program.last_day.unwrap_or(program.horizon);
+    for e in &plan.events {
+        if e.date > cutoff {
+            break;
+        }
+        match &e.kind {
+            PlanEventKind::Action(call) => {
+                for (cid, vi, l, p) in &per_item {
+                    if call.action != p.action || program.active_version(*cid, e.date) != Some(*vi)
+                    {
+                        continue;
+                    }
+                    let (Some(value), Ok(duration)) =
+                        (call.args.get(p.arg), program.duration(&p.duration))
+                    else {
+                        continue;
+                    };
+                    let Some(last) = duration.last_day_from(e.date) else {
+                        continue;
+                    };
+                    let subject = subject_text(model, value);
+                    let intervals = program.intervals.get(*cid).map_or(&[][..], Vec::as_slice);
+                    for iv in intervals
+                        .iter()
+                        .filter(|iv| iv.end >= e.date && iv.start <= last)
+                    {
+                        holdings.add(
+                            l.licensee,
+                            subject.clone(),
+                            Held {
+                                start: iv.start.max(e.date),
+                                end: iv.end.min(last),
+                                source: LicenceSource::PerItem(*cid, p.action, e.date),
+                            },
+                        );
+                    }
+                }
+            }
+            PlanEventKind::Grant {
+                grantor,
+                licensee,
+                subject,
+            } => holdings.add(
+                *licensee,
+                subject.clone(),
+                Held {
+                    start: e.date.max(model.effective),
+                    end: until,
+                    source: LicenceSource::Grant(*grantor, e.date),
+                },
+            ),
+            _ => {}
+        }
+    }
+    holdings.finish();
+    holdings
 }
 
 /// An error met while binding params (they are checked against their uses here).
@@ -244,12 +426,58 @@ impl<'m> Program<'m> {
                 permitted_by.push(name);
             }
         }
+        let licence = self.licence_check(call, date);
         Verdict {
-            permitted: forbidden_by.is_empty(),
+            permitted: forbidden_by.is_empty() && licence.as_ref().is_none_or(|l| !l.missing()),
             forbidden_by,
             permitted_by,
             overridden,
+            licence,
         }
+    }
+
+    /// For an action that needs a licence: whether the party holds it on `date`, and under what.
+    pub fn licence_check(&self, call: &ActionCall, date: Date) -> Option<LicenceCheck> {
+        let need = self.model.actions.get(call.action)?.licence.as_ref()?;
+        let subject = match &need.subject {
+            NeededSubject::Fixed(s) => s.clone(),
+            NeededSubject::Arg(i) => call
+                .args
+                .get(*i)
+                .map(|v| subject_text(self.model, v))
+                .unwrap_or_default(),
+        };
+        let held = self.holdings.find(call.party, &subject, date);
+        let (held, clause) = match held.map(|h| h.source) {
+            None => (None, None),
+            Some(LicenceSource::Clause(c)) => {
+                let name = self.clause_name(c);
+                (Some(format!("under {name}")), Some(name))
+            }
+            Some(LicenceSource::PerItem(c, action, on)) => {
+                let name = self.clause_name(c);
+                let action = self
+                    .model
+                    .actions
+                    .get(action)
+                    .map_or("", |a| a.name.as_str());
+                (
+                    Some(format!("under {name}, from the {action} on {on}")),
+                    Some(name),
+                )
+            }
+            Some(LicenceSource::Grant(grantor, on)) => (
+                Some(format!("granted by {} on {on}", self.party_name(grantor))),
+                None,
+            ),
+        };
+        Some(LicenceCheck {
+            party: self.party_name(call.party),
+            subject,
+            date,
+            held,
+            clause,
+        })
     }
 
     /// The permissions and prohibitions that apply to `call` on `date`: the
@@ -350,4 +578,139 @@ pub fn condition_timelines(model: &Model, plan: &Plan, until: Date) -> Vec<Condi
         }
     }
     timelines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::scenario::check_scenario;
+    use crate::eval::{compile, Options};
+    use crate::workspace::Workspace;
+
+    fn d(s: &str) -> Date {
+        Date::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    fn held(start: &str, end: &str, source: LicenceSource) -> Held {
+        Held {
+            start: d(start),
+            end: d(end),
+            source,
+        }
+    }
+
+    #[test]
+    fn overlapping_licences_become_disjoint_and_the_earlier_one_covers_the_overlap() {
+        let mut h = Holdings::default();
+        let clause = LicenceSource::Clause(0);
+        let grant = LicenceSource::Grant(1, d("2027-03-01"));
+        h.add(0, "X".into(), held("2027-03-01", "2030-12-31", grant));
+        h.add(0, "X".into(), held("2026-01-01", "2028-06-30", clause));
+        // Wholly inside the clause's licence: adds nothing.
+        h.add(0, "X".into(), held("2026-02-01", "2026-03-01", grant));
+        // Ends before it starts: never held.
+        h.add(0, "Y".into(), held("2027-01-02", "2027-01-01", clause));
+        h.finish();
+        let at = |s: &str| h.find(0, "X", d(s)).map(|x| (x.start, x.source));
+        assert_eq!(at("2025-12-31"), None);
+        assert_eq!(at("2026-01-01"), Some((d("2026-01-01"), clause)));
+        assert_eq!(at("2028-06-30"), Some((d("2026-01-01"), clause)));
+        assert_eq!(at("2028-07-01"), Some((d("2028-07-01"), grant)));
+        assert_eq!(at("2030-12-31"), Some((d("2028-07-01"), grant)));
+        assert_eq!(at("2031-01-01"), None);
+        assert_eq!(h.find(1, "X", d("2027-01-01")), None);
+        assert_eq!(h.find(0, "Y", d("2027-01-01")), None);
+        assert_eq!(
+            h.find(0, "x", d("2027-01-01")),
+            None,
+            "subjects are exact texts"
+        );
+    }
+
+    const CONTRACT: &str = r#"
+contract deal {
+  parties { studio publisher rival }
+  effective 2026-01-01
+  term until 2030-12-31
+  action publish needs licence to "Game"
+  action release(product: text)
+  action sell(product: text) needs licence to product
+  action show
+  clause game {
+    studio grants publisher a non-exclusive licence to "Game"
+    until 2027-12-31
+  }
+  clause embargo {
+    publisher must not publish
+    from 2027-06-01
+    until 2027-06-30
+  }
+  clause merchandise {
+    studio grants publisher a non-exclusive licence to the product of each release for 1 year
+  }
+}
+"#;
+
+    const SCENARIO: &str = r#"
+scenario s {
+  contract "deal.cov"
+  on 2026-03-10 rival release product "Mug"
+}
+"#;
+
+    #[test]
+    fn verdicts_need_the_licence_and_still_obey_prohibitions() {
+        let mut ws = Workspace::new();
+        let _ = ws.parse_text("deal.cov", CONTRACT);
+        let _ = ws.parse_text("s.cov", SCENARIO);
+        let checked = check_scenario(&mut ws, std::path::Path::new("s.cov"));
+        let Some((model, plan)) = checked.value else {
+            panic!("{:?}", checked.diagnostics);
+        };
+        let Ok(compiled) = compile(&model, &plan, Options::default()) else {
+            panic!("does not compile");
+        };
+        let p = &compiled.program;
+        let call = |party: usize, action: usize, args: Vec<Value>| ActionCall {
+            party,
+            action,
+            args,
+        };
+        let publish = call(1, 0, vec![]);
+        let v = p.verdict(&publish, d("2026-05-01"));
+        assert!(v.permitted);
+        assert_eq!(
+            v.explain(),
+            "permitted: publisher holds a licence to \"Game\" under game"
+        );
+        // Licensed, but the embargo still forbids it.
+        let v = p.verdict(&publish, d("2027-06-15"));
+        assert!(!v.permitted);
+        assert_eq!(v.forbidden_by, vec!["embargo".to_owned()]);
+        assert!(v.licence.as_ref().is_some_and(|l| !l.missing()));
+        // After the licence: forbidden, naming it.
+        let v = p.verdict(&publish, d("2028-01-01"));
+        assert_eq!(
+            v.explain(),
+            "forbidden: publisher holds no licence to \"Game\" on 2028-01-01"
+        );
+        // Another party never holds it.
+        assert!(!p.verdict(&call(2, 0, vec![]), d("2026-05-01")).permitted);
+        // An action that needs no licence is unchanged.
+        let v = p.verdict(&call(2, 3, vec![]), d("2026-05-01"));
+        assert_eq!(v.licence, None);
+        assert_eq!(v.explain(), "permitted (no active clause forbids it)");
+        // A release by any party opens the licensee's licence to that product, for one year.
+        let mug = |party| call(party, 2, vec![Value::Text("Mug".into())]);
+        assert!(!p.verdict(&mug(1), d("2026-03-09")).permitted);
+        assert!(p.verdict(&mug(1), d("2026-03-10")).permitted);
+        assert!(p.verdict(&mug(1), d("2027-03-09")).permitted);
+        assert!(!p.verdict(&mug(1), d("2027-03-10")).permitted);
+        assert!(!p.verdict(&mug(2), d("2026-06-01")).permitted);
+        let v = p.verdict(&mug(1), d("2026-06-01"));
+        assert_eq!(
+            v.licence.and_then(|l| l.clause),
+            Some("merchandise".to_owned())
+        );
+    }
 }

@@ -129,6 +129,19 @@ pub fn explain(
         let _ = writeln!(out, "\nAction: {text}");
         let verdict = program.verdict(call, date);
         let _ = writeln!(out, "  verdict: {}", verdict.explain());
+        if let Some(l) = &verdict.licence {
+            let need = model
+                .actions
+                .get(call.action)
+                .and_then(|a| a.licence.as_ref())
+                .map(|n| excerpt(sources, n.span))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  licence: the action {need}, here a licence to {:?}",
+                l.subject
+            );
+        }
         let mut any = false;
         for (cid, clause) in model.clauses.iter().enumerate() {
             for (vi, v) in clause.versions.iter().enumerate() {
@@ -169,7 +182,9 @@ pub fn explain(
                 }
             }
         }
-        if !any {
+        if !any && verdict.licence.is_some() {
+            out.push_str("  no clause permits or prohibits this action\n");
+        } else if !any {
             out.push_str("  no clause mentions this action, so it is permitted\n");
         }
     }

@@ -176,6 +176,22 @@ pub struct JsonVerdict {
     pub permitted_by: Vec<String>,
     /// Prohibitions overridden by `notwithstanding`.
     pub overridden: Vec<String>,
+    /// For an action that needs a licence: the licence check (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub licence: Option<JsonLicenceCheck>,
+}
+
+/// The check of the licence an action needs.
+#[derive(Debug, Serialize)]
+pub struct JsonLicenceCheck {
+    /// The subject the licence must be to.
+    pub subject: String,
+    /// Whether the acting party holds it on the day.
+    pub held: bool,
+    /// Where it comes from, in words (`under game_rights`), when held.
+    pub source: Option<String>,
+    /// The clause granting it, when a clause does.
+    pub clause: Option<String>,
 }
 
 /// A payment period.
@@ -371,6 +387,12 @@ pub fn scenario_report(ev: &Evaluation, file: &str, sources: &SourceMap) -> Scen
                     forbidden_by: v.forbidden_by.clone(),
                     permitted_by: v.permitted_by.clone(),
                     overridden: v.overridden.clone(),
+                    licence: v.licence.as_ref().map(|l| JsonLicenceCheck {
+                        subject: l.subject.clone(),
+                        held: !l.missing(),
+                        source: l.held.clone(),
+                        clause: l.clause.clone(),
+                    }),
                 }),
                 effect: e.effect.clone(),
                 location: location(sources, e.span),

@@ -363,7 +363,40 @@ pub struct ActionDecl {
     pub name: Name,
     /// Its arguments, each with a type name.
     pub args: Vec<(Name, Name)>,
+    /// `needs licence to …`: the action is permitted only to a party holding that licence.
+    pub licence: Option<LicenceNeed>,
     /// The whole line.
+    pub span: Span,
+}
+
+/// `needs licence to "SUBJECT"` or `needs licence to ARG`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LicenceNeed {
+    /// What the licence must be to.
+    pub subject: LicenceSubject,
+    /// The `needs licence to …` words.
+    pub span: Span,
+}
+
+/// The subject of a licence an action needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LicenceSubject {
+    /// `"ICE AGE 2 Game"`: one fixed subject.
+    Text(Text),
+    /// `product`: the value of this argument of the action, occurrence by occurrence.
+    Arg(Name),
+}
+
+/// `the ARG of each ACTION for DURATION`: a licence per occurrence of an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PerItem {
+    /// The argument whose value is the licensed subject.
+    pub arg: Name,
+    /// The action whose occurrences open a licence (`release`).
+    pub action: Name,
+    /// How long each licence runs from the occurrence's day.
+    pub duration: Operand,
+    /// The words from `the` to the duration.
     pub span: Span,
 }
 
@@ -572,8 +605,11 @@ pub enum Statement {
         licensee: Name,
         /// Exclusive or not.
         exclusive: bool,
-        /// What is licensed (compared as an exact string).
+        /// What is licensed (compared as an exact string); for a licence per
+        /// item, the words `the ARG of each ACTION`.
         subject: Text,
+        /// `the ARG of each ACTION for DURATION`: one licence per occurrence.
+        per_item: Option<PerItem>,
         /// The statement.
         span: Span,
     },
@@ -850,6 +886,8 @@ pub enum ExpectKind {
         permitted: bool,
         /// The clause expected among the forbidding ones.
         by: Option<Name>,
+        /// `is forbidden without a licence`: forbidden for want of a licence the action needs.
+        unlicensed: bool,
     },
     /// `PARTY owes PARTY MONEY for PERIOD under CLAUSE`
     Owes {

@@ -109,6 +109,9 @@ pub fn human_rule(rule: Rule) -> Option<String> {
         Rule::renewal => "`renews every …`",
         Rule::by_deadline => "`by DATE`",
         Rule::within_deadline => "`within DURATION`",
+        Rule::needs_licence => "`needs licence to …`",
+        Rule::per_item => "`the ARG of each ACTION for DURATION`",
+        Rule::unlicensed => "`without a licence`",
         Rule::expr | Rule::comparison | Rule::paren_expr | Rule::negation => "a condition or comparison",
         Rule::list => "a list like [aws, oracle]",
         Rule::formula | Rule::rounded_sum | Rule::sum | Rule::product | Rule::factor | Rule::paren_formula => {

@@ -58,6 +58,7 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_default
             | Rule::kw_define
             | Rule::kw_due
+            | Rule::kw_each
             | Rule::kw_effective
             | Rule::kw_end
             | Rule::kw_ends
@@ -79,6 +80,7 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_metric
             | Rule::kw_month
             | Rule::kw_must
+            | Rule::kw_needs
             | Rule::kw_no
             | Rule::kw_non_exclusive
             | Rule::kw_non_renewal
@@ -109,6 +111,7 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_term
             | Rule::kw_terminate
             | Rule::kw_terminates
+            | Rule::kw_the
             | Rule::kw_then
             | Rule::kw_to
             | Rule::kw_total
@@ -121,14 +124,13 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_while
             | Rule::kw_with
             | Rule::kw_within
+            | Rule::kw_without
             | Rule::kw_year
             | Rule::kw_amount
             | Rule::kw_below
             | Rule::kw_cumulative
-            | Rule::kw_each
             | Rule::kw_increasing
             | Rule::kw_shortfall
-            | Rule::kw_the
             | Rule::kw_tiers
             | Rule::kw_whole
             | Rule::article
@@ -476,8 +478,15 @@ impl Lower {
     }
 
     fn decl(&mut self, pair: Pair<'_, Rule>) -> Option<Decl> {
-        let span = self.span(&pair);
+        let mut span = self.span(&pair);
         let rule = pair.as_rule();
+        // An action's line ends at its last token: the optional `needs licence`
+        // tried after it would otherwise pull a trailing comment into the span.
+        if rule == Rule::action_decl {
+            if let Some(last) = pair.clone().into_inner().last() {
+                span.end = self.span(&last).end;
+            }
+        }
         // `for convenience` is made of keywords only, so it is read before they are filtered out.
         let convenience = pair
             .clone()
@@ -530,13 +539,33 @@ impl Lower {
             Rule::action_decl => {
                 let name = self.name(c.next()?);
                 let mut args = Vec::new();
+                let mut licence = None;
                 for arg in c {
+                    if arg.as_rule() == Rule::needs_licence {
+                        let need_span = self.span(&arg);
+                        let what = children(arg).next()?;
+                        let subject = if what.as_rule() == Rule::string {
+                            LicenceSubject::Text(self.text(what))
+                        } else {
+                            LicenceSubject::Arg(self.name(what))
+                        };
+                        licence = Some(LicenceNeed {
+                            subject,
+                            span: need_span,
+                        });
+                        continue;
+                    }
                     let mut a = children(arg);
                     let arg_name = self.name(a.next()?);
                     let ty = self.name(a.next()?);
                     args.push((arg_name, ty));
                 }
-                Decl::Action(ActionDecl { name, args, span })
+                Decl::Action(ActionDecl {
+                    name,
+                    args,
+                    licence,
+                    span,
+                })
             }
             Rule::metric_decl => {
                 let name = self.name(c.next()?);
@@ -751,12 +780,35 @@ impl Lower {
                 let grantor = self.name(c.next()?);
                 let licensee = self.name(c.next()?);
                 let exclusive = self.exclusivity(c.next()?);
-                let subject = self.text(c.next()?);
+                let what = c.next()?;
+                let (subject, per_item) = if what.as_rule() == Rule::per_item {
+                    let item_span = self.span(&what);
+                    let mut p = children(what);
+                    let arg = self.name(p.next()?);
+                    let action = self.name(p.next()?);
+                    let duration = self.operand(p.next()?)?;
+                    let subject = Text {
+                        text: format!("the {} of each {}", arg.text, action.text),
+                        span: arg.span.to(action.span),
+                    };
+                    (
+                        subject,
+                        Some(PerItem {
+                            arg,
+                            action,
+                            duration,
+                            span: item_span,
+                        }),
+                    )
+                } else {
+                    (self.text(what), None)
+                };
                 ClauseItem::Statement(Statement::Licence {
                     grantor,
                     licensee,
                     exclusive,
                     subject,
+                    per_item,
                     span,
                 })
             }
@@ -1134,6 +1186,7 @@ impl Lower {
                 let mut date = None;
                 let mut permitted = true;
                 let mut by = None;
+                let mut unlicensed = false;
                 for rest in c {
                     match rest.as_rule() {
                         Rule::arg_pair => {
@@ -1145,6 +1198,17 @@ impl Lower {
                         Rule::verdict => {
                             permitted = rest.into_inner().next().map(|k| k.as_rule())
                                 == Some(Rule::kw_permitted);
+                        }
+                        Rule::unlicensed => {
+                            if permitted {
+                                let span = self.span(&rest);
+                                self.diagnostics.push(
+                                    Diagnostic::error(Code::Syntax, span, "`without a licence` can only follow `is forbidden`")
+                                        .with_label("after `is permitted`")
+                                        .with_help("write `is forbidden without a licence`, or `is permitted` on its own"),
+                                );
+                            }
+                            unlicensed = true;
                         }
                         _ => by = Some(self.name(rest)),
                     }
@@ -1158,6 +1222,7 @@ impl Lower {
                     date: date?,
                     permitted,
                     by,
+                    unlicensed,
                 }
             }
             _ => {

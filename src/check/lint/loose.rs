@@ -7,8 +7,8 @@ use chrono::Datelike;
 
 use crate::calendar::PeriodUnit;
 use crate::check::model::{
-    Charge, DeadlineSlot, Model, RExpr, RFormula, ROperand, Slot, Symbol, Value, ValueRef,
-    ValueType,
+    Charge, DeadlineSlot, Model, NeededSubject, RExpr, RFormula, ROperand, Slot, Symbol, Value,
+    ValueRef, ValueType,
 };
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
@@ -112,6 +112,10 @@ fn uses(model: &Model) -> Uses {
         for l in &v.licences {
             u.roles.insert(l.grantor);
             u.roles.insert(l.licensee);
+            if let Some(p) = &l.per_item {
+                u.actions.insert(p.action);
+                u.slot(&p.duration);
+            }
         }
         for d in &v.designations {
             u.roles.insert(d.holder);
@@ -157,7 +161,11 @@ fn uses(model: &Model) -> Uses {
         u.roles.insert(t.party);
         u.slot(&t.notice);
     }
-    for a in &model.actions {
+    for (i, a) in model.actions.iter().enumerate() {
+        // An action that needs a licence is governed by the licences, even with no rule.
+        if a.licence.is_some() {
+            u.actions.insert(i);
+        }
         for (_, ty) in &a.args {
             if let ValueType::Enum(t) = ty {
                 u.types.insert(*t);
@@ -284,7 +292,58 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) -> HashSet<Span> {
         out.push(d);
     }
     metric_periods(model, out);
+    ungranted_licences(model, out);
     used
+}
+
+/// An action that needs a licence no clause grants: forbidden on every day,
+/// unless a scenario grants the licence. For a subject read from an
+/// argument, reported when the contract grants no licence at all.
+fn ungranted_licences(model: &Model, out: &mut Vec<Diagnostic>) {
+    let licences: Vec<&crate::check::model::Licence> = versions(model)
+        .flat_map(|at| at.version.licences.iter())
+        .collect();
+    for a in &model.actions {
+        let Some(need) = &a.licence else { continue };
+        let (granted, message, help) = match &need.subject {
+            NeededSubject::Fixed(subject) => {
+                let granted = licences
+                    .iter()
+                    .any(|l| l.per_item.is_none() && l.subject == *subject);
+                let near = licences
+                    .iter()
+                    .filter(|l| l.per_item.is_none())
+                    .map(|l| l.subject.as_str())
+                    .find(|s| s.to_lowercase() == subject.to_lowercase());
+                let help = match near {
+                    Some(s) => format!("subjects are compared as exact text: the contract grants a licence to {s:?}; write the same words in both places"),
+                    None => format!("grant it in a clause (`PARTY grants PARTY a licence to {subject:?}`), or, if only scenarios grant it (`on DATE PARTY grants PARTY a licence to {subject:?}`), say so with `allow ungranted_licence for {} because \"…\"`", a.name),
+                };
+                (
+                    granted,
+                    format!("`{}` needs a licence to {subject:?}, but no clause grants one: without a licence granted by a scenario, it is forbidden on every day", a.name),
+                    help,
+                )
+            }
+            NeededSubject::Arg(i) => (
+                !licences.is_empty(),
+                format!(
+                    "`{}` needs a licence to its `{}`, but the contract grants no licence at all: without licences granted by scenarios, it is forbidden on every day",
+                    a.name,
+                    a.args.get(*i).map_or("?", |(n, _)| n.as_str())
+                ),
+                "grant the licences in a clause, one subject at a time or per item (`PARTY grants PARTY a licence to the product of each release for 18 months`)".to_owned(),
+            ),
+        };
+        if !granted {
+            let mut d = Diagnostic::warning(Code::UngrantedLicence, need.span, message)
+                .with_label("no clause grants this licence");
+            if let Some((_, name_span)) = model.symbols.get(&a.name) {
+                d = d.with_secondary(*name_span, "the action");
+            }
+            out.push(d.with_help(help));
+        }
+    }
 }
 
 fn rank(u: PeriodUnit) -> u8 {
