@@ -296,7 +296,9 @@ fn arithmetic(
             same_kind(r, a, b, span, span)?;
             Some(Number)
         }
-        (ArithOp::Div, Number, Number) | (ArithOp::Div, Percent, Percent) => Some(Number),
+        (ArithOp::Div, Number, Number)
+        | (ArithOp::Div, Percent, Percent)
+        | (ArithOp::Div, Duration, Duration) => Some(Number),
         (ArithOp::Div, Percent, Number) => Some(Percent),
         _ => None,
     };

@@ -341,6 +341,17 @@ fn binary(op: ArithOp, a: Value, b: Value, span: Span) -> Result<Value, Failure>
         (ArithOp::Div, N(x), N(y)) => N(div(x, y, span)?),
         (ArithOp::Div, P(x), P(y)) => N(div(x.0, y.0, span)?),
         (ArithOp::Div, P(r), N(n)) => P(Rate(div(r.0, n, span)?)),
+        // `(delivered - due) / 1 day`: how many of one duration fit in another.
+        (ArithOp::Div, Du(x), Du(y)) => {
+            let ((x_days, x_n), (y_days, y_n)) = (exact(x), exact(y));
+            if x_days != y_days {
+                return fail(
+                    span,
+                    "days and months do not divide exactly (months differ in length)",
+                );
+            }
+            N(div(Decimal::from(x_n), Decimal::from(y_n), span)?)
+        }
         _ => return fail(span, "these values do not combine"),
     })
 }
