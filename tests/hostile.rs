@@ -127,6 +127,36 @@ fn long_chains_of_not_and_or() {
 }
 
 #[test]
+fn formulas_too_long_or_too_deep_are_limits_not_crashes() {
+    // A 200,000-term sum would be a tree 200,000 deep for the checker to walk.
+    let sum = format!(
+        "contract x {{ parties {{ a b }} effective 2020-01-01 param p = 1 let total = p{} }}",
+        " + 1".repeat(200_000)
+    );
+    assert_diagnosed("long-sum.cov", sum.as_bytes(), "covenant::limit_exceeded");
+    let products = format!(
+        "contract x {{ parties {{ a b }} effective 2020-01-01 let total = {}2{} }}",
+        "(2 × ".repeat(60),
+        ")".repeat(60)
+    );
+    let (exit, stderr) = check_file(&write("nested-products.cov", products.as_bytes()));
+    assert_eq!(
+        exit, 0,
+        "sixty nested brackets are within the limits: {stderr}"
+    );
+    let extremes = format!(
+        "contract x {{ parties {{ a b }} effective 2020-01-01 let top = {}1{} }}",
+        "greater of (1, ".repeat(10_000),
+        ")".repeat(10_000)
+    );
+    assert_diagnosed(
+        "deep-extremes.cov",
+        extremes.as_bytes(),
+        "covenant::nesting_too_deep",
+    );
+}
+
+#[test]
 fn ten_megabyte_file() {
     let mut text = String::from("contract x {\n  effective 2020-01-01\n");
     while text.len() < 10 * 1024 * 1024 {

@@ -171,6 +171,7 @@ pub fn parse_document(text: &str, file: FileId) -> Result<Document, Vec<Diagnost
         file,
         diagnostics: Vec::new(),
         offset: 0,
+        formula_operations: 0,
     };
     let document = pairs
         .next()
@@ -234,6 +235,7 @@ fn parse_scenario_by_lines(text: &str, file: FileId) -> Option<Result<Document, 
         file,
         diagnostics: Vec::new(),
         offset: 0,
+        formula_operations: 0,
     };
     let mut parts = children(head).peekable();
     let (name, title) = lower.header(&mut parts)?;
@@ -285,6 +287,7 @@ pub fn parse_action_query(text: &str, file: FileId) -> Result<ActionUse, Vec<Dia
         file,
         diagnostics: Vec::new(),
         offset: 0,
+        formula_operations: 0,
     };
     let query = pairs.next().and_then(|p| lower.action_use(p));
     match query {
@@ -301,6 +304,7 @@ pub fn parse_value(text: &str, file: FileId) -> Result<Operand, Vec<Diagnostic>>
         file,
         diagnostics: Vec::new(),
         offset: 0,
+        formula_operations: 0,
     };
     let value = pairs
         .next()
@@ -356,7 +360,14 @@ struct Lower {
     diagnostics: Vec<Diagnostic>,
     /// Where the text pest saw starts in the file (non-zero when a long scenario is read line by line).
     offset: usize,
+    /// Operations read so far in the current `let` (see [`MAX_FORMULA_OPERATIONS`]).
+    formula_operations: usize,
 }
+
+/// The most operations (`+`, `×`, `greater of`, `rounded`, …) one formula may
+/// hold. Formulas are trees that the checker and evaluator walk recursively,
+/// so a bound on their size is a bound on the stack they need.
+pub const MAX_FORMULA_OPERATIONS: usize = 256;
 
 impl Lower {
     /// The pair's span without trailing blanks and comment lines, which pest
@@ -1425,6 +1436,7 @@ impl Lower {
         mut parts: impl Iterator<Item = Pair<'i, Rule>>,
     ) -> Option<LetDecl> {
         let name = self.name(parts.next()?);
+        self.formula_operations = 0;
         let formula = self.formula(parts.next()?)?;
         Some(LetDecl {
             name,
@@ -1438,6 +1450,9 @@ impl Lower {
     /// recursion here cannot exhaust the stack.
     fn formula(&mut self, pair: Pair<'_, Rule>) -> Option<Formula> {
         let span = self.span(&pair);
+        if self.formula_operations > MAX_FORMULA_OPERATIONS {
+            return None;
+        }
         match pair.as_rule() {
             Rule::formula => {
                 let mut c = children(pair);
@@ -1466,6 +1481,7 @@ impl Lower {
                         Some(Rule::times) => ArithOp::Mul,
                         _ => ArithOp::Div,
                     };
+                    self.count_operation(span)?;
                     let right = self.formula(c.next()?)?;
                     let joined = left.span().to(right.span());
                     left = Formula::Binary(Box::new(left), op, Box::new(right), joined);
@@ -1477,6 +1493,7 @@ impl Lower {
                 let value = self.formula(c.next()?)?;
                 match c.next() {
                     Some(rounding) => {
+                        self.count_operation(span)?;
                         let (mode, target) = self.rounding(rounding)?;
                         Some(Formula::Round(Box::new(value), mode, target, span))
                     }
@@ -1490,6 +1507,7 @@ impl Lower {
                     Rule::paren_formula => self.formula(children(inner).next()?)?,
                     Rule::extremum => {
                         let ispan = self.span(&inner);
+                        self.count_operation(ispan)?;
                         let greater = inner.clone().into_inner().next().map(|k| k.as_rule())
                             == Some(Rule::kw_greater);
                         let terms = children(inner)
@@ -1501,6 +1519,7 @@ impl Lower {
                     Rule::aggregate => Formula::Aggregate(self.aggregate(inner)?),
                     Rule::share_of => {
                         let ispan = self.span(&inner);
+                        self.count_operation(ispan)?;
                         let mut parts = children(inner).filter(|p| p.as_rule() != Rule::kw_of);
                         let rate = self.operand(parts.next()?)?;
                         let of = self.formula(parts.next()?)?;
@@ -1557,6 +1576,23 @@ impl Lower {
             pro_rata,
             span,
         })
+    }
+
+    /// Counts one operation of the current formula; past the limit, reports it once and stops reading.
+    fn count_operation(&mut self, span: Span) -> Option<()> {
+        self.formula_operations += 1;
+        if self.formula_operations == MAX_FORMULA_OPERATIONS + 1 {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    Code::LimitExceeded,
+                    span,
+                    format!("this formula has more than {MAX_FORMULA_OPERATIONS} operations"),
+                )
+                .with_label("one operation too many")
+                .with_help("split it into several `let` lines, each naming a part"),
+            );
+        }
+        (self.formula_operations <= MAX_FORMULA_OPERATIONS).then_some(())
     }
 
     /// `rounded MODE to TARGET`
@@ -1672,6 +1708,7 @@ mod tests {
             file: FileId(0),
             diagnostics: Vec::new(),
             offset: 0,
+            formula_operations: 0,
         };
         let top = pairs
             .next()
