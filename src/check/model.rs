@@ -302,6 +302,19 @@ impl RFormula {
     }
 }
 
+/// Two parties whose payments to each other are also shown net, per period.
+#[derive(Debug, Clone)]
+pub struct Netting {
+    /// The first party named.
+    pub first: PartyId,
+    /// The second.
+    pub second: PartyId,
+    /// The netting period.
+    pub unit: PeriodUnit,
+    /// The line.
+    pub span: Span,
+}
+
 /// A party's right to terminate by notice.
 #[derive(Debug, Clone)]
 pub struct TerminationRight {
@@ -668,6 +681,8 @@ pub struct Model {
     pub params: Vec<Param>,
     /// Termination rights.
     pub terminations: Vec<TerminationRight>,
+    /// `net payments between … every …` lines.
+    pub nettings: Vec<Netting>,
     /// Clause histories in declaration order.
     pub clauses: Vec<Clause>,
     /// Amendments in the order applied.

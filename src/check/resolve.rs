@@ -798,6 +798,7 @@ pub(crate) fn empty_model(contract: &ast::Contract) -> Model {
         conditions: Vec::new(),
         params: Vec::new(),
         terminations: Vec::new(),
+        nettings: Vec::new(),
         clauses: Vec::new(),
         amendments: Vec::new(),
         allows: Vec::new(),
@@ -940,6 +941,30 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
             }
         }
         ast::Decl::Let(l) => super::formula::declare_let(r, l, None),
+        ast::Decl::Netting(n) => {
+            let first = r.party(&n.first);
+            let second = r.party(&n.second);
+            if let (Some(first), Some(second)) = (first, second) {
+                if first == second {
+                    r.diagnostics.push(
+                        Diagnostic::error(
+                            Code::DuplicateName,
+                            n.second.span,
+                            format!("`{}` cannot net payments with itself", n.second.text),
+                        )
+                        .with_label("the same party twice")
+                        .with_help("name the two parties whose payments to each other are netted"),
+                    );
+                } else {
+                    r.model.nettings.push(Netting {
+                        first,
+                        second,
+                        unit: n.unit,
+                        span: n.span,
+                    });
+                }
+            }
+        }
         ast::Decl::Termination(t) => {
             let party = r.party(&t.party);
             let notice = r.slot(&t.notice, Want::Duration);

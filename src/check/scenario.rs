@@ -157,6 +157,17 @@ pub enum Expect {
         /// Clause.
         clause: ClauseId,
     },
+    /// Net amount between two parties for a period, under every clause.
+    OwesNet {
+        /// Who owes, net.
+        payer: PartyId,
+        /// To whom.
+        payee: PartyId,
+        /// Amount.
+        amount: Money,
+        /// Period.
+        period: Period,
+    },
     /// Amount overdue on a date.
     Overdue {
         /// Payer.
@@ -1225,6 +1236,21 @@ fn expectation(r: &mut Resolver<'_>, x: &ExpectKind) -> Option<Expect> {
                 amount: *amount,
                 period: *period,
                 clause: c,
+            }
+        }
+        ExpectKind::OwesNet {
+            payer,
+            payee,
+            amount,
+            period,
+        } => {
+            let a = r.party(payer);
+            let b = r.party(payee);
+            Expect::OwesNet {
+                payer: a?,
+                payee: b?,
+                amount: *amount,
+                period: *period,
             }
         }
         ExpectKind::Overdue {

@@ -20,13 +20,16 @@ pub mod outcome;
 pub mod payments;
 pub mod program;
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 
 use crate::calendar::{Date, Duration, DurationUnit, Period};
 use crate::check::model::*;
 use crate::check::scenario::{ActionCall, Expect, Plan, PlanEventKind};
 use crate::diagnostic::Diagnostic;
-use crate::money::{round_money, Money};
+use crate::money::{round_money, Currency, Money};
 use crate::source::{SourceMap, Span};
 use crate::syntax::ast::StatusWord;
 
@@ -145,6 +148,7 @@ pub fn evaluate(
             .collect(),
         events: Vec::new(),
         accruals: Vec::new(),
+        netting: Vec::new(),
         status_changes: Vec::new(),
         breaches: Vec::new(),
         expectations: Vec::new(),
@@ -165,6 +169,7 @@ pub fn evaluate(
     });
     evaluation.accruals =
         payments::accruals(&program, plan, stop, &mut notes).map_err(|d| vec![d])?;
+    evaluation.netting = netting(model, &evaluation.accruals);
     evaluation.status_changes = status_changes(&program, &evaluation);
     evaluation.expectations = plan
         .expectations
@@ -198,7 +203,9 @@ fn horizon(model: &Model, plan: &Plan, as_of: Option<Date>) -> Date {
             | Expect::Status { date, .. }
             | Expect::Ends(date) => *date,
             Expect::Due { date, period, .. } => (*date).max(period.end),
-            Expect::Owes { period, .. } | Expect::CapReached { period, .. } => period.end,
+            Expect::Owes { period, .. }
+            | Expect::OwesNet { period, .. }
+            | Expect::CapReached { period, .. } => period.end,
             Expect::Breach(_) | Expect::NoBreach(_) => h,
         };
         h = h.max(d);
@@ -1009,6 +1016,55 @@ fn in_period(period: Period, accrual: &Accrual) -> bool {
     period.contains(accrual.period.start) && !covers_more
 }
 
+/// What each pair of parties with a `net payments` line owes the other per
+/// netting period, in each currency. An accrual counts in the netting period
+/// its own period starts in, as `owes … for PERIOD` counts it.
+fn netting(model: &Model, accruals: &[Accrual]) -> Vec<NetPosition> {
+    let mut rows = Vec::new();
+    for n in &model.nettings {
+        let name = |p: usize| {
+            model
+                .parties
+                .get(p)
+                .map(|p| p.name.clone())
+                .unwrap_or_default()
+        };
+        let (first, second) = (name(n.first), name(n.second));
+        let mut periods: BTreeMap<(Date, Currency), (Period, Decimal, Decimal)> = BTreeMap::new();
+        for a in accruals {
+            let first_pays = a.payer == first && a.payee == second;
+            let second_pays = a.payer == second && a.payee == first;
+            if !first_pays && !second_pays {
+                continue;
+            }
+            let Some(period) = Period::containing(n.unit, a.period.start, model.effective) else {
+                continue;
+            };
+            let entry = periods.entry((period.start, a.owed.currency)).or_insert((
+                period,
+                Decimal::ZERO,
+                Decimal::ZERO,
+            ));
+            if first_pays {
+                entry.1 += a.owed.amount;
+            } else {
+                entry.2 += a.owed.amount;
+            }
+        }
+        for ((_, currency), (period, first_owes, second_owes)) in periods {
+            rows.push(NetPosition {
+                first: first.clone(),
+                second: second.clone(),
+                period,
+                label: period.label(),
+                first_owes: Money::new(currency, first_owes),
+                second_owes: Money::new(currency, second_owes),
+            });
+        }
+    }
+    rows
+}
+
 /// When a clause's payment periods are longer than the period asked about, says which one covers it.
 fn covering_note(ev: &Evaluation, clause: &str, period: Period) -> Option<String> {
     ev.accruals
@@ -1117,6 +1173,43 @@ fn expectation(
                 covering.is_none() && parties_ok && currency_ok && money_eq(total, *amount),
                 actual,
             )
+        }
+        Expect::OwesNet {
+            payer,
+            payee,
+            amount,
+            period,
+        } => {
+            let payer_name = program.party_name(*payer);
+            let payee_name = program.party_name(*payee);
+            let (mut owed, mut owing) = (Decimal::ZERO, Decimal::ZERO);
+            let mut other_currencies = false;
+            for a in ev.accruals.iter().filter(|a| in_period(*period, a)) {
+                let direction = if a.payer == payer_name && a.payee == payee_name {
+                    &mut owed
+                } else if a.payer == payee_name && a.payee == payer_name {
+                    &mut owing
+                } else {
+                    continue;
+                };
+                if a.owed.currency == amount.currency {
+                    *direction += a.owed.amount;
+                } else {
+                    other_currencies = true;
+                }
+            }
+            let net = Money::new(amount.currency, owed - owing);
+            let actual = format!(
+                "{payer_name} owes {payee_name} {} and is owed {}: net {net} for {period}{}",
+                Money::new(amount.currency, owed),
+                Money::new(amount.currency, owing),
+                if other_currencies {
+                    " (amounts in other currencies are not netted)"
+                } else {
+                    ""
+                }
+            );
+            (!other_currencies && money_eq(net, *amount), actual)
         }
         Expect::Overdue {
             payer,

@@ -34,6 +34,8 @@ pub struct Evaluation {
     pub events: Vec<EventOutcome>,
     /// Payment periods and one-off payments.
     pub accruals: Vec<Accrual>,
+    /// Net positions of the `net payments` lines, by pair, period and currency.
+    pub netting: Vec<NetPosition>,
     /// Status changes in date order.
     pub status_changes: Vec<StatusChange>,
     /// Breaches in date order.
@@ -50,6 +52,43 @@ impl Evaluation {
     /// Number of failed expectations.
     pub fn failures(&self) -> usize {
         self.expectations.iter().filter(|e| !e.passed).count()
+    }
+}
+
+/// What two parties owe each other in one netting period, and the net.
+#[derive(Debug, Clone)]
+pub struct NetPosition {
+    /// The first party of the `net payments` line.
+    pub first: String,
+    /// The second.
+    pub second: String,
+    /// The netting period.
+    pub period: Period,
+    /// Its label.
+    pub label: String,
+    /// What the first owes the second.
+    pub first_owes: Money,
+    /// What the second owes the first.
+    pub second_owes: Money,
+}
+
+impl NetPosition {
+    /// Who pays whom how much, net: `(payer, payee, amount)`; the amount is zero when they are even.
+    pub fn net(&self) -> (&str, &str, Money) {
+        let difference = self.first_owes.amount - self.second_owes.amount;
+        if difference.is_sign_negative() {
+            (
+                &self.second,
+                &self.first,
+                Money::new(self.first_owes.currency, -difference),
+            )
+        } else {
+            (
+                &self.first,
+                &self.second,
+                Money::new(self.first_owes.currency, difference),
+            )
+        }
     }
 }
 

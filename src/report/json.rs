@@ -83,6 +83,9 @@ pub struct ScenarioReport {
     pub events: Vec<JsonEvent>,
     /// Payment periods.
     pub payments: Vec<JsonPayment>,
+    /// Net positions of `net payments` lines (absent when the contract has none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub netting: Vec<JsonNetting>,
     /// Status changes.
     pub status_changes: Vec<JsonStatus>,
     /// Breaches.
@@ -148,6 +151,29 @@ pub struct JsonParam {
     pub set_by_scenario: bool,
     /// Computed by the contract with `let` (then never set by the scenario).
     pub computed: bool,
+}
+
+/// What two parties owe each other in one netting period.
+#[derive(Debug, Serialize)]
+pub struct JsonNetting {
+    /// The first party of the `net payments` line.
+    pub first: String,
+    /// The second.
+    pub second: String,
+    /// The netting period's label.
+    pub period: String,
+    /// What the first owes the second (a decimal string).
+    pub first_owes: String,
+    /// What the second owes the first.
+    pub second_owes: String,
+    /// Who pays, net.
+    pub net_payer: String,
+    /// Who is paid, net.
+    pub net_payee: String,
+    /// The net amount (zero when even).
+    pub net: String,
+    /// The currency.
+    pub currency: String,
 }
 
 /// An event.
@@ -399,6 +425,24 @@ pub fn scenario_report(ev: &Evaluation, file: &str, sources: &SourceMap) -> Scen
             })
             .collect(),
         payments: ev.accruals.iter().map(payment).collect(),
+        netting: ev
+            .netting
+            .iter()
+            .map(|n| {
+                let (payer, payee, net) = n.net();
+                JsonNetting {
+                    first: n.first.clone(),
+                    second: n.second.clone(),
+                    period: n.label.clone(),
+                    first_owes: n.first_owes.plain(),
+                    second_owes: n.second_owes.plain(),
+                    net_payer: payer.to_owned(),
+                    net_payee: payee.to_owned(),
+                    net: net.plain(),
+                    currency: net.currency.to_string(),
+                }
+            })
+            .collect(),
         status_changes: ev
             .status_changes
             .iter()

@@ -123,6 +123,13 @@ pub fn answers(ev: &Evaluation) -> Vec<Answer> {
             push(format!("{clause} cap reached"), a.label.clone());
         }
     }
+    for n in &ev.netting {
+        let (payer, payee, net) = n.net();
+        push(
+            format!("net {} and {} {}", n.first, n.second, n.label),
+            format!("{payer} pays {payee} {net}"),
+        );
+    }
     for s in &ev.status_changes {
         push("status".to_owned(), format!("{} {}", s.date, s.text));
     }

@@ -108,6 +108,24 @@ fn render_body(ev: &Evaluation, out: &mut String) {
         payment_table(out, list, &last.terms);
     }
 
+    // Shown only for contracts that ask for it with `net payments between …`.
+    if !ev.netting.is_empty() {
+        out.push_str("\nNetting\n");
+        for n in &ev.netting {
+            let (payer, payee, net) = n.net();
+            let net = if net.amount.is_zero() {
+                "even".to_owned()
+            } else {
+                format!("{payer} pays {payee} {net}")
+            };
+            let _ = writeln!(
+                out,
+                "  {}: {} owes {} {}; {} owes {} {}; net: {net}",
+                n.label, n.first, n.second, n.first_owes, n.second, n.first, n.second_owes
+            );
+        }
+    }
+
     out.push_str("\nStatus changes\n");
     for s in &ev.status_changes {
         let _ = writeln!(out, "  {}  {}", s.date, s.text);

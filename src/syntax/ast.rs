@@ -167,6 +167,21 @@ pub enum Decl {
     Allow(AllowDecl),
     /// `let NAME = FORMULA`
     Let(LetDecl),
+    /// `net payments between PARTY and PARTY every UNIT`
+    Netting(NettingDecl),
+}
+
+/// `net payments between PARTY and PARTY every UNIT`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NettingDecl {
+    /// One party.
+    pub first: Name,
+    /// The other.
+    pub second: Name,
+    /// The netting period.
+    pub unit: crate::calendar::PeriodUnit,
+    /// The line.
+    pub span: Span,
 }
 
 /// `let NAME = FORMULA`: a named computed value.
@@ -901,6 +916,17 @@ pub enum ExpectKind {
         period: Period,
         /// Under which clause.
         clause: Name,
+    },
+    /// `PARTY owes PARTY net MONEY for PERIOD`
+    OwesNet {
+        /// Who owes, net.
+        payer: Name,
+        /// To whom.
+        payee: Name,
+        /// How much, net.
+        amount: Money,
+        /// For which period.
+        period: Period,
     },
     /// `PARTY owes PARTY MONEY overdue on DATE`
     Overdue {

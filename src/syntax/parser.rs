@@ -144,6 +144,9 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::colon
             | Rule::equals
             | Rule::kw_let
+            | Rule::kw_net
+            | Rule::kw_payments
+            | Rule::kw_between
             | Rule::kw_rounded
             | Rule::kw_decimal
             | Rule::kw_places
@@ -621,6 +624,17 @@ impl Lower {
             Rule::clause_decl => Decl::Clause(self.clause_from_parts(span, c)?),
             Rule::allow_decl => Decl::Allow(self.allow(span, c.collect())?),
             Rule::let_decl => Decl::Let(self.let_decl(span, c)?),
+            Rule::netting_decl => {
+                let first = self.name(c.next()?);
+                let second = self.name(c.next()?);
+                let unit = self.unit(c.next()?);
+                Decl::Netting(NettingDecl {
+                    first,
+                    second,
+                    unit,
+                    span,
+                })
+            }
             _ => {
                 self.diagnostics.push(Diagnostic::error(
                     Code::Syntax,
@@ -1142,6 +1156,18 @@ impl Lower {
                     amount,
                     period,
                     clause,
+                }
+            }
+            Rule::ex_owes_net => {
+                let payer = self.name(c.next()?);
+                let payee = self.name(c.next()?);
+                let amount = self.money(c.next()?);
+                let period = self.period(c.next()?);
+                ExpectKind::OwesNet {
+                    payer,
+                    payee,
+                    amount,
+                    period,
                 }
             }
             Rule::ex_overdue => {
