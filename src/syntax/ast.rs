@@ -167,6 +167,23 @@ pub enum Decl {
     Allow(AllowDecl),
     /// `let NAME = FORMULA`
     Let(LetDecl),
+    /// `fiscal year starts MONTH DAY`
+    FiscalYear(FiscalDecl),
+    /// `holidays DATE, DATE, …`, each with its span
+    Holidays(Vec<(Date, Span)>, Span),
+}
+
+/// `fiscal year starts July 1`: the first day of every fiscal year.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FiscalDecl {
+    /// 1 to 12.
+    pub month: u32,
+    /// The day as written (checked against the month by the checker).
+    pub day: u32,
+    /// `July 1`
+    pub date_span: Span,
+    /// The whole line.
+    pub span: Span,
 }
 
 /// `let NAME = FORMULA`: a named computed value.
