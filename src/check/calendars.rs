@@ -60,9 +60,13 @@ pub(crate) fn declare_calendars(r: &mut Resolver<'_>, decls: &[ast::Decl]) {
         let why = if kept.contains(&day) {
             Some(format!("{day} is listed twice"))
         } else if !is_business_day(day, &[]) {
+            let weekday = if day.weekday() == chrono::Weekday::Sat {
+                "Saturday"
+            } else {
+                "Sunday"
+            };
             Some(format!(
-                "{day} is a {}, which is never a business day",
-                day.weekday()
+                "{day} is a {weekday}, which is never a business day"
             ))
         } else if day < effective {
             Some(format!("{day} is before the effective date {effective}"))
@@ -87,8 +91,9 @@ pub(crate) fn declare_calendars(r: &mut Resolver<'_>, decls: &[ast::Decl]) {
 }
 
 /// Reports each use of `fiscal year` in a contract that does not say when its fiscal year starts.
-pub(crate) fn check_fiscal_uses(r: &mut Resolver<'_>) {
-    if r.model.fiscal_start.is_some() {
+/// (A start that was declared but invalid is reported where it is written, not at each use.)
+pub(crate) fn check_fiscal_uses(r: &mut Resolver<'_>, declared: bool) {
+    if declared || r.model.fiscal_start.is_some() {
         return;
     }
     let uses = fiscal_uses(r.model);

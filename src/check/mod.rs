@@ -342,7 +342,11 @@ pub fn build_model(chain: &[Loaded]) -> Checked<Model> {
         };
         apply_amendment(&mut r, a, &mut previous_effective);
     }
-    calendars::check_fiscal_uses(&mut r);
+    let fiscal_declared = contract
+        .decls
+        .iter()
+        .any(|d| matches!(d, ast::Decl::FiscalYear(_)));
+    calendars::check_fiscal_uses(&mut r, fiscal_declared);
 
     let diagnostics = r.diagnostics;
     if has_errors(&diagnostics) {
