@@ -120,6 +120,8 @@ codes! {
     SetComputed => "set_computed", "a scenario sets a value that the contract computes with `let`";
     UngrantedLicence => "ungranted_licence", "an action needs a licence to a subject that no clause of the contract grants";
     NoLicenceNeeded => "no_licence_needed", "an expectation asks about a missing licence for an action that needs none";
+    NoFiscalYear => "no_fiscal_year", "a fiscal year is used but the contract does not say when its fiscal year starts";
+    IdleHoliday => "idle_holiday", "a listed holiday that can never move a business-day deadline (a Saturday, a Sunday, a day listed twice, or a day before the effective date)";
 }
 
 /// Where the pages of the codes live, relative to the repository root.

@@ -176,7 +176,10 @@ fn continues_literal(before: &str, after: &str) -> bool {
         "year", "years",
     ]
     .contains(&after);
-    (currency && starts_number) || (number && unit)
+    // `10 business days` is one literal, like `10 days`.
+    let business = (number && after == "business")
+        || (before == "business" && ["day", "days"].contains(&after));
+    (currency && starts_number) || (number && unit) || business
 }
 
 /// Rewrites every gap between tokens at random, keeping only what the

@@ -12,6 +12,7 @@
 //! [`allows::apply`] (the contract's `allow` lines silence findings).
 
 pub mod allows;
+mod calendars;
 mod formula;
 pub mod lint;
 pub mod model;
@@ -262,6 +263,7 @@ pub fn build_model(chain: &[Loaded]) -> Checked<Model> {
     }
     let effective = r.model.effective;
     check_single_effective(&mut r, &contract.decls);
+    calendars::declare_calendars(&mut r, &contract.decls);
 
     for decl in &contract.decls {
         declare(&mut r, decl, effective);
@@ -340,6 +342,11 @@ pub fn build_model(chain: &[Loaded]) -> Checked<Model> {
         };
         apply_amendment(&mut r, a, &mut previous_effective);
     }
+    let fiscal_declared = contract
+        .decls
+        .iter()
+        .any(|d| matches!(d, ast::Decl::FiscalYear(_)));
+    calendars::check_fiscal_uses(&mut r, fiscal_declared);
 
     let diagnostics = r.diagnostics;
     if has_errors(&diagnostics) {

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 
 pub use crate::calendar::Date;
-use crate::calendar::{Duration, PeriodUnit};
+use crate::calendar::{Anchors, Duration, FiscalStart, PeriodUnit};
 use crate::money::{Currency, Money, Rate};
 use crate::source::Span;
 use crate::syntax::ast::{AggregateFn, ArithOp, CmpOp, RoundMode, RoundTarget};
@@ -691,9 +691,21 @@ pub struct Model {
     pub allows: Vec<Allow>,
     /// Every declared name.
     pub symbols: HashMap<String, (Symbol, Span)>,
+    /// `fiscal year starts MONTH DAY`, if declared.
+    pub fiscal_start: Option<FiscalStart>,
+    /// `holidays …`: weekdays that are not business days, in order.
+    pub holidays: Vec<Date>,
 }
 
 impl Model {
+    /// What contract years, contract months and fiscal years count from.
+    pub fn anchors(&self) -> Anchors {
+        Anchors {
+            effective: self.effective,
+            fiscal: self.fiscal_start.unwrap_or(FiscalStart::JANUARY),
+        }
+    }
+
     /// Looks a name up.
     pub fn symbol(&self, name: &str) -> Option<Symbol> {
         self.symbols.get(name).map(|(s, _)| *s)

@@ -803,6 +803,8 @@ pub(crate) fn empty_model(contract: &ast::Contract) -> Model {
         amendments: Vec::new(),
         allows: Vec::new(),
         symbols: HashMap::new(),
+        fiscal_start: None,
+        holidays: Vec::new(),
     }
 }
 
@@ -880,6 +882,13 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
             }
         }
         ast::Decl::Metric(m) => {
+            if m.unit == PeriodUnit::ContractMonth {
+                r.diagnostics.push(
+                    Diagnostic::error(Code::PeriodMismatch, m.span, "a metric is reported per calendar year, quarter or month, or per fiscal year, not per contract month")
+                        .with_label("per contract month")
+                        .with_help("declare the metric per month; a payment `every contract month` adds up the figures that fall in each contract month"),
+                );
+            }
             if m.unit == PeriodUnit::ContractYear {
                 r.diagnostics.push(
                     Diagnostic::error(Code::PeriodMismatch, m.span, "a metric is reported per calendar year, quarter or month, not per contract year")
@@ -1025,7 +1034,12 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
         }
         // Effective dates, clauses and allows are handled by the caller, which
         // knows the document (allows may name clauses, registered later).
-        ast::Decl::Effective(..) | ast::Decl::Clause(_) | ast::Decl::Allow(_) => {}
+        // The contract's calendars are read before everything else (`calendars`).
+        ast::Decl::Effective(..)
+        | ast::Decl::Clause(_)
+        | ast::Decl::Allow(_)
+        | ast::Decl::FiscalYear(_)
+        | ast::Decl::Holidays(..) => {}
     }
 }
 
@@ -1609,9 +1623,9 @@ fn check_payment(r: &mut Resolver<'_>, p: &Payment) {
     if let Charge::Share { metric, .. } | Charge::Shortfall { metric, .. } = &p.charge {
         if let (Some(every), Some(m)) = (p.every, r.model.metrics.get(*metric)) {
             let rank = |u: PeriodUnit| match u {
-                PeriodUnit::Month => 1,
+                PeriodUnit::Month | PeriodUnit::ContractMonth => 1,
                 PeriodUnit::Quarter => 2,
-                PeriodUnit::Year | PeriodUnit::ContractYear => 3,
+                PeriodUnit::Year | PeriodUnit::ContractYear | PeriodUnit::FiscalYear => 3,
             };
             if rank(m.unit) > rank(every) {
                 r.diagnostics.push(

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::calendar::Period;
+use crate::calendar::{Period, PeriodUnit};
 use crate::diagnostic::{has_errors, suggest, Code, Diagnostic};
 use crate::money::Money;
 use crate::source::{FileId, Span};
@@ -461,6 +461,7 @@ pub fn plan_scenario_with(
                 amount,
                 span,
             } => {
+                let period = &place(&mut r, *period, *period_span);
                 if figures.len() >= MAX_FIGURES {
                     r.diagnostics
                         .push(limit(*span, "metric figures", MAX_FIGURES));
@@ -492,8 +493,12 @@ pub fn plan_scenario_with(
                             crate::calendar::PeriodUnit::Month => {
                                 "give one figure per month, like `for 2027-03`"
                             }
-                            crate::calendar::PeriodUnit::ContractYear => {
-                                "metrics are reported per calendar year, quarter or month"
+                            crate::calendar::PeriodUnit::FiscalYear => {
+                                "give one figure per fiscal year, like `for FY2027` (the fiscal year that ends in 2027)"
+                            }
+                            crate::calendar::PeriodUnit::ContractYear
+                            | crate::calendar::PeriodUnit::ContractMonth => {
+                                "metrics are reported per calendar year, quarter or month, or per fiscal year"
                             }
                         }),
                     );
@@ -569,7 +574,7 @@ pub fn plan_scenario_with(
                 growth_figures(&mut r, g, &set, &mut figures);
             }
             ScenarioItem::Expect(x) => {
-                if let Some(kind) = expectation(&mut r, &x.kind) {
+                if let Some(kind) = expectation(&mut r, &x.kind, x.span) {
                     expectations.push(PlanExpectation { kind, span: x.span });
                 }
             }
@@ -678,14 +683,27 @@ fn growth_operand(
     None
 }
 
+/// A period as written in the scenario, on the contract's calendar: `FY2027`
+/// moves to the contract's fiscal start, and is an error when it has none.
+fn place(r: &mut Resolver<'_>, period: Period, span: Span) -> Period {
+    if period.unit == PeriodUnit::FiscalYear && r.model.fiscal_start.is_none() {
+        r.diagnostics.push(
+            Diagnostic::error(Code::NoFiscalYear, span, format!("{period} is a fiscal year, but the contract does not say when its fiscal year starts"))
+                .with_label("fiscal year")
+                .with_help("add a line such as `fiscal year starts July 1` to the contract, or write the calendar year (`2027`)"),
+        );
+    }
+    period.placed(r.model.anchors())
+}
+
 /// Months in a period unit, to count how often a growth rate compounds.
 fn unit_months(unit: crate::calendar::PeriodUnit) -> Option<usize> {
     use crate::calendar::PeriodUnit;
     match unit {
         PeriodUnit::Month => Some(1),
         PeriodUnit::Quarter => Some(3),
-        PeriodUnit::Year => Some(12),
-        PeriodUnit::ContractYear => None,
+        PeriodUnit::Year | PeriodUnit::FiscalYear => Some(12),
+        PeriodUnit::ContractYear | PeriodUnit::ContractMonth => None,
     }
 }
 
@@ -704,7 +722,9 @@ fn growth_figures(
     let Some(info) = r.model.metrics.get(m).cloned() else {
         return;
     };
-    for (period, span) in [(g.from, g.from_span), (g.until, g.until_span)] {
+    let from = place(r, g.from, g.from_span);
+    let until = place(r, g.until, g.until_span);
+    for (period, span) in [(from, g.from_span), (until, g.until_span)] {
         if period.unit != info.unit {
             r.diagnostics.push(
                 Diagnostic::error(
@@ -725,15 +745,12 @@ fn growth_figures(
             return;
         }
     }
-    if g.until.start < g.from.start {
+    if until.start < from.start {
         r.diagnostics.push(
             Diagnostic::error(
                 Code::EndBeforeStart,
                 g.until_span,
-                format!(
-                    "the growth path ends in {} but starts in {}",
-                    g.until, g.from
-                ),
+                format!("the growth path ends in {} but starts in {}", until, from),
             )
             .with_label("before the first period")
             .with_secondary(g.from_span, "first period")
@@ -804,7 +821,7 @@ fn growth_figures(
     } else {
         Decimal::ONE + fraction
     };
-    let mut period = g.from;
+    let mut period = from;
     let mut index = 0usize;
     let mut steps = 0usize;
     let mut amount = start.amount;
@@ -855,10 +872,10 @@ fn growth_figures(
                 span: g.span,
             },
         );
-        if period.start >= g.until.start {
+        if period.start >= until.start {
             return;
         }
-        let Some(next) = period.next(r.model.effective) else {
+        let Some(next) = period.next(r.model.anchors()) else {
             return;
         };
         period = next;
@@ -1170,7 +1187,7 @@ fn event(r: &mut Resolver<'_>, e: &ast::Event) -> Option<PlanEventKind> {
     })
 }
 
-fn expectation(r: &mut Resolver<'_>, x: &ExpectKind) -> Option<Expect> {
+fn expectation(r: &mut Resolver<'_>, x: &ExpectKind, span: Span) -> Option<Expect> {
     Some(match x {
         ExpectKind::Verdict {
             query,
@@ -1234,7 +1251,7 @@ fn expectation(r: &mut Resolver<'_>, x: &ExpectKind) -> Option<Expect> {
                 payer: a?,
                 payee: b?,
                 amount: *amount,
-                period: *period,
+                period: place(r, *period, span),
                 clause: c,
             }
         }
@@ -1293,7 +1310,7 @@ fn expectation(r: &mut Resolver<'_>, x: &ExpectKind) -> Option<Expect> {
             }
             Expect::CapReached {
                 clause: c,
-                period: *period,
+                period: place(r, *period, span),
             }
         }
         ExpectKind::Ends(d) => Expect::Ends(*d),
@@ -1325,7 +1342,7 @@ fn expectation(r: &mut Resolver<'_>, x: &ExpectKind) -> Option<Expect> {
             }
             Expect::Due {
                 clause: c,
-                period: *period,
+                period: place(r, *period, span),
                 date: *date,
             }
         }

@@ -182,7 +182,7 @@ fn aggregate(a: &RAggregate, cx: &Context<'_>) -> Result<Value, Failure> {
     let zero = Decimal::ZERO;
     let (mut sum, mut covered, mut counted) = (zero, zero, zero);
     let mut extremes: Option<(Decimal, Decimal)> = None;
-    let mut period = Period::containing(metric.unit, first, model.effective);
+    let mut period = Period::containing(metric.unit, first, model.anchors());
     let mut steps = 0usize;
     while let Some(p) = period {
         if p.start > last {
@@ -215,7 +215,7 @@ fn aggregate(a: &RAggregate, cx: &Context<'_>) -> Result<Value, Failure> {
                 Some((low, high)) => (low.min(amount), high.max(amount)),
             });
         }
-        period = p.next(model.effective);
+        period = p.next(model.anchors());
     }
     let money = |amount: Decimal| Value::Money(Money::new(metric.currency, amount));
     let empty = || -> Result<Value, Failure> {
@@ -375,7 +375,9 @@ fn days_between(earlier: Date, later: Date, span: Span) -> Result<Duration, Fail
 /// or months (for months and years). Days and months do not convert.
 fn exact(d: Duration) -> (bool, u64) {
     match d.unit {
-        DurationUnit::Day => (true, u64::from(d.count)),
+        // Business days are written only in `due` and `within` slots, never in
+        // formulas; counted as days here so that the match stays total.
+        DurationUnit::Day | DurationUnit::BusinessDay => (true, u64::from(d.count)),
         DurationUnit::Week => (true, u64::from(d.count) * 7),
         DurationUnit::Month => (false, u64::from(d.count)),
         DurationUnit::Year => (false, u64::from(d.count) * 12),
@@ -546,7 +548,7 @@ fn whole_between(
         );
     }
     let step_months = match unit {
-        DurationUnit::Day | DurationUnit::Week => {
+        DurationUnit::Day | DurationUnit::Week | DurationUnit::BusinessDay => {
             let days = days_between(earlier, later, span)?;
             let per = if unit == DurationUnit::Week { 7 } else { 1 };
             let whole = Decimal::from(days.count) / Decimal::from(per);

@@ -301,7 +301,8 @@ fn contract_end(
                     count: base_months.saturating_add(months_of(&rn.every).saturating_mul(n)),
                     unit: DurationUnit::Month,
                 },
-                DurationUnit::Day | DurationUnit::Week => Duration {
+                // Renewal periods cannot be written in business days.
+                DurationUnit::Day | DurationUnit::Week | DurationUnit::BusinessDay => Duration {
                     count: base_days.saturating_add(days_of(&rn.every).saturating_mul(n)),
                     unit: DurationUnit::Day,
                 },
@@ -700,9 +701,10 @@ fn check_obligations(
             for o in &v.obligations {
                 let deadline = match &o.deadline {
                     DeadlineSlot::By(s) => program.date(s).ok(),
-                    DeadlineSlot::Within(s) => {
-                        program.duration(s).ok().and_then(|d| d.after(clause_start))
-                    }
+                    DeadlineSlot::Within(s) => program
+                        .duration(s)
+                        .ok()
+                        .and_then(|d| d.after_skipping(clause_start, &model.holidays)),
                 };
                 let Some(deadline) = deadline else { continue };
                 // The obligation binds only if its version governs on the deadline.
@@ -1037,7 +1039,7 @@ fn netting(model: &Model, accruals: &[Accrual]) -> Vec<NetPosition> {
             if !first_pays && !second_pays {
                 continue;
             }
-            let Some(period) = Period::containing(n.unit, a.period.start, model.effective) else {
+            let Some(period) = Period::containing(n.unit, a.period.start, model.anchors()) else {
                 continue;
             };
             let entry = periods.entry((period.start, a.owed.currency)).or_insert((
@@ -1078,7 +1080,7 @@ fn covering_note(ev: &Evaluation, clause: &str, period: Period) -> Option<String
         .map(|a| {
             format!(
                 "{clause} is paid per {}; {} covers {period}, so ask about {}",
-                a.period.unit, a.label, a.label
+                a.period.unit, a.label, a.period
             )
         })
 }

@@ -190,7 +190,7 @@ fn accrue_payment(
                 .map_or(PeriodUnit::Year, |m| m.unit),
             Charge::Fixed { .. } => PeriodUnit::Year,
         });
-    let Some(mut period) = Period::containing(unit, first.start, model.effective) else {
+    let Some(mut period) = Period::containing(unit, first.start, model.anchors()) else {
         return Ok(());
     };
     let mut count = 0usize;
@@ -243,7 +243,7 @@ fn accrue_payment(
                 out.push(accrual);
             }
         }
-        match period.next(model.effective) {
+        match period.next(model.anchors()) {
             Some(next) => period = next,
             None => break,
         }
@@ -392,7 +392,7 @@ fn escalate(
     let year = Period::containing(
         PeriodUnit::ContractYear,
         last_active,
-        program.model.effective,
+        program.model.anchors(),
     )
     .map_or(1, |p| p.ordinal);
     let value = escalated(
@@ -554,7 +554,7 @@ fn period_accrual(
             )
         }
     };
-    let label = period.label();
+    let label = period.long_label();
     settle(
         program,
         clause,
@@ -676,7 +676,10 @@ fn settle(
         .checked_add(owed)
         .ok_or_else(|| overflow(span))?;
     let due = match &payment.due {
-        Some(d) => program.duration(d)?.after(period.end).unwrap_or(period.end),
+        Some(d) => program
+            .duration(d)?
+            .after_skipping(period.end, &program.model.holidays)
+            .unwrap_or(period.end),
         None => period.end,
     };
     let v = clause.versions.get(version);

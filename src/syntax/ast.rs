@@ -169,6 +169,10 @@ pub enum Decl {
     Let(LetDecl),
     /// `net payments between PARTY and PARTY every UNIT`
     Netting(NettingDecl),
+    /// `fiscal year starts MONTH DAY`
+    FiscalYear(FiscalDecl),
+    /// `holidays DATE, DATE, …`, each with its span
+    Holidays(Vec<(Date, Span)>, Span),
 }
 
 /// `net payments between PARTY and PARTY every UNIT`
@@ -181,6 +185,19 @@ pub struct NettingDecl {
     /// The netting period.
     pub unit: crate::calendar::PeriodUnit,
     /// The line.
+    pub span: Span,
+}
+
+/// `fiscal year starts July 1`: the first day of every fiscal year.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FiscalDecl {
+    /// 1 to 12.
+    pub month: u32,
+    /// The day as written (checked against the month by the checker).
+    pub day: u32,
+    /// `July 1`
+    pub date_span: Span,
+    /// The whole line.
     pub span: Span,
 }
 

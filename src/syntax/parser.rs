@@ -133,6 +133,10 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_shortfall
             | Rule::kw_tiers
             | Rule::kw_whole
+            | Rule::kw_business
+            | Rule::kw_fiscal
+            | Rule::kw_holidays
+            | Rule::kw_starts
             | Rule::article
             | Rule::open_brace
             | Rule::close_brace
@@ -519,6 +523,28 @@ impl Lower {
                 Decl::Parties(parties, span)
             }
             Rule::effective_decl => Decl::Effective(self.date(c.next()?), span),
+            Rule::fiscal_decl => {
+                let month = c.next()?;
+                let month_span = self.span(&month);
+                let month = month_number(month.as_str());
+                let day = c.next()?;
+                let day_span = self.span(&day);
+                let day = day.as_str().replace('_', "").parse().unwrap_or(u32::MAX);
+                Decl::FiscalYear(FiscalDecl {
+                    month,
+                    day,
+                    date_span: month_span.to(day_span),
+                    span,
+                })
+            }
+            Rule::holidays_decl => {
+                let mut days = Vec::new();
+                for d in c {
+                    let day_span = self.span(&d);
+                    days.push((self.date(d), day_span));
+                }
+                Decl::Holidays(days, span)
+            }
             Rule::term_decl => {
                 let first = c.next()?;
                 let length = match first.as_rule() {
@@ -1304,6 +1330,8 @@ impl Lower {
     fn unit(&mut self, pair: Pair<'_, Rule>) -> PeriodUnit {
         match pair.into_inner().next().map(|k| k.as_rule()) {
             Some(Rule::contract_year) => PeriodUnit::ContractYear,
+            Some(Rule::contract_month) => PeriodUnit::ContractMonth,
+            Some(Rule::fiscal_year) => PeriodUnit::FiscalYear,
             Some(Rule::kw_quarter) => PeriodUnit::Quarter,
             Some(Rule::kw_month) => PeriodUnit::Month,
             _ => PeriodUnit::Year,
@@ -1441,6 +1469,7 @@ impl Lower {
                         .with_help("durations are limited to 100,000 units"),
                     ),
                 },
+                Rule::business_unit => unit = DurationUnit::BusinessDay,
                 Rule::time_unit => {
                     unit = match part.as_str().trim_end_matches('s') {
                         "week" => DurationUnit::Week,
@@ -1696,7 +1725,7 @@ impl Lower {
                 }
             }
             Rule::date => Literal::Date(self.date(pair)),
-            Rule::duration => Literal::Duration(self.duration(pair)),
+            Rule::duration | Rule::business_duration => Literal::Duration(self.duration(pair)),
             Rule::number => Literal::Number(self.amount(pair)),
             Rule::boolean => Literal::Bool(self.boolean(pair)),
             Rule::string => Literal::Text(self.text(pair).text),
@@ -1707,6 +1736,28 @@ impl Lower {
         };
         Some(Operand::Literal(literal, span))
     }
+}
+
+/// A month's number from its English name (`July` is 7).
+fn month_number(name: &str) -> u32 {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    MONTHS
+        .iter()
+        .position(|m| *m == name)
+        .map_or(0, |i| i as u32 + 1)
 }
 
 fn fold(mut terms: Vec<Expr>, combine: fn(Vec<Expr>, Span) -> Expr) -> Expr {

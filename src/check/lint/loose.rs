@@ -348,9 +348,9 @@ fn ungranted_licences(model: &Model, out: &mut Vec<Diagnostic>) {
 
 fn rank(u: PeriodUnit) -> u8 {
     match u {
-        PeriodUnit::Month => 1,
+        PeriodUnit::Month | PeriodUnit::ContractMonth => 1,
         PeriodUnit::Quarter => 2,
-        PeriodUnit::Year | PeriodUnit::ContractYear => 3,
+        PeriodUnit::Year | PeriodUnit::ContractYear | PeriodUnit::FiscalYear => 3,
     }
 }
 
@@ -383,8 +383,16 @@ fn metric_periods(model: &Model, out: &mut Vec<Diagnostic>) {
                 _ => "monthly figures",
             };
             let e = model.effective;
-            let aligned = every != PeriodUnit::ContractYear
-                || (e.day() == 1 && (per == PeriodUnit::Month || (e.month() - 1) % 3 == 0));
+            let fiscal = model.anchors().fiscal;
+            let aligned = match every {
+                PeriodUnit::ContractYear | PeriodUnit::ContractMonth => {
+                    e.day() == 1 && (per == PeriodUnit::Month || (e.month() - 1) % 3 == 0)
+                }
+                PeriodUnit::FiscalYear => {
+                    fiscal.day == 1 && (per == PeriodUnit::Month || (fiscal.month - 1) % 3 == 0)
+                }
+                _ => true,
+            };
             let d = if aligned {
                 Diagnostic::advice(
                     Code::PeriodMismatch,
