@@ -120,6 +120,9 @@ codes! {
     SetComputed => "set_computed", "a scenario sets a value that the contract computes with `let`";
     UngrantedLicence => "ungranted_licence", "an action needs a licence to a subject that no clause of the contract grants";
     NoLicenceNeeded => "no_licence_needed", "an expectation asks about a missing licence for an action that needs none";
+    BadInterpretation => "bad_interpretation", "an `interpret` line that names a word Covenant does not count, or gives no reason";
+    ConflictingInterpretations => "conflicting_interpretations", "two interpretations read the same word in the same clause differently";
+    UnusedInterpretation => "unused_interpretation", "an interpretation of a word that its clause, or the contract, never uses";
 }
 
 /// Where the pages of the codes live, relative to the repository root.

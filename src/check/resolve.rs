@@ -801,6 +801,7 @@ pub(crate) fn empty_model(contract: &ast::Contract) -> Model {
         clauses: Vec::new(),
         amendments: Vec::new(),
         allows: Vec::new(),
+        interpretations: Vec::new(),
         symbols: HashMap::new(),
     }
 }
@@ -1000,7 +1001,10 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
         }
         // Effective dates, clauses and allows are handled by the caller, which
         // knows the document (allows may name clauses, registered later).
-        ast::Decl::Effective(..) | ast::Decl::Clause(_) | ast::Decl::Allow(_) => {}
+        ast::Decl::Effective(..)
+        | ast::Decl::Clause(_)
+        | ast::Decl::Allow(_)
+        | ast::Decl::Interpret(_) => {}
     }
 }
 

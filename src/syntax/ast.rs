@@ -167,6 +167,30 @@ pub enum Decl {
     Allow(AllowDecl),
     /// `let NAME = FORMULA`
     Let(LetDecl),
+    /// `interpret NAME: "WORD" as READING …`
+    Interpret(InterpretDecl),
+}
+
+/// `interpret NAME: "WORD" as inclusive|exclusive [for CLAUSE] [on DATE] because "REASON"`:
+/// a named, dated reading of an ambiguous word, with its reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterpretDecl {
+    /// The interpretation's name, which reports cite.
+    pub name: Name,
+    /// The word read (`until`, `within`), as written between quotes.
+    pub word: Text,
+    /// `true` for `exclusive`, `false` for `inclusive`.
+    pub exclusive: bool,
+    /// The reading's span.
+    pub reading_span: Span,
+    /// Narrows the interpretation to one clause.
+    pub clause: Option<Name>,
+    /// The day the interpretation was recorded.
+    pub date: Option<Date>,
+    /// Why the word is read so; it must not be empty.
+    pub reason: Text,
+    /// The whole line.
+    pub span: Span,
 }
 
 /// `let NAME = FORMULA`: a named computed value.
