@@ -116,3 +116,29 @@ fn a_verdict_on_the_day_the_readings_differ_depends_on_the_interpretation() {
         assert_eq!(x.interpretations, vec!["ex".to_owned()], "{}", x.text);
     }
 }
+
+#[test]
+fn explain_names_the_readings_and_what_a_verdict_depends_on() {
+    let _ = std::env::set_current_dir(env!("CARGO_MANIFEST_DIR"));
+    let mut ws = Workspace::new();
+    let date = chrono::NaiveDate::from_ymd_opt(2025, 6, 30).expect("a date");
+    let text = covenant::pipeline::explain(
+        &mut ws,
+        std::path::Path::new("contracts/interpretations/scenarios/exclusive.cov"),
+        date,
+        Some("target solicit"),
+    )
+    .unwrap_or_else(|d| panic!("{d:?}"));
+    assert!(
+        text.contains("interpretation until_reading: \"until\" read as exclusive"),
+        "{text}"
+    );
+    assert!(
+        text.contains("reads \"until\" by interpretation until_reading"),
+        "{text}"
+    );
+    assert!(
+        text.contains("depends on interpretation: until_reading"),
+        "{text}"
+    );
+}
