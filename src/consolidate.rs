@@ -304,7 +304,8 @@ fn render(
                 .filter(|p| !p.name.contains('.'))
                 .map(|p| p.span),
         )
-        .chain(model.terminations.iter().map(|t| t.span));
+        .chain(model.terminations.iter().map(|t| t.span))
+        .chain(model.interpretations.iter().map(|i| i.span));
     let mut first = true;
     for span in spans {
         if first {

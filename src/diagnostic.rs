@@ -122,6 +122,9 @@ codes! {
     NoLicenceNeeded => "no_licence_needed", "an expectation asks about a missing licence for an action that needs none";
     NoFiscalYear => "no_fiscal_year", "a fiscal year is used but the contract does not say when its fiscal year starts";
     IdleHoliday => "idle_holiday", "a listed holiday that can never move a business-day deadline (a Saturday, a Sunday, a day listed twice, or a day before the effective date)";
+    BadInterpretation => "bad_interpretation", "an `interpret` line that names a word Covenant does not count, or gives no reason";
+    ConflictingInterpretations => "conflicting_interpretations", "two interpretations read the same word in the same clause differently";
+    UnusedInterpretation => "unused_interpretation", "an interpretation of a word that its clause, or the contract, never uses";
 }
 
 /// Where the pages of the codes live, relative to the repository root.

@@ -286,9 +286,8 @@ impl DiffRun {
 /// absent, the base of the amendment `new` and the amended contract — and
 /// every scenario found under `scenarios` evaluated against each.
 pub fn diff(ws: &mut Workspace, old: Option<&Path>, new: &Path, scenarios: &[PathBuf]) -> DiffRun {
-    use crate::check::{build_model, load_chain, scenario::check_scenario_with};
-    use crate::report::diff::{contract_diff, ScenarioDiff};
-    use crate::report::record::{answers, compare};
+    use crate::check::{build_model, load_chain};
+    use crate::report::diff::contract_diff;
 
     let fail = |diagnostics: Vec<Diagnostic>| DiffRun {
         contract: None,
@@ -325,6 +324,124 @@ pub fn diff(ws: &mut Workspace, old: Option<&Path>, new: &Path, scenarios: &[Pat
         return fail(diagnostics);
     };
     let contract = contract_diff(&old_model, &new_model, &ws.sources);
+    let scenario_diffs = diff_scenarios(ws, &old_model, &new_model, scenarios, ("old", "new"));
+    diagnostics.clear();
+    DiffRun {
+        contract: Some(contract),
+        scenarios: scenario_diffs,
+        diagnostics,
+    }
+}
+
+/// Compares one contract read two ways: as written, and with each named
+/// interpretation's word read the other way (`covenant diff FILE
+/// --interpretation NAME`). The "old" side is the other reading, the "new"
+/// side the contract as written; the scenarios under `scenarios` are
+/// evaluated under both and compared answer by answer, as for two versions.
+pub fn diff_interpretations(
+    ws: &mut Workspace,
+    file: &Path,
+    names: &[String],
+    scenarios: &[PathBuf],
+) -> DiffRun {
+    use crate::check::{build_model, load_chain};
+    use crate::report::diff::{ChangeKind, ContractDiff, Detail, ItemChange};
+
+    let fail = |diagnostics: Vec<Diagnostic>| DiffRun {
+        contract: None,
+        scenarios: Vec::new(),
+        diagnostics,
+    };
+    let chain = match load_chain(ws, file, None) {
+        Ok(c) => c,
+        Err(d) => return fail(d),
+    };
+    let checked = build_model(&chain);
+    let Some(written) = checked.value else {
+        return fail(
+            checked
+                .diagnostics
+                .into_iter()
+                .filter(Diagnostic::is_error)
+                .collect(),
+        );
+    };
+    let mut other = written.clone();
+    let mut changes = Vec::new();
+    let mut flipped = Vec::new();
+    for name in names {
+        let Some(i) = other.interpretations.iter_mut().find(|i| &i.name == name) else {
+            let known: Vec<&str> = written
+                .interpretations
+                .iter()
+                .map(|i| i.name.as_str())
+                .collect();
+            let file_id = chain.last().map(|l| l.file).unwrap_or_default();
+            let help = match crate::diagnostic::suggest(name, known.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None if known.is_empty() => "the contract records no interpretation; add an `interpret NAME: \"until\" as exclusive because \"…\"` line first".to_owned(),
+                None => format!("the contract's interpretations are: {}", known.join(", ")),
+            };
+            return fail(vec![Diagnostic::whole_file(
+                crate::diagnostic::Code::UnknownName,
+                file_id,
+                format!(
+                    "{} records no interpretation named `{name}`",
+                    file.display()
+                ),
+            )
+            .with_help(help)]);
+        };
+        i.exclusive = !i.exclusive;
+        flipped.push(format!("{} as {}", i.word.text(), i.reading()));
+        changes.push(ItemChange {
+            item: format!("interpretation {name}"),
+            change: ChangeKind::Changed,
+            details: vec![Detail {
+                aspect: format!("\"{}\"", i.word.text()),
+                old: Some(i.reading().to_owned()),
+                new: Some(
+                    if i.exclusive {
+                        "inclusive"
+                    } else {
+                        "exclusive"
+                    }
+                    .to_owned(),
+                ),
+            }],
+        });
+    }
+    let contract = ContractDiff {
+        old: format!("{} reading {}", written.document, flipped.join(", ")),
+        new: format!("{} as written", written.document),
+        changes,
+    };
+    let scenario_diffs = diff_scenarios(
+        ws,
+        &other,
+        &written,
+        scenarios,
+        ("other reading", "written"),
+    );
+    DiffRun {
+        contract: Some(contract),
+        scenarios: scenario_diffs,
+        diagnostics: Vec::new(),
+    }
+}
+
+/// Evaluates every scenario found under `scenarios` against two models and
+/// compares the answers (labels name the two sides in problem notes).
+fn diff_scenarios(
+    ws: &mut Workspace,
+    old_model: &crate::check::Model,
+    new_model: &crate::check::Model,
+    scenarios: &[PathBuf],
+    labels: (&str, &str),
+) -> Vec<crate::report::diff::ScenarioDiff> {
+    use crate::check::scenario::check_scenario_with;
+    use crate::report::diff::ScenarioDiff;
+    use crate::report::record::{answers, compare};
     let mut scenario_diffs = Vec::new();
     for path in find_cov_files(scenarios) {
         if document_kind(ws, &path) != Some("scenario") {
@@ -365,8 +482,8 @@ pub fn diff(ws: &mut Workspace, old: Option<&Path>, new: &Path, scenarios: &[Pat
                 }
             }
         };
-        let old_ev = outcome(&old_model, "old", ws);
-        let new_ev = outcome(&new_model, "new", ws);
+        let old_ev = outcome(old_model, labels.0, ws);
+        let new_ev = outcome(new_model, labels.1, ws);
         let name = new_ev
             .as_ref()
             .or(old_ev.as_ref())
@@ -383,12 +500,7 @@ pub fn diff(ws: &mut Workspace, old: Option<&Path>, new: &Path, scenarios: &[Pat
             problems,
         ));
     }
-    diagnostics.clear();
-    DiffRun {
-        contract: Some(contract),
-        scenarios: scenario_diffs,
-        diagnostics,
-    }
+    scenario_diffs
 }
 
 /// Checks and evaluates texts held in memory: a contract, its amendments in

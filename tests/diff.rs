@@ -104,3 +104,40 @@ fn a_contract_compared_with_itself_differs_in_nothing() {
     );
     assert!(!differs, "{text}");
 }
+
+/// `covenant diff FILE --interpretation NAME`: the contract as written against
+/// the same contract with the word read the other way.
+#[test]
+fn one_contract_read_two_ways() {
+    at_root();
+    let mut ws = Workspace::new();
+    let run = covenant::pipeline::diff_interpretations(
+        &mut ws,
+        Path::new("contracts/interpretations/standstill.cov"),
+        &["until_reading".to_owned()],
+        &[PathBuf::from(
+            "contracts/interpretations/scenarios/inclusive.cov",
+        )],
+    );
+    assert!(run.diagnostics.is_empty(), "{:?}", run.diagnostics);
+    assert!(run.differs());
+    let mut text = render_contract_diff(run.contract.as_ref().expect("the contract checks"));
+    text.push_str(&render_scenario_diffs(&run.scenarios));
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn an_unknown_interpretation_is_reported() {
+    at_root();
+    let mut ws = Workspace::new();
+    let run = covenant::pipeline::diff_interpretations(
+        &mut ws,
+        Path::new("contracts/interpretations/standstill.cov"),
+        &["until_readng".to_owned()],
+        &[],
+    );
+    assert!(run.contract.is_none());
+    let d = run.diagnostics.first().expect("a diagnostic");
+    assert_eq!(d.code.as_str(), "covenant::unknown_name");
+    assert!(format!("{:?}", d.help).contains("until_reading"), "{d:?}");
+}

@@ -402,6 +402,33 @@ fn shared_decl() -> impl Strategy<Value = Toks> {
             ]
             .concat()
         }),
+        (
+            name(),
+            select(vec!["\"until\"", "\"within\""]),
+            select(vec!["inclusive", "exclusive"]),
+            proptest::option::of(name()),
+            proptest::option::of(date()),
+            string(),
+        )
+            .prop_map(|(n, word, reading, clause, d, reason)| {
+                let scope = clause
+                    .map(|c| [t("for"), one(c)].concat())
+                    .unwrap_or_default();
+                let on = d.map(|d| [t("on"), one(d)].concat()).unwrap_or_default();
+                [
+                    t("interpret"),
+                    one(n),
+                    t(":"),
+                    t(word),
+                    t("as"),
+                    t(reading),
+                    scope,
+                    on,
+                    t("because"),
+                    one(reason),
+                ]
+                .concat()
+            }),
     ]
 }
 

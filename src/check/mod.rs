@@ -334,6 +334,7 @@ pub fn build_model(chain: &[Loaded]) -> Checked<Model> {
             clause.versions.push(b.version);
         }
     }
+    resolve_interpretations(&mut r, &contract.decls, &contract.name.text);
 
     let mut previous_effective = effective;
     for loaded in chain.iter().skip(1) {
@@ -347,6 +348,7 @@ pub fn build_model(chain: &[Loaded]) -> Checked<Model> {
         .iter()
         .any(|d| matches!(d, ast::Decl::FiscalYear(_)));
     calendars::check_fiscal_uses(&mut r, fiscal_declared);
+    unused_interpretations(&mut r);
 
     let diagnostics = r.diagnostics;
     if has_errors(&diagnostics) {
@@ -537,6 +539,7 @@ fn apply_amendment(r: &mut Resolver<'_>, a: &ast::Amendment, previous_effective:
         }
     }
     resolve_allows(r, &decls);
+    resolve_interpretations(r, &decls, &a.name.text);
     for (id, c) in added {
         if let Some(clause) = r.model.clauses.get_mut(id) {
             clause.removed = None;
@@ -574,6 +577,159 @@ fn resolve_allows(r: &mut Resolver<'_>, decls: &[ast::Decl]) {
             }
         }
     }
+}
+
+/// Reads a document's `interpret` lines. A line with the name of an earlier
+/// interpretation restates it (an amendment may change a reading); another
+/// name for the same word and scope is `covenant::conflicting_interpretations`.
+fn resolve_interpretations(r: &mut Resolver<'_>, decls: &[ast::Decl], document: &str) {
+    for d in decls {
+        let ast::Decl::Interpret(i) = d else {
+            continue;
+        };
+        let Some(word) = model::Word::from_text(&i.word.text) else {
+            let known: Vec<String> = model::Word::ALL
+                .iter()
+                .map(|w| format!("\"{}\"", w.text()))
+                .collect();
+            r.diagnostics.push(
+                Diagnostic::error(
+                    Code::BadInterpretation,
+                    i.word.span,
+                    format!("Covenant has no counting convention for {:?}", i.word.text),
+                )
+                .with_label("not a word Covenant can read two ways")
+                .with_help(format!(
+                    "the words an `interpret` line can read are {}",
+                    known.join(" and ")
+                )),
+            );
+            continue;
+        };
+        if i.reason.text.trim().is_empty() {
+            r.diagnostics.push(
+                Diagnostic::error(Code::BadInterpretation, i.reason.span, "an interpretation must say why the word is read so")
+                    .with_label("empty reason")
+                    .with_help("write the reason a reader of the contract needs, like `because \"the notice letter treats the end date as the first day free of the restriction\"`"),
+            );
+            continue;
+        }
+        let clause = match &i.clause {
+            None => None,
+            Some(name) => match r.model.symbol(&name.text) {
+                Some(Symbol::Clause(id)) => Some(id),
+                _ => {
+                    let names: Vec<&str> =
+                        r.model.clauses.iter().map(|c| c.name.as_str()).collect();
+                    let d = Diagnostic::error(
+                        Code::UnknownClause,
+                        name.span,
+                        format!("`interpret … for {}` names no clause", name.text),
+                    )
+                    .with_label("no clause has this name");
+                    let d = match crate::diagnostic::suggest(&name.text, names) {
+                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                        None => d.with_help("name a clause of the contract, or leave out `for …` to read the word so everywhere"),
+                    };
+                    r.diagnostics.push(d);
+                    continue;
+                }
+            },
+        };
+        let interpretation = model::Interpretation {
+            name: i.name.text.clone(),
+            word,
+            exclusive: i.exclusive,
+            clause,
+            date: i.date,
+            reason: i.reason.text.clone(),
+            document: document.to_owned(),
+            span: i.span,
+        };
+        if let Some(pos) = r
+            .model
+            .interpretations
+            .iter()
+            .position(|x| x.name == i.name.text)
+        {
+            r.model.interpretations.remove(pos);
+        }
+        if let Some(other) = r
+            .model
+            .interpretations
+            .iter()
+            .find(|x| x.word == word && x.clause == clause)
+        {
+            let scope = match &i.clause {
+                Some(c) => format!("in `{}`", c.text),
+                None => "throughout the contract".to_owned(),
+            };
+            r.diagnostics.push(
+                Diagnostic::error(
+                    Code::ConflictingInterpretations,
+                    i.name.span,
+                    format!(
+                        "`{}` and `{}` both say how to read \"{}\" {scope}",
+                        i.name.text,
+                        other.name,
+                        word.text()
+                    ),
+                )
+                .with_label(format!("reads it as {}", interpretation.reading()))
+                .with_secondary(other.span, format!("reads it as {}", other.reading()))
+                .with_help(format!("keep one reading; to change it in an amendment, restate it under the same name (`interpret {} …`)", other.name)),
+            );
+            continue;
+        }
+        r.model.interpretations.push(interpretation);
+    }
+}
+
+/// Warns about interpretations of a word that the clause they name, or (for
+/// contract-wide ones) the whole contract, never uses.
+fn unused_interpretations(r: &mut Resolver<'_>) {
+    let mut findings = Vec::new();
+    for i in &r.model.interpretations {
+        let uses = |c: &Clause| {
+            c.versions.iter().any(|v| match i.word {
+                model::Word::Until => v.windows.until.is_some(),
+                model::Word::Within => v
+                    .obligations
+                    .iter()
+                    .any(|o| matches!(o.deadline, model::DeadlineSlot::Within(_))),
+            })
+        };
+        let used = match i.clause {
+            Some(id) => r.model.clauses.get(id).is_some_and(uses),
+            None => {
+                r.model.clauses.iter().any(uses)
+                    || (i.word == model::Word::Until
+                        && r.model.term.last_day.is_some()
+                        && r.model.term.length.is_none())
+            }
+        };
+        if !used {
+            let place = match i.clause.and_then(|c| r.model.clauses.get(c)) {
+                Some(c) => format!("clause `{}` has", c.name),
+                None => "the contract has".to_owned(),
+            };
+            findings.push(
+                Diagnostic::warning(
+                    Code::UnusedInterpretation,
+                    i.span,
+                    format!(
+                        "interpretation `{}` reads \"{}\", but {place} no `{}` to read",
+                        i.name,
+                        i.word.text(),
+                        i.word.text()
+                    ),
+                )
+                .with_label("changes no answer")
+                .with_help("remove the line, or name the clause whose wording it settles"),
+            );
+        }
+    }
+    r.diagnostics.extend(findings);
 }
 
 /// Warns when an amendment takes effect after the contract it amends has

@@ -615,6 +615,83 @@ pub struct AmendmentInfo {
     pub span: Span,
 }
 
+/// A word whose counting convention an `interpret` line can choose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Word {
+    /// `until DATE` (windows and `term until`): inclusive by default.
+    Until,
+    /// `within DURATION` deadlines: counted from the day after the start by default.
+    Within,
+}
+
+impl Word {
+    /// Every word that can be interpreted.
+    pub const ALL: [Word; 2] = [Word::Until, Word::Within];
+
+    /// The word as written.
+    pub fn text(self) -> &'static str {
+        match self {
+            Word::Until => "until",
+            Word::Within => "within",
+        }
+    }
+
+    /// The word written between the quotes of an `interpret` line.
+    pub fn from_text(text: &str) -> Option<Word> {
+        Word::ALL.into_iter().find(|w| w.text() == text.trim())
+    }
+
+    /// Whether Covenant reads the word as exclusive when no interpretation is given.
+    pub fn default_exclusive(self) -> bool {
+        match self {
+            Word::Until => false,
+            Word::Within => true,
+        }
+    }
+}
+
+/// `interpret NAME: "WORD" as READING [for CLAUSE] [on DATE] because "REASON"`.
+#[derive(Debug, Clone)]
+pub struct Interpretation {
+    /// Its name, which reports cite.
+    pub name: String,
+    /// The word read.
+    pub word: Word,
+    /// `true` for `exclusive`.
+    pub exclusive: bool,
+    /// The one clause it is limited to, if any.
+    pub clause: Option<ClauseId>,
+    /// The day it was recorded.
+    pub date: Option<Date>,
+    /// Why.
+    pub reason: String,
+    /// The document (contract or amendment) that states it.
+    pub document: String,
+    /// The line.
+    pub span: Span,
+}
+
+impl Interpretation {
+    /// `inclusive` or `exclusive`.
+    pub fn reading(&self) -> &'static str {
+        if self.exclusive {
+            "exclusive"
+        } else {
+            "inclusive"
+        }
+    }
+
+    /// `"until" read as exclusive`
+    pub fn describe(&self) -> String {
+        format!("\"{}\" read as {}", self.word.text(), self.reading())
+    }
+
+    /// Whether it reads the word otherwise than Covenant's default.
+    pub fn departs_from_default(&self) -> bool {
+        self.exclusive != self.word.default_exclusive()
+    }
+}
+
 /// What a name refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Symbol {
@@ -689,6 +766,9 @@ pub struct Model {
     pub amendments: Vec<AmendmentInfo>,
     /// Top-level `allow` lines of the contract and its amendments.
     pub allows: Vec<Allow>,
+    /// The `interpret` lines of the contract and its amendments, in order; a
+    /// restatement under the same name replaces the earlier one.
+    pub interpretations: Vec<Interpretation>,
     /// Every declared name.
     pub symbols: HashMap<String, (Symbol, Span)>,
     /// `fiscal year starts MONTH DAY`, if declared.
@@ -721,6 +801,36 @@ impl Model {
             .collect();
         names.sort_unstable();
         names
+    }
+
+    /// The interpretation that governs `word` in clause `clause` (`None`: the
+    /// contract-wide one, for `term until`): one limited to the clause comes
+    /// before a contract-wide one.
+    pub fn interpretation(&self, word: Word, clause: Option<ClauseId>) -> Option<&Interpretation> {
+        let scoped = clause.and_then(|c| {
+            self.interpretations
+                .iter()
+                .rev()
+                .find(|i| i.word == word && i.clause == Some(c))
+        });
+        scoped.or_else(|| {
+            self.interpretations
+                .iter()
+                .rev()
+                .find(|i| i.word == word && i.clause.is_none())
+        })
+    }
+
+    /// Whether `word` is read as exclusive in `clause`, and the interpretation that says so.
+    pub fn reads_exclusive(
+        &self,
+        word: Word,
+        clause: Option<ClauseId>,
+    ) -> (bool, Option<&Interpretation>) {
+        match self.interpretation(word, clause) {
+            Some(i) => (i.exclusive, Some(i)),
+            None => (word.default_exclusive(), None),
+        }
     }
 
     /// A clause by name.

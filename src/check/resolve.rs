@@ -802,6 +802,7 @@ pub(crate) fn empty_model(contract: &ast::Contract) -> Model {
         clauses: Vec::new(),
         amendments: Vec::new(),
         allows: Vec::new(),
+        interpretations: Vec::new(),
         symbols: HashMap::new(),
         fiscal_start: None,
         holidays: Vec::new(),
@@ -1039,7 +1040,8 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
         | ast::Decl::Clause(_)
         | ast::Decl::Allow(_)
         | ast::Decl::FiscalYear(_)
-        | ast::Decl::Holidays(..) => {}
+        | ast::Decl::Holidays(..)
+        | ast::Decl::Interpret(_) => {}
     }
 }
 

@@ -154,6 +154,10 @@ enum Command {
         /// Scenario files or folders to evaluate against both versions.
         #[arg(long, num_args = 1..)]
         scenarios: Vec<PathBuf>,
+        /// Compare one contract with itself: as written, against the same
+        /// contract with this interpretation's word read the other way (repeatable).
+        #[arg(long = "interpretation", value_name = "NAME")]
+        interpretations: Vec<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -381,10 +385,12 @@ pub fn main() -> ExitCode {
         Command::Diff {
             files,
             scenarios,
+            interpretations,
             format,
         } => {
             let all: Vec<PathBuf> = files.iter().chain(scenarios.iter()).cloned().collect();
-            missing_paths(&all).unwrap_or_else(|| diff::run(&files, &scenarios, format, color))
+            missing_paths(&all)
+                .unwrap_or_else(|| diff::run(&files, &scenarios, &interpretations, format, color))
         }
         Command::Explain {
             scenario,

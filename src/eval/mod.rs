@@ -154,6 +154,7 @@ pub fn evaluate(
         expectations: Vec::new(),
         clause_states: Vec::new(),
         notes: Vec::new(),
+        interpretations: interpretation_notes(&program),
     };
 
     run_events(&program, plan, sources, cutoff, &mut evaluation);
@@ -222,9 +223,13 @@ fn contract_end(
 ) -> Result<ContractEnd, Diagnostic> {
     let model = program.model;
     let mut renewals = Vec::new();
-    let mut last_day = model.term.last_day;
-    let mut reason = match model.term.last_day {
-        Some(d) => format!("the term ends on {d}"),
+    let (term_last_day, reading) = term_last_day(model);
+    let mut last_day = term_last_day;
+    let mut reason = match term_last_day {
+        Some(d) => format!(
+            "the term ends on {d}{}",
+            cite(reading.filter(|i| i.exclusive))
+        ),
         None => "the contract has no fixed term".to_owned(),
     };
     let notices: Vec<(Date, PartyId)> = plan
@@ -252,7 +257,7 @@ fn contract_end(
         .unwrap_or(horizon);
     let renew_until = horizon.max(last_termination);
 
-    if let (Some(initial), Some(rn)) = (model.term.last_day, &model.term.renewal) {
+    if let (Some(initial), Some(rn)) = (term_last_day, &model.term.renewal) {
         // Renewed terms are counted from one anchor, never from the previous
         // last day, so that a term starting on 29 February does not drift.
         let same_family = |a: &Duration, b: &Duration| {
@@ -387,7 +392,7 @@ fn clause_intervals(program: &Program<'_>, clip: Date) -> Result<Vec<Vec<Interva
         v
     };
     let mut all = Vec::with_capacity(model.clauses.len());
-    for clause in &model.clauses {
+    for (cid, clause) in model.clauses.iter().enumerate() {
         let mut intervals: Vec<Interval> = Vec::new();
         let first_start = clause
             .versions
@@ -404,7 +409,7 @@ fn clause_intervals(program: &Program<'_>, clip: Date) -> Result<Vec<Vec<Interva
                 start = start.max(f);
             }
             if let Some(u) = &v.windows.until {
-                end = end.min(program.date(u)?);
+                end = end.min(until_last_day(model, cid, program.date(u)?).0);
             }
             if let Some(f) = &v.windows.for_ {
                 let clause_start = from.unwrap_or(first_start).max(model.effective);
@@ -704,7 +709,7 @@ fn check_obligations(
                     DeadlineSlot::Within(s) => program
                         .duration(s)
                         .ok()
-                        .and_then(|d| d.after_skipping(clause_start, &model.holidays)),
+                        .and_then(|d| within_deadline(model, cid, clause_start, d).0),
                 };
                 let Some(deadline) = deadline else { continue };
                 // The obligation binds only if its version governs on the deadline.
@@ -737,13 +742,151 @@ fn check_obligations(
                     ev.breaches.push(Breach {
                         date: breach_day,
                         clause: clause.name.clone(),
-                        text: format!("deadline {deadline} missed: {}", excerpt(sources, o.span)),
+                        text: match (
+                            &o.deadline,
+                            model.reads_exclusive(Word::Within, Some(cid)).1,
+                        ) {
+                            (DeadlineSlot::Within(_), Some(i)) if !i.exclusive => format!(
+                                "deadline {deadline} missed{}: {}",
+                                cite(Some(i)),
+                                excerpt(sources, o.span)
+                            ),
+                            _ => {
+                                format!("deadline {deadline} missed: {}", excerpt(sources, o.span))
+                            }
+                        },
                         span: o.span,
                     });
                 }
             }
         }
     }
+}
+
+/// ` (interpretation NAME: "until" read as exclusive)`, or nothing.
+pub(crate) fn cite(reading: Option<&Interpretation>) -> String {
+    match reading {
+        Some(i) => format!(" (interpretation {}: {})", i.name, i.describe()),
+        None => String::new(),
+    }
+}
+
+/// The last day in force of a `term until DATE`, under the contract-wide
+/// reading of "until" (inclusive by default: DATE itself; exclusive: the day before).
+pub(crate) fn term_last_day(model: &Model) -> (Option<Date>, Option<&Interpretation>) {
+    let Some(written) = model.term.last_day else {
+        return (None, None);
+    };
+    if model.term.length.is_some() {
+        return (Some(written), None);
+    }
+    match model.reads_exclusive(Word::Until, None) {
+        (true, i) => (Some(written.pred_opt().unwrap_or(written)), i),
+        (false, i) => (Some(written), i),
+    }
+}
+
+/// The last active day of a clause's `until DATE` window, under the clause's
+/// reading of "until", and the interpretation that chose it.
+pub(crate) fn until_last_day(
+    model: &Model,
+    cid: ClauseId,
+    written: Date,
+) -> (Date, Option<&Interpretation>) {
+    match model.reads_exclusive(Word::Until, Some(cid)) {
+        (true, i) => (written.pred_opt().unwrap_or(written), i),
+        (false, i) => (written, i),
+    }
+}
+
+/// The last day in time of `within DURATION` from `start`: by default the
+/// start day is not counted (`within 14 days` of 1 January is 15 January);
+/// read as inclusive, it is day one (14 January).
+pub(crate) fn within_deadline(
+    model: &Model,
+    cid: ClauseId,
+    start: Date,
+    duration: Duration,
+) -> (Option<Date>, Option<&Interpretation>) {
+    let after = duration.after_skipping(start, &model.holidays);
+    match model.reads_exclusive(Word::Within, Some(cid)) {
+        (true, i) => (after, i),
+        // Read inclusive, the start day is day one of the period. For business
+        // days that holds only when the start day is itself a business day.
+        (false, i) if duration.unit == DurationUnit::BusinessDay => {
+            let counted = u32::from(crate::calendar::is_business_day(start, &model.holidays));
+            let n = duration.count.saturating_sub(counted);
+            (
+                crate::calendar::business_days_after(start, n, &model.holidays),
+                i,
+            )
+        }
+        (false, i) => (after.map(|d| d.pred_opt().unwrap_or(d).max(start)), i),
+    }
+}
+
+/// The model's interpretations with the clauses, days and end they govern.
+fn interpretation_notes(program: &Program<'_>) -> Vec<InterpretationNote> {
+    let model = program.model;
+    let mut notes: Vec<InterpretationNote> = model
+        .interpretations
+        .iter()
+        .map(|i| InterpretationNote {
+            name: i.name.clone(),
+            word: i.word.text().to_owned(),
+            reading: i.reading().to_owned(),
+            departs_from_default: i.departs_from_default(),
+            clause: i.clause.map(|c| program.clause_name(c)),
+            date: i.date,
+            reason: i.reason.clone(),
+            document: i.document.clone(),
+            clauses: Vec::new(),
+            contract_end: false,
+            days: Vec::new(),
+        })
+        .collect();
+    let find = |notes: &mut Vec<InterpretationNote>, i: &Interpretation| {
+        notes.iter().position(|n| n.name == i.name)
+    };
+    for (cid, clause) in model.clauses.iter().enumerate() {
+        for v in &clause.versions {
+            if let Some(written) = v.windows.until.as_ref().and_then(|s| program.date(s).ok()) {
+                if let Some(pos) = model
+                    .interpretation(Word::Until, Some(cid))
+                    .and_then(|i| find(&mut notes, i))
+                {
+                    if let Some(n) = notes.get_mut(pos) {
+                        if !n.clauses.contains(&clause.name) {
+                            n.clauses.push(clause.name.clone());
+                        }
+                        n.days.push((clause.name.clone(), written));
+                    }
+                }
+            }
+            let within = v
+                .obligations
+                .iter()
+                .any(|o| matches!(o.deadline, DeadlineSlot::Within(_)));
+            if within {
+                if let Some(pos) = model
+                    .interpretation(Word::Within, Some(cid))
+                    .and_then(|i| find(&mut notes, i))
+                {
+                    if let Some(n) = notes.get_mut(pos) {
+                        if !n.clauses.contains(&clause.name) {
+                            n.clauses.push(clause.name.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if let (Some(_), Some(i)) = term_last_day(model) {
+        if let Some(n) = find(&mut notes, i).and_then(|pos| notes.get_mut(pos)) {
+            n.contract_end = true;
+        }
+    }
+    notes
 }
 
 fn version_label(v: &ClauseVersion) -> String {
@@ -983,9 +1126,13 @@ fn inactive_reason(program: &Program<'_>, cid: ClauseId, on: Date) -> String {
             reasons.push(format!("it starts on {from}"));
         }
     }
-    if let Some(until) = v.windows.until.as_ref().and_then(|s| program.date(s).ok()) {
+    if let Some(written) = v.windows.until.as_ref().and_then(|s| program.date(s).ok()) {
+        let (until, reading) = until_last_day(model, cid, written);
         if on > until {
-            reasons.push(format!("it ran until {until}"));
+            reasons.push(match reading.filter(|i| i.exclusive) {
+                Some(i) => format!("it ran until {written}, that day excluded{}", cite(Some(i))),
+                None => format!("it ran until {until}"),
+            });
         }
     }
     for (e, _) in &v.windows.while_ {
@@ -1095,6 +1242,28 @@ fn expectation(
     let model = program.model;
     let text = excerpt(sources, x.span);
     let text = text.strip_prefix("expect ").unwrap_or(&text).to_owned();
+    let clause_readings = |c: &ClauseId| ev.readings_for_clause(&program.clause_name(*c));
+    let interpretations = match &x.kind {
+        Expect::Verdict { call, date, .. } => {
+            ev.readings_for_verdict(&program.verdict(call, *date), *date)
+        }
+        Expect::Owes { clause, .. }
+        | Expect::Status { clause, .. }
+        | Expect::CapReached { clause, .. }
+        | Expect::Due { clause, .. }
+        | Expect::Breach(clause)
+        | Expect::NoBreach(Some(clause)) => clause_readings(clause),
+        Expect::Ends(_) => ev.readings_for_end(),
+        Expect::Overdue { .. } | Expect::OwesNet { .. } | Expect::NoBreach(None) => {
+            let mut names: Vec<String> = Vec::new();
+            for i in &ev.interpretations {
+                if !i.clauses.is_empty() && !names.contains(&i.name) {
+                    names.push(i.name.clone());
+                }
+            }
+            names
+        }
+    };
     let (passed, actual) = match &x.kind {
         Expect::Verdict {
             call,
@@ -1345,6 +1514,7 @@ fn expectation(
         }
     };
     ExpectationOutcome {
+        interpretations,
         text,
         passed,
         actual,

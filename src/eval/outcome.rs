@@ -46,9 +46,88 @@ pub struct Evaluation {
     pub clause_states: Vec<ClauseState>,
     /// Remarks: missing figures, ineffective events.
     pub notes: Vec<String>,
+    /// The contract's interpretations, each with the answers it governs.
+    pub interpretations: Vec<InterpretationNote>,
+}
+
+/// An interpretation as the reports show it, with what it governs.
+#[derive(Debug, Clone)]
+pub struct InterpretationNote {
+    /// Its name.
+    pub name: String,
+    /// The word read (`until`).
+    pub word: String,
+    /// `inclusive` or `exclusive`.
+    pub reading: String,
+    /// Whether the reading departs from Covenant's default for the word.
+    pub departs_from_default: bool,
+    /// The clause it is limited to, if any.
+    pub clause: Option<String>,
+    /// The day it was recorded.
+    pub date: Option<Date>,
+    /// Why.
+    pub reason: String,
+    /// The document that states it.
+    pub document: String,
+    /// The clauses whose answers it governs (statuses, payments, breaches, verdicts).
+    pub clauses: Vec<String>,
+    /// Whether it governs the contract's end (`term until`).
+    pub contract_end: bool,
+    /// The days on which the two readings give a clause different statuses:
+    /// a verdict on such a day depends on it even when the clause is not in the verdict.
+    pub days: Vec<(String, Date)>,
+}
+
+impl InterpretationNote {
+    /// `"until" read as exclusive`
+    pub fn describe(&self) -> String {
+        format!("\"{}\" read as {}", self.word, self.reading)
+    }
 }
 
 impl Evaluation {
+    /// The interpretations an answer about `clause` depends on.
+    pub fn readings_for_clause(&self, clause: &str) -> Vec<String> {
+        self.interpretations
+            .iter()
+            .filter(|i| i.clauses.iter().any(|c| c == clause))
+            .map(|i| i.name.clone())
+            .collect()
+    }
+
+    /// The interpretations the contract's end depends on.
+    pub fn readings_for_end(&self) -> Vec<String> {
+        self.interpretations
+            .iter()
+            .filter(|i| i.contract_end)
+            .map(|i| i.name.clone())
+            .collect()
+    }
+
+    /// The interpretations a verdict on `date` depends on: those governing a
+    /// clause the verdict names, or a clause whose status that day turns on the reading.
+    pub fn readings_for_verdict(&self, verdict: &Verdict, date: Date) -> Vec<String> {
+        let named = |c: &String| {
+            verdict.forbidden_by.contains(c)
+                || verdict.permitted_by.contains(c)
+                || verdict.overridden.contains(c)
+                || verdict.licence.as_ref().and_then(|l| l.clause.as_ref()) == Some(c)
+        };
+        self.interpretations
+            .iter()
+            .filter(|i| {
+                i.clauses.iter().any(named)
+                    || i.days.iter().any(|(_, d)| *d == date)
+                    || (i.contract_end
+                        && self
+                            .end
+                            .last_day
+                            .is_some_and(|l| l.succ_opt() == Some(date) || l == date))
+            })
+            .map(|i| i.name.clone())
+            .collect()
+    }
+
     /// Number of failed expectations.
     pub fn failures(&self) -> usize {
         self.expectations.iter().filter(|e| !e.passed).count()
@@ -333,6 +412,8 @@ pub struct Breach {
 /// An expectation's result.
 #[derive(Debug, Clone)]
 pub struct ExpectationOutcome {
+    /// The interpretations the answer depends on, by name.
+    pub interpretations: Vec<String>,
     /// The expectation as written.
     pub text: String,
     /// Whether it held.

@@ -273,6 +273,9 @@ fn contract_items(model: &Model, sources: &SourceMap) -> Vec<(String, String)> {
         let who = party(model, t.party);
         items.push((format!("termination right of {who}"), text(sources, t.span)));
     }
+    for i in &model.interpretations {
+        items.push((format!("interpretation {}", i.name), text(sources, i.span)));
+    }
     items
 }
 

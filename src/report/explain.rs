@@ -44,6 +44,20 @@ pub fn explain(
             a.name, a.effective
         );
     }
+    for i in &model.interpretations {
+        let scope = i
+            .clause
+            .and_then(|c| model.clauses.get(c))
+            .map(|c| format!(" for {}", c.name))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  interpretation {}: {}{scope} — because {:?}",
+            i.name,
+            i.describe(),
+            i.reason
+        );
+    }
     if !model.conditions.is_empty() {
         out.push_str("\nConditions\n");
         for (i, c) in model.conditions.iter().enumerate() {
@@ -103,6 +117,14 @@ pub fn explain(
         } else {
             let _ = writeln!(out, "  {}{title} — inactive: {}", clause.name, state.detail);
         }
+        for (word, i) in clause_readings(model, cid) {
+            let _ = writeln!(
+                out,
+                "      reads \"{word}\" by interpretation {}: {}",
+                i.name,
+                i.describe()
+            );
+        }
         let governing = program.active_version(cid, date).or_else(|| {
             clause
                 .versions
@@ -129,6 +151,24 @@ pub fn explain(
         let _ = writeln!(out, "\nAction: {text}");
         let verdict = program.verdict(call, date);
         let _ = writeln!(out, "  verdict: {}", verdict.explain());
+        let mut depends: Vec<&str> = Vec::new();
+        for (cid, clause) in model.clauses.iter().enumerate() {
+            let named = verdict.forbidden_by.contains(&clause.name)
+                || verdict.permitted_by.contains(&clause.name)
+                || verdict.overridden.contains(&clause.name);
+            for (word, i) in clause_readings(model, cid) {
+                let turns_today = word == "until"
+                    && clause.versions.iter().any(|v| {
+                        v.windows.until.as_ref().and_then(|s| program.date(s).ok()) == Some(date)
+                    });
+                if (named || turns_today) && !depends.contains(&i.name.as_str()) {
+                    depends.push(&i.name);
+                }
+            }
+        }
+        if !depends.is_empty() {
+            let _ = writeln!(out, "  depends on interpretation: {}", depends.join(", "));
+        }
         if let Some(l) = &verdict.licence {
             let need = model
                 .actions
@@ -186,6 +226,30 @@ pub fn explain(
             out.push_str("  no clause permits or prohibits this action\n");
         } else if !any {
             out.push_str("  no clause mentions this action, so it is permitted\n");
+        }
+    }
+    out
+}
+
+/// The words a clause uses whose reading an interpretation chooses, with that interpretation.
+fn clause_readings(
+    model: &crate::check::Model,
+    cid: usize,
+) -> Vec<(&'static str, &crate::check::model::Interpretation)> {
+    use crate::check::model::{DeadlineSlot, Word};
+    let Some(clause) = model.clauses.get(cid) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let until = clause.versions.iter().any(|v| v.windows.until.is_some());
+    let within = clause.versions.iter().any(|v| {
+        v.obligations
+            .iter()
+            .any(|o| matches!(o.deadline, DeadlineSlot::Within(_)))
+    });
+    for (word, used) in [(Word::Until, until), (Word::Within, within)] {
+        if let (true, Some(i)) = (used, model.interpretation(word, Some(cid))) {
+            out.push((word.text(), i));
         }
     }
     out

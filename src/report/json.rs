@@ -101,6 +101,9 @@ pub struct ScenarioReport {
     /// Conditional answers, when the scenario leaves facts unknown (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conditional: Option<serde_json::Value>,
+    /// The contract's interpretations (left out when it records none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub interpretations: Vec<JsonInterpretation>,
 }
 
 /// The contract's identity and end.
@@ -120,6 +123,9 @@ pub struct JsonContract {
     pub end_reason: String,
     /// Renewals.
     pub renewals: Vec<JsonRenewal>,
+    /// The interpretations the end date depends on, by name (left out when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub end_interpretations: Vec<String>,
 }
 
 /// An amendment.
@@ -205,6 +211,9 @@ pub struct JsonVerdict {
     /// For an action that needs a licence: the licence check (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub licence: Option<JsonLicenceCheck>,
+    /// The interpretations this answer depends on, by name (left out when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub interpretations: Vec<String>,
 }
 
 /// The check of the licence an action needs.
@@ -267,6 +276,9 @@ pub struct JsonPayment {
     pub due: String,
     /// The version that governed.
     pub version: String,
+    /// The interpretations this answer depends on, by name (left out when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub interpretations: Vec<String>,
 }
 
 /// A status change.
@@ -278,6 +290,9 @@ pub struct JsonStatus {
     pub clause: Option<String>,
     /// What happened.
     pub text: String,
+    /// The interpretations this answer depends on, by name (left out when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub interpretations: Vec<String>,
 }
 
 /// A breach.
@@ -291,6 +306,9 @@ pub struct JsonBreach {
     pub text: String,
     /// The breached statement.
     pub location: Option<JsonLocation>,
+    /// The interpretations this answer depends on, by name (left out when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub interpretations: Vec<String>,
 }
 
 /// An expectation's result.
@@ -304,6 +322,9 @@ pub struct JsonExpectation {
     pub actual: String,
     /// Where it is written.
     pub location: Option<JsonLocation>,
+    /// The interpretations this answer depends on, by name (left out when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub interpretations: Vec<String>,
 }
 
 /// A clause's state.
@@ -332,7 +353,7 @@ pub struct JsonSummary {
     pub failed: usize,
 }
 
-fn payment(a: &Accrual) -> JsonPayment {
+fn payment(a: &Accrual, interpretations: Vec<String>) -> JsonPayment {
     JsonPayment {
         clause: a.clause.clone(),
         payment: a.payment,
@@ -356,7 +377,33 @@ fn payment(a: &Accrual) -> JsonPayment {
         cap_reached: a.cap_reached,
         due: a.due.to_string(),
         version: a.version.clone(),
+        interpretations,
     }
+}
+
+/// An `interpret` line, with what it governs.
+#[derive(Debug, Clone, Serialize)]
+pub struct JsonInterpretation {
+    /// Its name, which the answers' `interpretations` arrays cite.
+    pub name: String,
+    /// The word read (`until`, `within`).
+    pub word: String,
+    /// `inclusive` or `exclusive`.
+    pub reading: String,
+    /// Whether the reading departs from Covenant's default for the word.
+    pub departs_from_default: bool,
+    /// The clause it is limited to (`null`: the whole contract).
+    pub clause: Option<String>,
+    /// The day it was recorded.
+    pub date: Option<String>,
+    /// Why.
+    pub reason: String,
+    /// The contract or amendment that states it.
+    pub document: String,
+    /// The clauses whose answers it governs.
+    pub governs: Vec<String>,
+    /// Whether it governs the contract's end date.
+    pub contract_end: bool,
 }
 
 /// Converts an evaluation to its JSON form.
@@ -380,6 +427,7 @@ pub fn scenario_report(ev: &Evaluation, file: &str, sources: &SourceMap) -> Scen
                 .collect(),
             ends_on: ev.end.last_day.map(|d| d.to_string()),
             end_reason: ev.end.reason.clone(),
+            end_interpretations: ev.readings_for_end(),
             renewals: ev
                 .end
                 .renewals
@@ -409,6 +457,7 @@ pub fn scenario_report(ev: &Evaluation, file: &str, sources: &SourceMap) -> Scen
                 date: e.date.to_string(),
                 text: e.text.clone(),
                 verdict: e.verdict.as_ref().map(|v| JsonVerdict {
+                    interpretations: ev.readings_for_verdict(v, e.date),
                     permitted: v.permitted,
                     forbidden_by: v.forbidden_by.clone(),
                     permitted_by: v.permitted_by.clone(),
@@ -424,7 +473,11 @@ pub fn scenario_report(ev: &Evaluation, file: &str, sources: &SourceMap) -> Scen
                 location: location(sources, e.span),
             })
             .collect(),
-        payments: ev.accruals.iter().map(payment).collect(),
+        payments: ev
+            .accruals
+            .iter()
+            .map(|a| payment(a, ev.readings_for_clause(&a.clause)))
+            .collect(),
         netting: ev
             .netting
             .iter()
@@ -447,6 +500,11 @@ pub fn scenario_report(ev: &Evaluation, file: &str, sources: &SourceMap) -> Scen
             .status_changes
             .iter()
             .map(|s| JsonStatus {
+                interpretations: s
+                    .clause
+                    .as_deref()
+                    .map(|c| ev.readings_for_clause(c))
+                    .unwrap_or_default(),
                 date: s.date.to_string(),
                 clause: s.clause.clone(),
                 text: s.text.clone(),
@@ -456,6 +514,7 @@ pub fn scenario_report(ev: &Evaluation, file: &str, sources: &SourceMap) -> Scen
             .breaches
             .iter()
             .map(|b| JsonBreach {
+                interpretations: ev.readings_for_clause(&b.clause),
                 date: b.date.to_string(),
                 clause: b.clause.clone(),
                 text: b.text.clone(),
@@ -466,6 +525,7 @@ pub fn scenario_report(ev: &Evaluation, file: &str, sources: &SourceMap) -> Scen
             .expectations
             .iter()
             .map(|x| JsonExpectation {
+                interpretations: x.interpretations.clone(),
                 text: x.text.clone(),
                 passed: x.passed,
                 actual: x.actual.clone(),
@@ -490,6 +550,22 @@ pub fn scenario_report(ev: &Evaluation, file: &str, sources: &SourceMap) -> Scen
             failed,
         },
         conditional: None,
+        interpretations: ev
+            .interpretations
+            .iter()
+            .map(|i| JsonInterpretation {
+                name: i.name.clone(),
+                word: i.word.clone(),
+                reading: i.reading.clone(),
+                departs_from_default: i.departs_from_default,
+                clause: i.clause.clone(),
+                date: i.date.map(|d| d.to_string()),
+                reason: i.reason.clone(),
+                document: i.document.clone(),
+                governs: i.clauses.clone(),
+                contract_end: i.contract_end,
+            })
+            .collect(),
     }
 }
 

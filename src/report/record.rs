@@ -89,6 +89,9 @@ pub fn answers(ev: &Evaluation) -> Vec<Answer> {
             |d| d.to_string(),
         ),
     );
+    for i in &ev.interpretations {
+        push(format!("interpretation {}", i.name), i.describe());
+    }
     for p in &ev.params {
         let kind = if p.computed { "let" } else { "param" };
         push(format!("{kind} {}", p.name), p.value.clone());

@@ -71,7 +71,43 @@ pub fn render_header(ev: &Evaluation, file: &str) -> String {
             .collect();
         let _ = writeln!(out, "  params: {}", params.join("; "));
     }
+    if !ev.interpretations.is_empty() {
+        out.push_str("  interpretations:\n");
+        for i in &ev.interpretations {
+            let scope = i
+                .clause
+                .as_deref()
+                .map(|c| format!(" for {c}"))
+                .unwrap_or_default();
+            let date = i
+                .date
+                .map(|d| format!(", recorded {d}"))
+                .unwrap_or_default();
+            let default = if i.departs_from_default {
+                ""
+            } else {
+                " (Covenant's default)"
+            };
+            let _ = writeln!(
+                out,
+                "    {}: {}{default}{scope} — because {:?} ({}{date})",
+                i.name,
+                i.describe(),
+                i.reason,
+                i.document
+            );
+        }
+    }
     out
+}
+
+/// `  [interpretation: A, B]` after an answer that depends on interpretations, or nothing.
+fn reads(names: &[String]) -> String {
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!("  [interpretation: {}]", names.join(", "))
+    }
 }
 
 fn render_body(ev: &Evaluation, out: &mut String) {
@@ -102,8 +138,12 @@ fn render_body(ev: &Evaluation, out: &mut String) {
         // The heading gives the latest terms; rows under other terms (before an amendment) say theirs.
         let _ = writeln!(
             out,
-            "  {}: {} pays {} — {}",
-            first.clause, first.payer, first.payee, last.terms
+            "  {}: {} pays {} — {}{}",
+            first.clause,
+            first.payer,
+            first.payee,
+            last.terms,
+            reads(&ev.readings_for_clause(&first.clause))
         );
         payment_table(out, list, &last.terms);
     }
@@ -128,7 +168,12 @@ fn render_body(ev: &Evaluation, out: &mut String) {
 
     out.push_str("\nStatus changes\n");
     for s in &ev.status_changes {
-        let _ = writeln!(out, "  {}  {}", s.date, s.text);
+        let names = s
+            .clause
+            .as_deref()
+            .map(|c| ev.readings_for_clause(c))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  {}  {}{}", s.date, s.text, reads(&names));
     }
 
     out.push_str("\nBreaches\n");
@@ -136,7 +181,14 @@ fn render_body(ev: &Evaluation, out: &mut String) {
         out.push_str("  none\n");
     }
     for b in &ev.breaches {
-        let _ = writeln!(out, "  {}  {} — {}", b.date, b.clause, b.text);
+        let _ = writeln!(
+            out,
+            "  {}  {} — {}{}",
+            b.date,
+            b.clause,
+            b.text,
+            reads(&ev.readings_for_clause(&b.clause))
+        );
     }
 
     if ev.as_of.is_some() {
@@ -158,9 +210,15 @@ fn render_body(ev: &Evaluation, out: &mut String) {
     }
     for x in &ev.expectations {
         if x.passed {
-            let _ = writeln!(out, "  pass  {}", x.text);
+            let _ = writeln!(out, "  pass  {}{}", x.text, reads(&x.interpretations));
         } else {
-            let _ = writeln!(out, "  FAIL  {}\n          found: {}", x.text, x.actual);
+            let _ = writeln!(
+                out,
+                "  FAIL  {}{}\n          found: {}",
+                x.text,
+                reads(&x.interpretations),
+                x.actual
+            );
         }
     }
     let failed = ev.failures();

@@ -173,6 +173,8 @@ pub enum Decl {
     FiscalYear(FiscalDecl),
     /// `holidays DATE, DATE, …`, each with its span
     Holidays(Vec<(Date, Span)>, Span),
+    /// `interpret NAME: "WORD" as READING …`
+    Interpret(InterpretDecl),
 }
 
 /// `net payments between PARTY and PARTY every UNIT`
@@ -197,6 +199,28 @@ pub struct FiscalDecl {
     pub day: u32,
     /// `July 1`
     pub date_span: Span,
+    /// The whole line.
+    pub span: Span,
+}
+
+/// `interpret NAME: "WORD" as inclusive|exclusive [for CLAUSE] [on DATE] because "REASON"`:
+/// a named, dated reading of an ambiguous word, with its reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterpretDecl {
+    /// The interpretation's name, which reports cite.
+    pub name: Name,
+    /// The word read (`until`, `within`), as written between quotes.
+    pub word: Text,
+    /// `true` for `exclusive`, `false` for `inclusive`.
+    pub exclusive: bool,
+    /// The reading's span.
+    pub reading_span: Span,
+    /// Narrows the interpretation to one clause.
+    pub clause: Option<Name>,
+    /// The day the interpretation was recorded.
+    pub date: Option<Date>,
+    /// Why the word is read so; it must not be empty.
+    pub reason: Text,
     /// The whole line.
     pub span: Span,
 }

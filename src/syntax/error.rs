@@ -47,6 +47,9 @@ pub fn human_rule(rule: Rule) -> Option<String> {
         // `allow` may start almost any line, but it is rare: naming it in every
         // list of what may come next would crowd out the words a reader needs.
         Rule::kw_allow | Rule::allow_decl => return None,
+        // Likewise `interpret`: rare, and a line of its own.
+        Rule::kw_interpret | Rule::interpret_decl => return None,
+        Rule::reading => "`inclusive` or `exclusive`",
         Rule::EOI => "the end of the file",
         Rule::name | Rule::party_decl => "a name (lower case, like revenue_share)",
         Rule::date | Rule::date_ref => "a date like 2026-04-27",

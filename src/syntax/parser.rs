@@ -73,6 +73,7 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_grants
             | Rule::kw_in
             | Rule::kw_inactive
+            | Rule::kw_interpret
             | Rule::kw_is
             | Rule::kw_least
             | Rule::kw_licence
@@ -661,6 +662,7 @@ impl Lower {
                     span,
                 })
             }
+            Rule::interpret_decl => Decl::Interpret(self.interpret(span, c.collect())?),
             _ => {
                 self.diagnostics.push(Diagnostic::error(
                     Code::Syntax,
@@ -669,6 +671,40 @@ impl Lower {
                 ));
                 return None;
             }
+        })
+    }
+
+    /// `interpret NAME: "WORD" as READING [for CLAUSE] [on DATE] because "REASON"`.
+    fn interpret(&mut self, span: Span, parts: Vec<Pair<'_, Rule>>) -> Option<InterpretDecl> {
+        let mut names = Vec::new();
+        let mut texts = Vec::new();
+        let mut exclusive = None;
+        let mut reading_span = span;
+        let mut date = None;
+        for p in parts {
+            match p.as_rule() {
+                Rule::string => texts.push(self.text(p)),
+                Rule::reading => {
+                    reading_span = self.span(&p);
+                    exclusive = Some(
+                        p.into_inner().next().map(|k| k.as_rule()) == Some(Rule::kw_exclusive),
+                    );
+                }
+                Rule::date => date = Some(self.date(p)),
+                _ => names.push(self.name(p)),
+            }
+        }
+        let mut names = names.into_iter();
+        let mut texts = texts.into_iter();
+        Some(InterpretDecl {
+            name: names.next()?,
+            word: texts.next()?,
+            exclusive: exclusive?,
+            reading_span,
+            clause: names.next(),
+            date,
+            reason: texts.next()?,
+            span,
         })
     }
 
