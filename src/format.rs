@@ -151,6 +151,7 @@ fn is_modifier(rule: Rule) -> bool {
             | Rule::tiers_whole
             | Rule::tiers_cumulative
             | Rule::escalator_mod
+            | Rule::recoup_mod
     )
 }
 

@@ -504,6 +504,8 @@ pub struct Payment {
     pub cumulative: Option<Span>,
     /// `increasing RATE each contract year [from year N]`.
     pub escalator: Option<Escalator>,
+    /// `recouping MONEY first`: the advance recouped before anything is owed.
+    pub recoup: Option<Slot>,
     /// The currency, when known before params are bound.
     pub currency: Option<Currency>,
     /// The statement.

@@ -1394,6 +1394,7 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                     whole_amount: None,
                     cumulative: None,
                     escalator: None,
+                    recoup: None,
                     currency,
                     span: *span,
                 };
@@ -1494,6 +1495,7 @@ fn modifier(r: &mut Resolver<'_>, b: &mut BodyBuilder, m: &ast::Modifier) {
         }
         ast::Modifier::WholeAmount(span) => payment.whole_amount = Some(*span),
         ast::Modifier::Cumulative(span) => payment.cumulative = Some(*span),
+        ast::Modifier::Recoup(o, _) => payment.recoup = r.slot(o, Want::Money(currency)),
         ast::Modifier::Escalator {
             rate,
             from_year,

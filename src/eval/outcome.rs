@@ -314,6 +314,8 @@ pub enum Limit {
     TotalCap,
     /// Nothing owed: the total cap was reached earlier.
     CapExhausted,
+    /// Reduced (possibly to nothing) by recouping an advance.
+    Recouped,
 }
 
 impl Limit {
@@ -324,6 +326,7 @@ impl Limit {
             Limit::PeriodCap => "cut to the per-period cap",
             Limit::TotalCap => "cut to the headroom under the total cap",
             Limit::CapExhausted => "nothing owed: the total cap was already reached",
+            Limit::Recouped => "reduced by recouping the advance",
         }
     }
 
@@ -334,6 +337,7 @@ impl Limit {
             Limit::PeriodCap => "period_cap",
             Limit::TotalCap => "total_cap",
             Limit::CapExhausted => "cap_exhausted",
+            Limit::Recouped => "recouped",
         }
     }
 }

@@ -77,6 +77,8 @@ struct Running {
     metric_total: Decimal,
     /// For cumulative tiers: what the tiers have given so far, before floors and caps.
     tiers_owed: Decimal,
+    /// For `recouping … first`: how much of the advance has been recouped so far.
+    recouped: Decimal,
 }
 
 fn accrue_payment(
@@ -118,6 +120,7 @@ fn accrue_payment(
         total: Decimal::ZERO,
         metric_total: Decimal::ZERO,
         tiers_owed: Decimal::ZERO,
+        recouped: Decimal::ZERO,
     };
 
     // One-off sums: accrue on their date if the clause is active then.
@@ -555,6 +558,13 @@ fn period_accrual(
         }
     };
     let label = period.long_label();
+    let terms = match &payment.recoup {
+        Some(advance) => format!(
+            "{terms}, recouping {} first",
+            program.money(advance, Some(currency))?
+        ),
+        None => terms,
+    };
     settle(
         program,
         clause,
@@ -645,6 +655,18 @@ fn settle(
         if owed > cap {
             owed = cap;
             limits.push(Limit::PeriodCap);
+        }
+    }
+    // The advance is recouped from what the period gives after its floor and
+    // per-period cap; only the rest is owed, and counts towards the total cap.
+    if let Some(advance) = &payment.recoup {
+        let advance = program.money(advance, Some(currency))?.amount;
+        let left = (advance - running.recouped).max(Decimal::ZERO);
+        let credit = owed.min(left).max(Decimal::ZERO);
+        if !credit.is_zero() {
+            running.recouped += credit;
+            owed -= credit;
+            limits.push(Limit::Recouped);
         }
     }
     let cap_total = match &payment.cap_total {

@@ -586,6 +586,8 @@ pub enum Modifier {
     WholeAmount(Span),
     /// `tiers cumulative`: thresholds apply to the running total since the payment started.
     Cumulative(Span),
+    /// `recouping MONEY first`: an advance recouped before anything is owed.
+    Recoup(Operand, Span),
     /// `increasing RATE each contract year [from year N]`
     Escalator {
         /// The yearly increase.
@@ -608,6 +610,7 @@ impl Modifier {
             | Modifier::Floor(_, _, s)
             | Modifier::WholeAmount(s)
             | Modifier::Cumulative(s)
+            | Modifier::Recoup(_, s)
             | Modifier::Escalator { span: s, .. } => *s,
         }
     }

@@ -149,6 +149,8 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::colon
             | Rule::equals
             | Rule::kw_let
+            | Rule::kw_first
+            | Rule::kw_recouping
             | Rule::kw_net
             | Rule::kw_payments
             | Rule::kw_between
@@ -791,6 +793,9 @@ impl Lower {
             }
             Rule::tiers_whole => ClauseItem::Modifier(Modifier::WholeAmount(span)),
             Rule::tiers_cumulative => ClauseItem::Modifier(Modifier::Cumulative(span)),
+            Rule::recoup_mod => {
+                ClauseItem::Modifier(Modifier::Recoup(self.operand(c.next()?)?, span))
+            }
             Rule::escalator_mod => {
                 let rate = self.operand(c.next()?)?;
                 let from_year = match c.next() {
