@@ -120,6 +120,8 @@ codes! {
     SetComputed => "set_computed", "a scenario sets a value that the contract computes with `let`";
     UngrantedLicence => "ungranted_licence", "an action needs a licence to a subject that no clause of the contract grants";
     NoLicenceNeeded => "no_licence_needed", "an expectation asks about a missing licence for an action that needs none";
+    NotAnEvent => "not_an_event", "a window opened by an event names something that is not a declared event";
+    ComputedCondition => "computed_condition", "a scenario switches a condition that the contract computes from a metric";
 }
 
 /// Where the pages of the codes live, relative to the repository root.

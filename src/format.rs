@@ -287,7 +287,10 @@ fn token(text: String, start: usize, end: usize, rule: Rule, parent: Option<Rule
         Rule::comma | Rule::colon | Rule::close_paren | Rule::close_bracket => (true, false),
         Rule::open_bracket => (false, true),
         // `action distribute(via: provider)`, but `where (a or b)`.
-        Rule::open_paren => (parent == Some(Rule::action_decl), true),
+        Rule::open_paren => (
+            matches!(parent, Some(Rule::action_decl | Rule::event_decl)),
+            true,
+        ),
         _ => (false, false),
     };
     Token {

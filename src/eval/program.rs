@@ -91,6 +91,9 @@ pub struct Program<'m> {
     pub rules_by_action: Vec<Vec<IndexedRule>>,
     /// Licences held, for actions that need one.
     pub holdings: Holdings,
+    /// Whether the contract ends by a termination (on `last_day`), which is
+    /// when sums due `on termination` fall due.
+    pub terminated: bool,
 }
 
 /// Where a licence held comes from.
@@ -578,6 +581,113 @@ pub fn condition_timelines(model: &Model, plan: &Plan, until: Date) -> Vec<Condi
         }
     }
     timelines
+}
+
+/// Fills in the timelines of the conditions the contract computes: a
+/// condition `when METRIC OP AMOUNT` takes, from the day after each period
+/// with a figure ends, whether that figure compares with the amount; an event
+/// window holds from each occurrence's day to the window's last day (windows
+/// of several occurrences join); `from EVENT` holds from the first occurrence on.
+pub fn computed_timelines(program: &mut Program<'_>, plan: &Plan, until: Date) {
+    let model = program.model;
+    for (id, c) in model.conditions.iter().enumerate() {
+        let changes: Vec<(Date, bool)> = match &c.source {
+            ConditionSource::Declared => continue,
+            ConditionSource::Metric {
+                metric,
+                op,
+                threshold,
+            } => {
+                let Some(m) = model.metrics.get(*metric) else {
+                    continue;
+                };
+                let Ok(limit) = program.money(threshold, Some(m.currency)) else {
+                    continue;
+                };
+                let mut out: Vec<(Date, bool)> = Vec::new();
+                for f in plan
+                    .figures
+                    .range((*metric, Date::MIN)..=(*metric, Date::MAX))
+                    .map(|(_, f)| f)
+                {
+                    let Some(day) = f.period.end.succ_opt() else {
+                        continue;
+                    };
+                    if day > until {
+                        break;
+                    }
+                    let ord = f.amount.amount.cmp(&limit.amount);
+                    let holds = match op {
+                        CmpOp::Is => ord.is_eq(),
+                        CmpOp::IsNot => !ord.is_eq(),
+                        CmpOp::Lt => ord.is_lt(),
+                        CmpOp::Le => ord.is_le(),
+                        CmpOp::Gt => ord.is_gt(),
+                        CmpOp::Ge => ord.is_ge(),
+                    };
+                    out.push((day, holds));
+                }
+                out
+            }
+            ConditionSource::EventWindow {
+                event,
+                length,
+                within,
+            } => {
+                let Ok(length) = program.duration(length) else {
+                    continue;
+                };
+                // Each occurrence's window, joined where they overlap or touch.
+                let mut spans: Vec<(Date, Date)> = Vec::new();
+                for e in &plan.events {
+                    if e.date > until {
+                        break;
+                    }
+                    if !matches!(&e.kind, PlanEventKind::Event { event: x, .. } if x == event) {
+                        continue;
+                    }
+                    let last = if *within {
+                        length.after(e.date)
+                    } else {
+                        length.last_day_from(e.date)
+                    };
+                    let Some(last) = last else {
+                        spans.push((e.date, Date::MAX));
+                        continue;
+                    };
+                    if last < e.date {
+                        continue;
+                    }
+                    match spans.last_mut() {
+                        Some((_, end)) if end.succ_opt().is_none_or(|n| e.date <= n) => {
+                            *end = (*end).max(last);
+                        }
+                        _ => spans.push((e.date, last)),
+                    }
+                }
+                let mut out = Vec::new();
+                for (start, end) in spans {
+                    out.push((start, true));
+                    if let Some(after) = end.succ_opt() {
+                        out.push((after, false));
+                    }
+                }
+                out
+            }
+            ConditionSource::EventFrom { event } => plan
+                .events
+                .iter()
+                .find(|e| {
+                    e.date <= until
+                        && matches!(&e.kind, PlanEventKind::Event { event: x, .. } if x == event)
+                })
+                .map(|e| vec![(e.date, true)])
+                .unwrap_or_default(),
+        };
+        if let Some(t) = program.conditions.get_mut(id) {
+            t.changes = changes;
+        }
+    }
 }
 
 #[cfg(test)]
