@@ -260,6 +260,8 @@ fn flatten(pair: Pair<'_, Rule>, parent: Option<Rule>, out: &mut Vec<Token>) {
             .collect::<Vec<_>>()
             .join(" ");
         out.push(token(text, span.start(), span.end(), rule, parent));
+    } else if leaf && span.as_str().is_empty() {
+        // An empty pair (a declared event with no data) prints nothing.
     } else if leaf || is_exact_literal(rule) {
         out.push(token(
             span.as_str().to_owned(),

@@ -1235,7 +1235,11 @@ fn event_window_condition(
     span: Span,
 ) -> Option<ConditionId> {
     let length_slot = r.slot(length, Want::Duration);
-    let event_id = match r.lookup(event, "event")? {
+    let found = match r.symbol(&event.text) {
+        Some(s) => s,
+        None => r.lookup(event, "event")?,
+    };
+    let event_id = match found {
         Symbol::Event(id) => id,
         other => {
             r.diagnostics.push(

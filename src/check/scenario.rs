@@ -1112,7 +1112,10 @@ fn event(r: &mut Resolver<'_>, e: &ast::Event) -> Option<PlanEventKind> {
                 subject: subject.text.clone(),
             }
         }
-        ast::EventKind::Declared { event, args } => match r.lookup(event, "event")? {
+        ast::EventKind::Declared { event, args } => match match r.symbol(&event.text) {
+            Some(s) => s,
+            None => r.lookup(event, "event")?,
+        } {
             Symbol::Event(id) => {
                 let decl = r.model.events.get(id)?.clone();
                 let args = call_args(r, &decl, args, event.span, "event")?;
@@ -1126,7 +1129,11 @@ fn event(r: &mut Resolver<'_>, e: &ast::Event) -> Option<PlanEventKind> {
                         format!("`{}` is a {}, not a declared event", event.text, other.kind()),
                     )
                     .with_label("not an event")
-                    .with_help("a party's action is written `on DATE PARTY ACTION …`; an event with data is declared `event NAME(ARG: TYPE, …)` in the contract"),
+                    .with_help(if matches!(other, Symbol::Party(_)) {
+                        "a party's action is written `on DATE PARTY ACTION [ARG VALUE]…`, and here the words after the action do not pair up as ARG VALUE: check for a missing or extra word"
+                    } else {
+                        "an event with data is declared `event NAME(ARG: TYPE, …)` in the contract"
+                    }),
                 );
                 return None;
             }
