@@ -1246,7 +1246,7 @@ fn event_window_condition(
                 Diagnostic::error(
                     Code::NotAnEvent,
                     event.span,
-                    format!("`{}` is a {}, not a declared event", event.text, other.kind()),
+                    format!("`{}` is {} {}, not a declared event", event.text, if other.kind().starts_with('a') { "an" } else { "a" }, other.kind()),
                 )
                 .with_label("not an event")
                 .with_help(format!(
@@ -1260,7 +1260,11 @@ fn event_window_condition(
     let length = length_slot?;
     let shown = match &length.value {
         ValueRef::Lit(v) => r.model.show_value(v),
-        ValueRef::Param(p) => r.model.params.get(*p).map_or("?".to_owned(), |x| x.name.clone()),
+        ValueRef::Param(p) => r
+            .model
+            .params
+            .get(*p)
+            .map_or("?".to_owned(), |x| x.name.clone()),
     };
     let name = format!(
         "{} {shown} after {}",
@@ -1282,7 +1286,12 @@ fn event_window_condition(
 /// A condition that an event window stands for: false by default, true in
 /// the windows the event's occurrences open. Not declared by name, so that
 /// scenarios cannot switch it.
-fn event_condition(r: &mut Resolver<'_>, name: String, span: Span, source: ConditionSource) -> ConditionId {
+fn event_condition(
+    r: &mut Resolver<'_>,
+    name: String,
+    span: Span,
+    source: ConditionSource,
+) -> ConditionId {
     if let Some(i) = r
         .model
         .conditions

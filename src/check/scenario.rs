@@ -1126,7 +1126,7 @@ fn event(r: &mut Resolver<'_>, e: &ast::Event) -> Option<PlanEventKind> {
                     Diagnostic::error(
                         Code::NotAnEvent,
                         event.span,
-                        format!("`{}` is a {}, not a declared event", event.text, other.kind()),
+                        format!("`{}` is {} {}, not a declared event", event.text, if other.kind().starts_with('a') { "an" } else { "a" }, other.kind()),
                     )
                     .with_label("not an event")
                     .with_help(if matches!(other, Symbol::Party(_)) {
@@ -1138,14 +1138,16 @@ fn event(r: &mut Resolver<'_>, e: &ast::Event) -> Option<PlanEventKind> {
                 return None;
             }
         },
-        ast::EventKind::Becomes(name, _) | ast::EventKind::BecomesUnknown(name)
-            if matches!(r.symbol(&name.text), Some(Symbol::Condition(c)) if r.model.conditions.get(c).is_some_and(|x| x.source != ConditionSource::Declared)) =>
+        ast::EventKind::Becomes(name, _) | ast::EventKind::BecomesUnknown(name) if matches!(r.symbol(&name.text), Some(Symbol::Condition(c)) if r.model.conditions.get(c).is_some_and(|x| x.source != ConditionSource::Declared)) =>
         {
             r.diagnostics.push(
                 Diagnostic::error(
                     Code::ComputedCondition,
                     name.span,
-                    format!("`{}` is computed from a metric's figures, so a scenario cannot switch it", name.text),
+                    format!(
+                        "`{}` is computed from a metric's figures, so a scenario cannot switch it",
+                        name.text
+                    ),
                 )
                 .with_label("computed by the contract")
                 .with_help("give the metric's figures instead: the condition follows them"),

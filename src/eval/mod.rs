@@ -317,16 +317,12 @@ fn contract_end(
     }
 
     for (date, party) in terminations {
-        let right = model
-            .terminations
-            .iter()
-            .rfind(|t| {
-                t.party == party
-                    && t.from <= date
-                    && t.window.is_none_or(|c| {
-                        program.conditions.get(c).is_some_and(|tl| tl.at(date))
-                    })
-            });
+        let right = model.terminations.iter().rfind(|t| {
+            t.party == party
+                && t.from <= date
+                && t.window
+                    .is_none_or(|c| program.conditions.get(c).is_some_and(|tl| tl.at(date)))
+        });
         let Some(right) = right else {
             let windows: Vec<String> = model
                 .terminations
@@ -692,9 +688,8 @@ fn event_effect(program: &Program<'_>, event: usize, date: Date) -> String {
     let mut opened = Vec::new();
     for (id, c) in program.model.conditions.iter().enumerate() {
         let of_event = match &c.source {
-            ConditionSource::EventWindow { event: x, .. } | ConditionSource::EventFrom { event: x } => {
-                *x == event
-            }
+            ConditionSource::EventWindow { event: x, .. }
+            | ConditionSource::EventFrom { event: x } => *x == event,
             _ => false,
         };
         let Some(t) = program.conditions.get(id).filter(|_| of_event) else {

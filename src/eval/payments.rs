@@ -131,7 +131,10 @@ fn accrue_payment(
             Some(Charge::Fixed {
                 on_termination: true,
                 ..
-            }) => program.last_day.filter(|_| program.terminated).map(|d| (vi, d)),
+            }) => program
+                .last_day
+                .filter(|_| program.terminated)
+                .map(|d| (vi, d)),
             _ => None,
         })
         .collect();

@@ -7,8 +7,8 @@ use chrono::Datelike;
 
 use crate::calendar::PeriodUnit;
 use crate::check::model::{
-    Charge, ConditionSource, DeadlineSlot, Model, NeededSubject, RExpr, RFormula, ROperand, Slot, Symbol, Value,
-    ValueRef, ValueType,
+    Charge, ConditionSource, DeadlineSlot, Model, NeededSubject, RExpr, RFormula, ROperand, Slot,
+    Symbol, Value, ValueRef, ValueType,
 };
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
