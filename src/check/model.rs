@@ -298,6 +298,8 @@ pub enum RFormula {
     ShareOf(ValueRef, Box<RFormula>, Span),
     /// `greater of (…)` (true) or `lesser of (…)` (false).
     Extremum(bool, Vec<RFormula>, Span),
+    /// A declared event's name: the day of its first occurrence in the scenario.
+    EventDate(EventId, Span),
     /// `A rounded MODE to TARGET`
     Round(Box<RFormula>, RoundMode, RoundTarget, Span),
     /// `A >= B`
@@ -332,7 +334,8 @@ impl RFormula {
             | RFormula::ShareOf(.., s)
             | RFormula::Extremum(.., s)
             | RFormula::Round(.., s)
-            | RFormula::Compare(.., s) => *s,
+            | RFormula::Compare(.., s)
+            | RFormula::EventDate(_, s) => *s,
             RFormula::Aggregate(a) => a.span,
         }
     }

@@ -64,7 +64,8 @@ pub fn compile<'m>(
 ) -> Result<Compiled<'m>, Vec<Diagnostic>> {
     let horizon_hint = horizon(model, plan, options.as_of);
     let mut params = plan.params.clone();
-    formula::bind_lets(model, Some(&plan.figures), &mut params).map_err(|d| vec![d])?;
+    formula::bind_lets_with_events(model, Some(&plan.figures), Some(&plan.events), &mut params)
+        .map_err(|d| vec![d])?;
     let mut program = Program {
         model,
         params,
@@ -709,7 +710,7 @@ fn event_effect(program: &Program<'_>, event: usize, date: Date) -> String {
         });
     }
     if opened.is_empty() {
-        "recorded; no clause's window depends on it".to_owned()
+        "recorded; it opens no clause's window".to_owned()
     } else {
         format!("opens a window: {}", opened.join(", "))
     }

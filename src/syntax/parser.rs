@@ -61,6 +61,7 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_each
             | Rule::kw_effective
             | Rule::kw_end
+            | Rule::kw_earlier
             | Rule::kw_ends
             | Rule::kw_event
             | Rule::kw_every
@@ -122,6 +123,7 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_unless
             | Rule::kw_until
             | Rule::kw_up
+            | Rule::kw_later
             | Rule::kw_when
             | Rule::kw_where
             | Rule::kw_while
@@ -1583,8 +1585,10 @@ impl Lower {
                     Rule::paren_formula => self.formula(children(inner).next()?)?,
                     Rule::extremum => {
                         let ispan = self.span(&inner);
-                        let greater = inner.clone().into_inner().next().map(|k| k.as_rule())
-                            == Some(Rule::kw_greater);
+                        let greater = matches!(
+                            inner.clone().into_inner().next().map(|k| k.as_rule()),
+                            Some(Rule::kw_greater | Rule::kw_later)
+                        );
                         let terms = children(inner)
                             .filter(|p| p.as_rule() == Rule::formula)
                             .map(|p| self.formula(p))

@@ -193,6 +193,7 @@ fn uses(model: &Model) -> Uses {
 fn formula_uses(f: &RFormula, u: &mut Uses) {
     match f {
         RFormula::Value(v, _) => u.value(v),
+        RFormula::EventDate(..) => {}
         RFormula::Binary(_, a, b, _) | RFormula::Compare(a, _, b, _) => {
             formula_uses(a, u);
             formula_uses(b, u);
