@@ -294,8 +294,22 @@ fn render(
         .iter()
         .map(|t| t.span)
         .chain(model.actions.iter().map(|a| a.span))
+        .chain(model.events.iter().map(|e| e.span))
         .chain(model.metrics.iter().map(|m| m.span))
-        .chain(model.conditions.iter().map(|c| c.span))
+        // An event window's condition is written in its clause, not declared.
+        .chain(
+            model
+                .conditions
+                .iter()
+                .filter(|c| {
+                    !matches!(
+                        c.source,
+                        crate::check::model::ConditionSource::EventWindow { .. }
+                            | crate::check::model::ConditionSource::EventFrom { .. }
+                    )
+                })
+                .map(|c| c.span),
+        )
         // A clause's own lets are written inside the clause, with its text.
         .chain(
             model

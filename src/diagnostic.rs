@@ -125,6 +125,8 @@ codes! {
     BadInterpretation => "bad_interpretation", "an `interpret` line that names a word Covenant does not count, or gives no reason";
     ConflictingInterpretations => "conflicting_interpretations", "two interpretations read the same word in the same clause differently";
     UnusedInterpretation => "unused_interpretation", "an interpretation of a word that its clause, or the contract, never uses";
+    NotAnEvent => "not_an_event", "a window opened by an event names something that is not a declared event";
+    ComputedCondition => "computed_condition", "a scenario switches a condition that the contract computes from a metric";
 }
 
 /// Where the pages of the codes live, relative to the repository root.

@@ -261,6 +261,8 @@ fn flatten(pair: Pair<'_, Rule>, parent: Option<Rule>, out: &mut Vec<Token>) {
             .collect::<Vec<_>>()
             .join(" ");
         out.push(token(text, span.start(), span.end(), rule, parent));
+    } else if leaf && span.as_str().is_empty() {
+        // An empty pair (a declared event with no data) prints nothing.
     } else if leaf || is_exact_literal(rule) {
         out.push(token(
             span.as_str().to_owned(),
@@ -288,7 +290,10 @@ fn token(text: String, start: usize, end: usize, rule: Rule, parent: Option<Rule
         Rule::comma | Rule::colon | Rule::close_paren | Rule::close_bracket => (true, false),
         Rule::open_bracket => (false, true),
         // `action distribute(via: provider)`, but `where (a or b)`.
-        Rule::open_paren => (parent == Some(Rule::action_decl), true),
+        Rule::open_paren => (
+            matches!(parent, Some(Rule::action_decl | Rule::event_decl)),
+            true,
+        ),
         _ => (false, false),
     };
     Token {

@@ -196,6 +196,21 @@ fn clause_item() -> impl Strategy<Value = Toks> {
         or_name(date()).prop_map(|d| [t("from"), one(d)].concat()),
         or_name(date()).prop_map(|d| [t("until"), one(d)].concat()),
         or_name(duration()).prop_map(|d| [t("for"), one(d)].concat()),
+        (select(vec!["within", "for"]), or_name(duration()), name()).prop_map(|(w, d, e)| [
+            t(w),
+            one(d),
+            t("after"),
+            one(e)
+        ]
+        .concat()),
+        (name(), name(), or_name(money())).prop_map(|(p, q, m)| [
+            one(p),
+            t("must pay"),
+            one(q),
+            one(m),
+            t("on termination")
+        ]
+        .concat()),
         expr().prop_map(|e| [t("while"), e].concat()),
         expr().prop_map(|e| [t("unless"), e].concat()),
         unit().prop_map(|u| [t("every"), u].concat()),
@@ -379,6 +394,48 @@ fn shared_decl() -> impl Strategy<Value = Toks> {
         }),
         (
             name(),
+            prop::option::of(boolean()),
+            name(),
+            select(vec![">=", "<", "is not"]),
+            or_name(money())
+        )
+            .prop_map(|(n, d, m, op, v)| {
+                let d = d
+                    .map(|d| [t("default"), one(d)].concat())
+                    .unwrap_or_default();
+                [t("condition"), one(n), d, t("when"), one(m), t(op), one(v)].concat()
+            }),
+        (
+            name(),
+            prop::option::of(prop::collection::vec((name(), name()), 0..3))
+        )
+            .prop_map(|(n, args)| {
+                let args = args
+                    .map(|args| {
+                        let args = args
+                            .into_iter()
+                            .map(|(a, ty)| format!("{a} : {ty}"))
+                            .collect();
+                        let list: Toks = comma_list(args).iter().flat_map(|s| t(s)).collect();
+                        [t("("), list, t(")")].concat()
+                    })
+                    .unwrap_or_default();
+                [t("event"), one(n), args].concat()
+            }),
+        (name(), or_name(duration()), or_name(duration()), name()).prop_map(|(p, d, w, e)| {
+            [
+                one(p),
+                t("may terminate with"),
+                one(d),
+                t("notice within"),
+                one(w),
+                t("after"),
+                one(e),
+            ]
+            .concat()
+        }),
+        (
+            name(),
             prop_oneof![
                 value().prop_map(|v| [t("="), one(v)].concat()),
                 select(vec!["money", "percent", "date", "number"])
@@ -513,6 +570,7 @@ fn scenario_item() -> impl Strategy<Value = Toks> {
             .prop_map(move |(d, p, q, m)| on([one(p), t("pays"), one(q), one(m)].concat(), d)),
         (date(), name(), name(), args())
             .prop_map(move |(d, p, a, args)| on([one(p), one(a), args].concat(), d)),
+        (date(), name(), args()).prop_map(move |(d, e, args)| on([one(e), args].concat(), d)),
         (name(), period(), or_name(money())).prop_map(|(m, p, v)| [
             one(m),
             t("for"),

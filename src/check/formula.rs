@@ -41,6 +41,14 @@ pub(crate) fn declare_let(r: &mut Resolver<'_>, decl: &ast::LetDecl, scope: Opti
 /// Resolves a formula and infers its kind of value.
 fn resolve(r: &mut Resolver<'_>, f: &Formula) -> Option<(RFormula, ValueType)> {
     match f {
+        Formula::Operand(Operand::Name(n))
+            if matches!(r.symbol(&n.text), Some(Symbol::Event(_))) =>
+        {
+            match r.symbol(&n.text) {
+                Some(Symbol::Event(e)) => Some((RFormula::EventDate(e, n.span), ValueType::Date)),
+                _ => None,
+            }
+        }
         Formula::Operand(o) => {
             let (value, ty) = operand(r, o)?;
             Some((RFormula::Value(value, o.span()), ty))

@@ -24,6 +24,8 @@ pub type ActionId = usize;
 pub type MetricId = usize;
 /// Index of a condition.
 pub type ConditionId = usize;
+/// Index into [`Model::events`].
+pub type EventId = usize;
 /// Index of a param.
 pub type ParamId = usize;
 /// Index of a defined type.
@@ -233,6 +235,40 @@ pub struct Condition {
     pub unknown: bool,
     /// Declaration.
     pub span: Span,
+    /// Where its value comes from.
+    pub source: ConditionSource,
+}
+
+/// Where a condition's value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConditionSource {
+    /// Switched by scenarios (`on DATE NAME becomes …`).
+    Declared,
+    /// Computed from a metric: from the day after each period with a figure
+    /// ends, whether that figure compares with the threshold.
+    Metric {
+        /// The metric.
+        metric: MetricId,
+        /// The comparison.
+        op: CmpOp,
+        /// The threshold (an amount).
+        threshold: Slot,
+    },
+    /// True in the windows that the occurrences of an event open (a clause's
+    /// `within|for DURATION after EVENT`); not declared by name.
+    EventWindow {
+        /// The event.
+        event: EventId,
+        /// How long each window runs.
+        length: Slot,
+        /// `within`: the last day is the event's day + length; `for`: the day before.
+        within: bool,
+    },
+    /// True from the first occurrence of an event on (a clause's `from EVENT`).
+    EventFrom {
+        /// The event.
+        event: EventId,
+    },
 }
 
 /// A param: an assumption or a required input.
@@ -262,6 +298,8 @@ pub enum RFormula {
     ShareOf(ValueRef, Box<RFormula>, Span),
     /// `greater of (…)` (true) or `lesser of (…)` (false).
     Extremum(bool, Vec<RFormula>, Span),
+    /// A declared event's name: the day of its first occurrence in the scenario.
+    EventDate(EventId, Span),
     /// `A rounded MODE to TARGET`
     Round(Box<RFormula>, RoundMode, RoundTarget, Span),
     /// `A >= B`
@@ -296,7 +334,8 @@ impl RFormula {
             | RFormula::ShareOf(.., s)
             | RFormula::Extremum(.., s)
             | RFormula::Round(.., s)
-            | RFormula::Compare(.., s) => *s,
+            | RFormula::Compare(.., s)
+            | RFormula::EventDate(_, s) => *s,
             RFormula::Aggregate(a) => a.span,
         }
     }
@@ -326,6 +365,9 @@ pub struct TerminationRight {
     pub convenience: bool,
     /// First day the right exists (the effective date of the document declaring it).
     pub from: Date,
+    /// `within|for DURATION after EVENT`: the right exists only while this
+    /// (computed) condition holds.
+    pub window: Option<ConditionId>,
     /// Declaration.
     pub span: Span,
 }
@@ -472,6 +514,8 @@ pub enum Charge {
         amount: Slot,
         /// The date of a one-off payment.
         on: Option<Slot>,
+        /// `on termination`: due on the last day of a contract ended by termination.
+        on_termination: bool,
     },
 }
 
@@ -713,6 +757,8 @@ pub enum Symbol {
     Value(TypeId, usize),
     /// A clause.
     Clause(ClauseId),
+    /// A declared event.
+    Event(EventId),
 }
 
 impl Symbol {
@@ -727,6 +773,7 @@ impl Symbol {
             Symbol::Type(_) => "defined type",
             Symbol::Value(..) => "defined value",
             Symbol::Clause(_) => "clause",
+            Symbol::Event(_) => "event",
         }
     }
 }
@@ -754,6 +801,8 @@ pub struct Model {
     pub actions: Vec<Action>,
     /// Metrics.
     pub metrics: Vec<Metric>,
+    /// Declared events (`event NAME(…)`), with their data's names and types.
+    pub events: Vec<Action>,
     /// Conditions.
     pub conditions: Vec<Condition>,
     /// Params.

@@ -796,6 +796,7 @@ pub(crate) fn empty_model(contract: &ast::Contract) -> Model {
         actions: Vec::new(),
         metrics: Vec::new(),
         conditions: Vec::new(),
+        events: Vec::new(),
         params: Vec::new(),
         terminations: Vec::new(),
         nettings: Vec::new(),
@@ -882,6 +883,35 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
                 });
             }
         }
+        ast::Decl::Event(a) => {
+            let mut args: Vec<(String, ValueType)> = Vec::new();
+            for (name, ty) in &a.args {
+                if args.iter().any(|(n, _)| *n == name.text) {
+                    r.diagnostics.push(
+                        Diagnostic::error(
+                            Code::DuplicateName,
+                            name.span,
+                            format!("argument `{}` is declared twice", name.text),
+                        )
+                        .with_label("again")
+                        .with_help("give each argument its own name"),
+                    );
+                    continue;
+                }
+                if let Some(t) = r.type_name(ty) {
+                    args.push((name.text.clone(), t));
+                }
+            }
+            let id = r.model.events.len();
+            if r.declare(&a.name, Symbol::Event(id)) {
+                r.model.events.push(Action {
+                    name: a.name.text.clone(),
+                    args,
+                    licence: None,
+                    span: a.span,
+                });
+            }
+        }
         ast::Decl::Metric(m) => {
             if m.unit == PeriodUnit::ContractMonth {
                 r.diagnostics.push(
@@ -911,7 +941,25 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
             // Without a default the value is unknown until a scenario sets it;
             // scenarios are then answered in every case (`crate::strategy::unknown`).
             // A warning, since a forgotten default and an open question read alike.
-            if c.default.is_none() {
+            let source = match &c.metric_test {
+                None => ConditionSource::Declared,
+                Some(t) => {
+                    let Some(metric) = r.metric(&t.metric) else {
+                        return;
+                    };
+                    let currency = r.model.metrics.get(metric).map(|m| m.currency);
+                    let Some(threshold) = r.slot(&t.threshold, Want::Money(currency)) else {
+                        return;
+                    };
+                    ConditionSource::Metric {
+                        metric,
+                        op: t.op,
+                        threshold,
+                    }
+                }
+            };
+            let computed = source != ConditionSource::Declared;
+            if c.default.is_none() && !computed {
                 r.diagnostics.push(
                     Diagnostic::warning(Code::MissingDefault, c.span, format!("condition `{}` has no default value, so it is unknown until a scenario sets it", c.name.text))
                         .with_label("no `default true` or `default false`")
@@ -923,8 +971,9 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
                 r.model.conditions.push(Condition {
                     name: c.name.text.clone(),
                     default: c.default.unwrap_or(false),
-                    unknown: c.default.is_none(),
+                    unknown: c.default.is_none() && !computed,
                     span: c.span,
+                    source,
                 });
             }
         }
@@ -978,12 +1027,25 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
         ast::Decl::Termination(t) => {
             let party = r.party(&t.party);
             let notice = r.slot(&t.notice, Want::Duration);
+            let window = match &t.window {
+                Some(ast::Window::After {
+                    within,
+                    length,
+                    event,
+                    span,
+                }) => match event_window_condition(r, *within, length, event, *span) {
+                    Some(id) => Some(id),
+                    None => return,
+                },
+                _ => None,
+            };
             if let (Some(party), Some(notice)) = (party, notice) {
                 r.model.terminations.push(TerminationRight {
                     party,
                     notice,
                     convenience: t.convenience,
                     from: effective,
+                    window,
                     span: t.span,
                 });
             }
@@ -1115,6 +1177,21 @@ fn window(r: &mut Resolver<'_>, b: &mut BodyBuilder, w: &ast::Window) {
         }
     };
     match w {
+        ast::Window::From(ast::Operand::Name(n), span)
+            if matches!(r.symbol(&n.text), Some(Symbol::Event(_))) =>
+        {
+            if let Some(Symbol::Event(event)) = r.symbol(&n.text) {
+                let name = format!("from {}", n.text);
+                let id = event_condition(r, name, *span, ConditionSource::EventFrom { event });
+                if amending {
+                    b.version.windows.while_.clear();
+                }
+                b.version
+                    .windows
+                    .while_
+                    .push((RExpr::Atom(ROperand::Condition(id)), *span));
+            }
+        }
         ast::Window::From(o, _) => {
             let s = r.slot(o, Want::Date);
             set(r, &mut b.version.windows.from, s, "from");
@@ -1126,6 +1203,22 @@ fn window(r: &mut Resolver<'_>, b: &mut BodyBuilder, w: &ast::Window) {
         ast::Window::For(o, _) => {
             let s = r.slot(o, Want::Duration);
             set(r, &mut b.version.windows.for_, s, "for");
+        }
+        ast::Window::After {
+            within,
+            length,
+            event,
+            span,
+        } => {
+            if let Some(id) = event_window_condition(r, *within, length, event, *span) {
+                if amending {
+                    b.version.windows.while_.clear();
+                }
+                b.version
+                    .windows
+                    .while_
+                    .push((RExpr::Atom(ROperand::Condition(id)), *span));
+            }
         }
         ast::Window::While(e, span) => {
             if let Some(e) = r.expr(e, &[]) {
@@ -1171,6 +1264,91 @@ fn window(r: &mut Resolver<'_>, b: &mut BodyBuilder, w: &ast::Window) {
             b.version.windows.until = None;
         }
     }
+}
+
+/// The condition standing for `within|for LENGTH after EVENT`: true in the
+/// windows the event's occurrences open.
+fn event_window_condition(
+    r: &mut Resolver<'_>,
+    within: bool,
+    length: &ast::Operand,
+    event: &ast::Name,
+    span: Span,
+) -> Option<ConditionId> {
+    let length_slot = r.slot(length, Want::Duration);
+    let found = match r.symbol(&event.text) {
+        Some(s) => s,
+        None => r.lookup(event, "event")?,
+    };
+    let event_id = match found {
+        Symbol::Event(id) => id,
+        other => {
+            r.diagnostics.push(
+                Diagnostic::error(
+                    Code::NotAnEvent,
+                    event.span,
+                    format!("`{}` is {} {}, not a declared event", event.text, if other.kind().starts_with('a') { "an" } else { "a" }, other.kind()),
+                )
+                .with_label("not an event")
+                .with_help(format!(
+                    "declare the event at the top of the contract: `event {}(…)`; a window after a date is `from DATE` with `for DURATION`",
+                    event.text
+                )),
+            );
+            return None;
+        }
+    };
+    let length = length_slot?;
+    let shown = match &length.value {
+        ValueRef::Lit(v) => r.model.show_value(v),
+        ValueRef::Param(p) => r
+            .model
+            .params
+            .get(*p)
+            .map_or("?".to_owned(), |x| x.name.clone()),
+    };
+    let name = format!(
+        "{} {shown} after {}",
+        if within { "within" } else { "for" },
+        event.text
+    );
+    Some(event_condition(
+        r,
+        name,
+        span,
+        ConditionSource::EventWindow {
+            event: event_id,
+            length,
+            within,
+        },
+    ))
+}
+
+/// A condition that an event window stands for: false by default, true in
+/// the windows the event's occurrences open. Not declared by name, so that
+/// scenarios cannot switch it.
+fn event_condition(
+    r: &mut Resolver<'_>,
+    name: String,
+    span: Span,
+    source: ConditionSource,
+) -> ConditionId {
+    if let Some(i) = r
+        .model
+        .conditions
+        .iter()
+        .position(|c| c.name == name && c.source == source)
+    {
+        return i;
+    }
+    r.model.conditions.push(Condition {
+        name,
+        default: false,
+        unknown: false,
+        span,
+        source,
+    });
+    r.model.conditions.len() - 1
 }
 
 fn rule_condition(
@@ -1368,11 +1546,25 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                     });
                     metric_id.map(|metric| (Charge::Shortfall { metric, commitment }, currency))
                 }
-                ast::PaymentAmount::Fixed { amount, on } => {
+                ast::PaymentAmount::Fixed {
+                    amount,
+                    on,
+                    on_termination,
+                } => {
                     let slot = r.slot(amount, Want::Money(None));
                     let currency = slot.as_ref().and_then(|s| slot_currency(r.model, s));
                     let on = on.as_ref().and_then(|o| r.slot(o, Want::Date));
-                    slot.map(|amount| (Charge::Fixed { amount, on }, currency))
+                    let on_termination = *on_termination;
+                    slot.map(|amount| {
+                        (
+                            Charge::Fixed {
+                                amount,
+                                on,
+                                on_termination,
+                            },
+                            currency,
+                        )
+                    })
                 }
             };
             // An unknown party is already reported; keep the payment with a
@@ -1603,8 +1795,24 @@ fn check_payment(r: &mut Resolver<'_>, p: &Payment) {
             );
         }
     }
-    if let Charge::Fixed { on: None, amount } = &p.charge {
-        if p.every.is_none() {
+    if let Charge::Fixed {
+        on: None,
+        amount,
+        on_termination,
+    } = &p.charge
+    {
+        if *on_termination && p.every.is_some() {
+            r.diagnostics.push(
+                Diagnostic::error(
+                    Code::Redundant,
+                    amount.span,
+                    "a sum due on termination is paid once, not `every UNIT`",
+                )
+                .with_label("paid on termination")
+                .with_help("remove `every …`, or `on termination` for a periodic payment"),
+            );
+        }
+        if p.every.is_none() && !*on_termination {
             r.diagnostics.push(
                 Diagnostic::error(Code::MissingDeclaration, amount.span, "a fixed sum needs `on DATE` or `every UNIT`")
                     .with_label("when is it paid?")
@@ -1648,7 +1856,11 @@ fn check_payment_form(r: &mut Resolver<'_>, p: &Payment) {
     let form = match &p.charge {
         Charge::Share { .. } => "a share of a metric",
         Charge::Shortfall { .. } => "a shortfall",
-        Charge::Fixed { on: Some(_), .. } => "a one-off sum",
+        Charge::Fixed { on: Some(_), .. }
+        | Charge::Fixed {
+            on_termination: true,
+            ..
+        } => "a one-off sum",
         Charge::Fixed { on: None, .. } => "a fixed sum",
     };
     if !matches!(p.charge, Charge::Share { .. }) {
@@ -1673,7 +1885,12 @@ fn check_payment_form(r: &mut Resolver<'_>, p: &Payment) {
     if let Some(e) = &p.escalator {
         if matches!(
             p.charge,
-            Charge::Share { .. } | Charge::Fixed { on: Some(_), .. }
+            Charge::Share { .. }
+                | Charge::Fixed { on: Some(_), .. }
+                | Charge::Fixed {
+                    on_termination: true,
+                    ..
+                }
         ) {
             r.diagnostics.push(
                 Diagnostic::error(

@@ -84,6 +84,13 @@ pub enum PlanEventKind {
     },
     /// A party exercises its termination right.
     Terminates(PartyId),
+    /// A declared event occurs, with its data.
+    Event {
+        /// Which.
+        event: EventId,
+        /// Its data, in declaration order.
+        args: Vec<Value>,
+    },
     /// A party gives notice of non-renewal.
     NonRenewal(PartyId),
     /// A payment is made.
@@ -933,6 +940,7 @@ fn timing(
             // A notice given early still counts against the first renewal.
             PlanEventKind::NonRenewal(_) => (false, true),
             PlanEventKind::Action(_)
+            | PlanEventKind::Event { .. }
             | PlanEventKind::Grant { .. }
             | PlanEventKind::Terminates(_) => (true, true),
         };
@@ -1012,9 +1020,26 @@ pub(crate) fn action_call(r: &mut Resolver<'_>, u: &ast::ActionUse) -> Option<Ac
     let party = r.party(&u.party);
     let action = r.action(&u.action)?;
     let decl = r.model.actions.get(action)?.clone();
+    let args = call_args(r, &decl, &u.args, u.action.span, "action")?;
+    Some(ActionCall {
+        party: party?,
+        action,
+        args,
+    })
+}
+
+/// The values of an action's or event's arguments, in declaration order:
+/// every declared argument given once, by name, with a value of its type.
+fn call_args(
+    r: &mut Resolver<'_>,
+    decl: &Action,
+    given: &[(ast::Name, ast::Operand)],
+    at: Span,
+    noun: &str,
+) -> Option<Vec<Value>> {
     let mut values: Vec<Option<Value>> = vec![None; decl.args.len()];
     let mut ok = true;
-    for (name, operand) in &u.args {
+    for (name, operand) in given {
         match decl.args.iter().position(|(a, _)| *a == name.text) {
             Some(i) => {
                 let ty = decl.args.get(i).map(|(_, t)| *t);
@@ -1058,7 +1083,7 @@ pub(crate) fn action_call(r: &mut Resolver<'_>, u: &ast::ActionUse) -> Option<Ac
                     Diagnostic::error(
                         Code::UnknownArgument,
                         name.span,
-                        format!("action `{}` has no argument `{}`", decl.name, name.text),
+                        format!("{noun} `{}` has no argument `{}`", decl.name, name.text),
                     )
                     .with_label("unknown argument")
                     .with_secondary(decl.span, "declared here")
@@ -1077,13 +1102,13 @@ pub(crate) fn action_call(r: &mut Resolver<'_>, u: &ast::ActionUse) -> Option<Ac
                 r.diagnostics.push(
                     Diagnostic::error(
                         Code::MissingArgument,
-                        u.action.span,
+                        at,
                         format!("`{}` needs its argument `{arg}`", decl.name),
                     )
                     .with_label(format!("no `{arg}` given"))
                     .with_secondary(decl.span, "declared here")
                     .with_help(format!(
-                        "add `{arg} VALUE` after the action, with {}",
+                        "add `{arg} VALUE` after the {noun}, with {}",
                         super::describe_type(r.model, ty)
                     )),
                 );
@@ -1095,11 +1120,7 @@ pub(crate) fn action_call(r: &mut Resolver<'_>, u: &ast::ActionUse) -> Option<Ac
     if !ok {
         return None;
     }
-    Some(ActionCall {
-        party: party?,
-        action,
-        args,
-    })
+    Some(args)
 }
 
 fn event(r: &mut Resolver<'_>, e: &ast::Event) -> Option<PlanEventKind> {
@@ -1118,6 +1139,48 @@ fn event(r: &mut Resolver<'_>, e: &ast::Event) -> Option<PlanEventKind> {
                 licensee: l?,
                 subject: subject.text.clone(),
             }
+        }
+        ast::EventKind::Declared { event, args } => match match r.symbol(&event.text) {
+            Some(s) => s,
+            None => r.lookup(event, "event")?,
+        } {
+            Symbol::Event(id) => {
+                let decl = r.model.events.get(id)?.clone();
+                let args = call_args(r, &decl, args, event.span, "event")?;
+                PlanEventKind::Event { event: id, args }
+            }
+            other => {
+                r.diagnostics.push(
+                    Diagnostic::error(
+                        Code::NotAnEvent,
+                        event.span,
+                        format!("`{}` is {} {}, not a declared event", event.text, if other.kind().starts_with('a') { "an" } else { "a" }, other.kind()),
+                    )
+                    .with_label("not an event")
+                    .with_help(if matches!(other, Symbol::Party(_)) {
+                        "a party's action is written `on DATE PARTY ACTION [ARG VALUE]…`, and here the words after the action do not pair up as ARG VALUE: check for a missing or extra word"
+                    } else {
+                        "an event with data is declared `event NAME(ARG: TYPE, …)` in the contract"
+                    }),
+                );
+                return None;
+            }
+        },
+        ast::EventKind::Becomes(name, _) | ast::EventKind::BecomesUnknown(name) if matches!(r.symbol(&name.text), Some(Symbol::Condition(c)) if r.model.conditions.get(c).is_some_and(|x| x.source != ConditionSource::Declared)) =>
+        {
+            r.diagnostics.push(
+                Diagnostic::error(
+                    Code::ComputedCondition,
+                    name.span,
+                    format!(
+                        "`{}` is computed from a metric's figures, so a scenario cannot switch it",
+                        name.text
+                    ),
+                )
+                .with_label("computed by the contract")
+                .with_help("give the metric's figures instead: the condition follows them"),
+            );
+            return None;
         }
         ast::EventKind::Becomes(name, value) => match r.lookup(name, "condition")? {
             Symbol::Condition(c) => PlanEventKind::Becomes {

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use crate::calendar::{Date, Duration, DurationUnit, Period};
 use crate::check::model::{MetricId, Model, RAggregate, RFormula, Value, ValueRef};
-use crate::check::scenario::Figure;
+use crate::check::scenario::{Figure, PlanEvent, PlanEventKind};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::money::{Money, Rate};
 use crate::source::Span;
@@ -30,12 +30,25 @@ pub struct Context<'a> {
     pub params: &'a [Value],
     /// The model and the figures; `None` where no scenario is known (aggregates then have no value).
     pub figures: Option<(&'a Model, &'a Figures)>,
+    /// The scenario's events, in date order (for the dates of declared events).
+    pub events: Option<&'a [PlanEvent]>,
 }
 
 /// Computes every let from the bound params (and the scenario's figures), in place.
 pub fn bind_lets(
     model: &Model,
     figures: Option<&Figures>,
+    params: &mut [Value],
+) -> Result<(), Diagnostic> {
+    bind_lets_with_events(model, figures, None, params)
+}
+
+/// [`bind_lets`], also knowing the scenario's events (for lets that use the
+/// date of a declared event).
+pub fn bind_lets_with_events(
+    model: &Model,
+    figures: Option<&Figures>,
+    events: Option<&[PlanEvent]>,
     params: &mut [Value],
 ) -> Result<(), Diagnostic> {
     for (i, param) in model.params.iter().enumerate() {
@@ -45,6 +58,7 @@ pub fn bind_lets(
         let context = Context {
             params,
             figures: figures.map(|f| (model, f)),
+            events,
         };
         let value = compute(formula, &context).map_err(|(span, code, message)| {
             Diagnostic::error(code, span, message)
@@ -56,6 +70,28 @@ pub fn bind_lets(
         }
     }
     Ok(())
+}
+
+/// The day of a declared event's first occurrence, if the scenario has one.
+fn event_date(event: usize, cx: &Context<'_>) -> Option<Date> {
+    cx.events?
+        .iter()
+        .find(|e| matches!(&e.kind, PlanEventKind::Event { event: x, .. } if *x == event))
+        .map(|e| e.date)
+}
+
+/// Whether a formula uses the date of an event that does not occur.
+fn missing_event(f: &RFormula, cx: &Context<'_>) -> bool {
+    match f {
+        RFormula::EventDate(e, _) => event_date(*e, cx).is_none(),
+        RFormula::Binary(_, a, b, _) | RFormula::Compare(a, _, b, _) => {
+            missing_event(a, cx) || missing_event(b, cx)
+        }
+        RFormula::ShareOf(_, of, _) => missing_event(of, cx),
+        RFormula::Extremum(_, terms, _) => terms.iter().any(|t| missing_event(t, cx)),
+        RFormula::Round(inner, ..) => missing_event(inner, cx),
+        RFormula::Value(..) | RFormula::Aggregate(_) => false,
+    }
 }
 
 /// Why a formula could not be computed: where, which code, and the message.
@@ -70,6 +106,13 @@ pub fn compute(f: &RFormula, cx: &Context<'_>) -> Result<Value, Failure> {
     match f {
         RFormula::Value(v, span) => value(v, cx.params, *span),
         RFormula::Aggregate(a) => aggregate(a, cx),
+        RFormula::EventDate(e, span) => match event_date(*e, cx) {
+            Some(d) => Ok(Value::Date(d)),
+            None => fail(
+                *span,
+                "the event does not occur in this scenario, so it has no date",
+            ),
+        },
         RFormula::Binary(op, a, b, span) => {
             let va = compute(a, cx)?;
             let vb = compute(b, cx)?;
@@ -93,6 +136,10 @@ pub fn compute(f: &RFormula, cx: &Context<'_>) -> Result<Value, Failure> {
         RFormula::Extremum(greater, terms, span) => {
             let mut best: Option<Value> = None;
             for term in terms {
+                // `earlier of` leaves out an event that does not occur; `later of` cannot.
+                if !*greater && missing_event(term, cx) {
+                    continue;
+                }
                 let v = compute(term, cx)?;
                 best = Some(match best {
                     None => v,
@@ -603,6 +650,7 @@ pub fn check_defaults(model: &Model) -> Vec<Diagnostic> {
                 &Context {
                     params: &params,
                     figures: None,
+                    events: None,
                 },
             ) {
                 Ok(v) => Some(v),
@@ -638,8 +686,8 @@ fn uses_only(f: &RFormula, known: &[bool]) -> bool {
         RFormula::ShareOf(rate, of, _) => value_known(rate) && uses_only(of, known),
         RFormula::Extremum(_, terms, _) => terms.iter().all(|t| uses_only(t, known)),
         RFormula::Round(inner, ..) => uses_only(inner, known),
-        // Figures come from scenarios, so `covenant check` alone cannot compute these.
-        RFormula::Aggregate(_) => false,
+        // Figures and events come from scenarios, so `covenant check` alone cannot compute these.
+        RFormula::Aggregate(_) | RFormula::EventDate(..) => false,
     }
 }
 
@@ -740,6 +788,7 @@ mod tests {
                 &Context {
                     params: std::slice::from_ref(&price),
                     figures: None,
+                    events: None,
                 },
             )
             .unwrap()
@@ -785,6 +834,7 @@ mod tests {
             &Context {
                 params: &[],
                 figures: None,
+                events: None,
             },
         ) else {
             panic!("1 / 0 has no value")

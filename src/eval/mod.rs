@@ -67,7 +67,8 @@ pub fn compile<'m>(
 ) -> Result<Compiled<'m>, Vec<Diagnostic>> {
     let horizon_hint = horizon(model, plan, options.as_of);
     let mut params = plan.params.clone();
-    formula::bind_lets(model, Some(&plan.figures), &mut params).map_err(|d| vec![d])?;
+    formula::bind_lets_with_events(model, Some(&plan.figures), Some(&plan.events), &mut params)
+        .map_err(|d| vec![d])?;
     let mut program = Program {
         model,
         params,
@@ -77,19 +78,23 @@ pub fn compile<'m>(
         intervals: Vec::new(),
         rules_by_action: Vec::new(),
         holdings: program::Holdings::default(),
+        terminated: false,
     };
     let cutoff = options.as_of.unwrap_or(NaiveDate::MAX);
+    // Conditions first: a termination right may hold only in an event's window.
+    program.conditions = program::condition_timelines(model, plan, cutoff);
+    program::computed_timelines(&mut program, plan, cutoff);
     let mut notes = Vec::new();
     let end =
         contract_end(&program, plan, horizon_hint, cutoff, &mut notes).map_err(|d| vec![d])?;
     program.last_day = end.last_day;
+    program.terminated = end.last_day.is_some() && end.reason.contains(" terminated on ");
     let timeline_end = match (end.last_day, options.as_of) {
         (Some(last), Some(a)) => last.min(a),
         (Some(last), None) => last,
         (None, _) => horizon_hint,
     };
     program.horizon = timeline_end;
-    program.conditions = program::condition_timelines(model, plan, cutoff);
     let clip = end.last_day.unwrap_or(timeline_end);
     program.intervals = clause_intervals(&program, clip).map_err(|d| vec![d])?;
     program.rules_by_action = index_rules(&program);
@@ -326,12 +331,26 @@ fn contract_end(
     }
 
     for (date, party) in terminations {
-        let right = model
-            .terminations
-            .iter()
-            .rfind(|t| t.party == party && t.from <= date);
+        let right = model.terminations.iter().rfind(|t| {
+            t.party == party
+                && t.from <= date
+                && t.window
+                    .is_none_or(|c| program.conditions.get(c).is_some_and(|tl| tl.at(date)))
+        });
         let Some(right) = right else {
-            notes.push(format!("{} terminates on {date}, but has no termination right in force that day; the termination has no effect", program.party_name(party)));
+            let windows: Vec<String> = model
+                .terminations
+                .iter()
+                .filter(|t| t.party == party)
+                .filter_map(|t| t.window.and_then(|c| model.conditions.get(c)))
+                .map(|c| format!("`{}`", c.name))
+                .collect();
+            let hint = if windows.is_empty() {
+                String::new()
+            } else {
+                format!(" (its right holds only {})", windows.join(" or "))
+            };
+            notes.push(format!("{} terminates on {date}, but has no termination right in force that day{hint}; the termination has no effect", program.party_name(party)));
             continue;
         };
         if last_day.is_some_and(|l| date > l) {
@@ -665,6 +684,7 @@ fn run_events(
             PlanEventKind::Pays { amount, .. } => {
                 format!("{amount} paid; settles the oldest amounts owed first")
             }
+            PlanEventKind::Event { event, .. } => event_effect(program, *event, e.date),
         };
         ev.events.push(EventOutcome {
             date: e.date,
@@ -673,6 +693,39 @@ fn run_events(
             effect,
             span: e.span,
         });
+    }
+}
+
+/// What an occurrence of a declared event does: the windows it opens or
+/// keeps open, each with its last day.
+fn event_effect(program: &Program<'_>, event: usize, date: Date) -> String {
+    let mut opened = Vec::new();
+    for (id, c) in program.model.conditions.iter().enumerate() {
+        let of_event = match &c.source {
+            ConditionSource::EventWindow { event: x, .. }
+            | ConditionSource::EventFrom { event: x } => *x == event,
+            _ => false,
+        };
+        let Some(t) = program.conditions.get(id).filter(|_| of_event) else {
+            continue;
+        };
+        if !t.at(date) {
+            continue;
+        }
+        let end = t
+            .changes
+            .iter()
+            .find(|(d, v)| *d > date && !*v)
+            .and_then(|(d, _)| d.pred_opt());
+        opened.push(match end {
+            Some(end) => format!("`{}` holds to {end}", c.name),
+            None => format!("`{}` holds from now on", c.name),
+        });
+    }
+    if opened.is_empty() {
+        "recorded; it opens no clause's window".to_owned()
+    } else {
+        format!("opens a window: {}", opened.join(", "))
     }
 }
 
@@ -1137,7 +1190,23 @@ fn inactive_reason(program: &Program<'_>, cid: ClauseId, on: Date) -> String {
     }
     for (e, _) in &v.windows.while_ {
         if !program.holds(e, &[], on) {
-            reasons.push("its `while` condition does not hold".to_owned());
+            let window = match e {
+                RExpr::Atom(ROperand::Condition(c)) => model
+                    .conditions
+                    .get(*c)
+                    .filter(|c| {
+                        matches!(
+                            c.source,
+                            ConditionSource::EventWindow { .. } | ConditionSource::EventFrom { .. }
+                        )
+                    })
+                    .map(|c| c.name.clone()),
+                _ => None,
+            };
+            reasons.push(match window {
+                Some(name) => format!("no `{name}` window is open"),
+                None => "its `while` condition does not hold".to_owned(),
+            });
         }
     }
     for (e, _) in &v.windows.unless {

@@ -130,9 +130,29 @@ fn accrue_payment(
         .enumerate()
         .filter_map(|(vi, v)| match v.payments.get(k).map(|p| &p.charge) {
             Some(Charge::Fixed { on: Some(on), .. }) => program.date(on).ok().map(|d| (vi, d)),
+            // Due on the last day of a contract ended by termination, and never otherwise.
+            Some(Charge::Fixed {
+                on_termination: true,
+                ..
+            }) => program
+                .last_day
+                .filter(|_| program.terminated)
+                .map(|d| (vi, d)),
             _ => None,
         })
         .collect();
+    let on_termination = clause.versions.iter().any(|v| {
+        matches!(
+            v.payments.get(k).map(|p| &p.charge),
+            Some(Charge::Fixed {
+                on_termination: true,
+                ..
+            })
+        )
+    });
+    if on_termination && one_offs.is_empty() {
+        return Ok(());
+    }
     if !one_offs.is_empty() {
         let mut seen = Vec::new();
         for (_, date) in one_offs {

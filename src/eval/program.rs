@@ -91,6 +91,9 @@ pub struct Program<'m> {
     pub rules_by_action: Vec<Vec<IndexedRule>>,
     /// Licences held, for actions that need one.
     pub holdings: Holdings,
+    /// Whether the contract ends by a termination (on `last_day`), which is
+    /// when sums due `on termination` fall due.
+    pub terminated: bool,
 }
 
 /// Where a licence held comes from.
@@ -580,6 +583,113 @@ pub fn condition_timelines(model: &Model, plan: &Plan, until: Date) -> Vec<Condi
     timelines
 }
 
+/// Fills in the timelines of the conditions the contract computes: a
+/// condition `when METRIC OP AMOUNT` takes, from the day after each period
+/// with a figure ends, whether that figure compares with the amount; an event
+/// window holds from each occurrence's day to the window's last day (windows
+/// of several occurrences join); `from EVENT` holds from the first occurrence on.
+pub fn computed_timelines(program: &mut Program<'_>, plan: &Plan, until: Date) {
+    let model = program.model;
+    for (id, c) in model.conditions.iter().enumerate() {
+        let changes: Vec<(Date, bool)> = match &c.source {
+            ConditionSource::Declared => continue,
+            ConditionSource::Metric {
+                metric,
+                op,
+                threshold,
+            } => {
+                let Some(m) = model.metrics.get(*metric) else {
+                    continue;
+                };
+                let Ok(limit) = program.money(threshold, Some(m.currency)) else {
+                    continue;
+                };
+                let mut out: Vec<(Date, bool)> = Vec::new();
+                for f in plan
+                    .figures
+                    .range((*metric, Date::MIN)..=(*metric, Date::MAX))
+                    .map(|(_, f)| f)
+                {
+                    let Some(day) = f.period.end.succ_opt() else {
+                        continue;
+                    };
+                    if day > until {
+                        break;
+                    }
+                    let ord = f.amount.amount.cmp(&limit.amount);
+                    let holds = match op {
+                        CmpOp::Is => ord.is_eq(),
+                        CmpOp::IsNot => !ord.is_eq(),
+                        CmpOp::Lt => ord.is_lt(),
+                        CmpOp::Le => ord.is_le(),
+                        CmpOp::Gt => ord.is_gt(),
+                        CmpOp::Ge => ord.is_ge(),
+                    };
+                    out.push((day, holds));
+                }
+                out
+            }
+            ConditionSource::EventWindow {
+                event,
+                length,
+                within,
+            } => {
+                let Ok(length) = program.duration(length) else {
+                    continue;
+                };
+                // Each occurrence's window, joined where they overlap or touch.
+                let mut spans: Vec<(Date, Date)> = Vec::new();
+                for e in &plan.events {
+                    if e.date > until {
+                        break;
+                    }
+                    if !matches!(&e.kind, PlanEventKind::Event { event: x, .. } if x == event) {
+                        continue;
+                    }
+                    let last = if *within {
+                        length.after(e.date)
+                    } else {
+                        length.last_day_from(e.date)
+                    };
+                    let Some(last) = last else {
+                        spans.push((e.date, Date::MAX));
+                        continue;
+                    };
+                    if last < e.date {
+                        continue;
+                    }
+                    match spans.last_mut() {
+                        Some((_, end)) if end.succ_opt().is_none_or(|n| e.date <= n) => {
+                            *end = (*end).max(last);
+                        }
+                        _ => spans.push((e.date, last)),
+                    }
+                }
+                let mut out = Vec::new();
+                for (start, end) in spans {
+                    out.push((start, true));
+                    if let Some(after) = end.succ_opt() {
+                        out.push((after, false));
+                    }
+                }
+                out
+            }
+            ConditionSource::EventFrom { event } => plan
+                .events
+                .iter()
+                .find(|e| {
+                    e.date <= until
+                        && matches!(&e.kind, PlanEventKind::Event { event: x, .. } if x == event)
+                })
+                .map(|e| vec![(e.date, true)])
+                .unwrap_or_default(),
+        };
+        if let Some(t) = program.conditions.get_mut(id) {
+            t.changes = changes;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -712,5 +822,127 @@ scenario s {
             v.licence.and_then(|l| l.clause),
             Some("merchandise".to_owned())
         );
+    }
+
+    const EVENTS: &str = r#"
+contract deal {
+  parties { buyer seller }
+  effective 2026-01-01
+  term until 2030-12-31
+  action audit
+  event claim(amount: money)
+  metric orders in USD per quarter
+  condition low when orders < USD 100
+  buyer may terminate with 10 days notice within 5 days after claim
+  clause within_window {
+    buyer may audit
+    within 10 days after claim
+  }
+  clause for_window {
+    buyer may audit
+    for 10 days after claim
+  }
+  clause from_first {
+    buyer may audit
+    from claim
+  }
+  clause while_low {
+    buyer may audit
+    while low
+  }
+  clause fee {
+    seller must pay buyer USD 7 on termination
+  }
+}
+"#;
+
+    fn events_program(scenario: &str) -> (Model, Plan) {
+        let mut ws = Workspace::new();
+        let _ = ws.parse_text("deal.cov", EVENTS);
+        let _ = ws.parse_text("s.cov", scenario);
+        let checked = check_scenario(&mut ws, std::path::Path::new("s.cov"));
+        match checked.value {
+            Some(v) => v,
+            None => panic!("{:?}", checked.diagnostics),
+        }
+    }
+
+    #[test]
+    fn event_windows_join_and_metric_conditions_follow_figures() {
+        let (model, plan) = events_program(
+            r#"
+scenario s {
+  contract "deal.cov"
+  on 2026-03-01 claim amount USD 5
+  on 2026-03-11 claim amount USD 6
+  on 2026-06-01 claim amount USD 7
+  orders for 2026-Q1 is USD 50
+  orders for 2026-Q3 is USD 100
+}
+"#,
+        );
+        let Ok(compiled) = compile(&model, &plan, Options::default()) else {
+            panic!("does not compile");
+        };
+        let p = &compiled.program;
+        let cond = |name: &str| {
+            let i = model
+                .conditions
+                .iter()
+                .position(|c| c.name == name)
+                .unwrap_or(usize::MAX);
+            p.conditions.get(i).cloned().unwrap_or_default()
+        };
+        // `within`: 03-01..03-11 and 03-11..03-21 touch, so they join.
+        let within = cond("within 10 days after claim");
+        assert_eq!(
+            within.changes,
+            vec![
+                (d("2026-03-01"), true),
+                (d("2026-03-22"), false),
+                (d("2026-06-01"), true),
+                (d("2026-06-12"), false)
+            ]
+        );
+        // `for`: 03-01..03-10 and 03-11..03-20 are adjacent days, so they join too.
+        let for_ = cond("for 10 days after claim");
+        assert_eq!(
+            for_.changes,
+            vec![
+                (d("2026-03-01"), true),
+                (d("2026-03-21"), false),
+                (d("2026-06-01"), true),
+                (d("2026-06-11"), false)
+            ]
+        );
+        assert_eq!(cond("from claim").changes, vec![(d("2026-03-01"), true)]);
+        // The Q2 figure is missing: the Q1 value carries on until Q3 is reported.
+        let low = cond("low");
+        assert!(!low.at(d("2026-03-31")));
+        assert!(low.at(d("2026-04-01")));
+        assert!(low.at(d("2026-09-30")));
+        assert!(!low.at(d("2026-10-01")));
+        // No termination: nothing is due on termination.
+        assert!(!p.terminated);
+    }
+
+    #[test]
+    fn a_termination_right_holds_only_in_its_window() {
+        let (model, plan) = events_program(
+            r#"
+scenario s {
+  contract "deal.cov"
+  on 2026-03-01 claim amount USD 5
+  on 2026-03-07 buyer terminates
+  on 2026-03-06 buyer terminates
+}
+"#,
+        );
+        let Ok(compiled) = compile(&model, &plan, Options::default()) else {
+            panic!("does not compile");
+        };
+        // 03-07 is a day after the window (03-01 + 5 days = 03-06); 03-06 is its last day.
+        assert_eq!(compiled.program.last_day, Some(d("2026-03-16")));
+        assert!(compiled.program.terminated);
     }
 }

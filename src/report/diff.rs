@@ -207,8 +207,15 @@ fn clause_aspects(model: &Model, sources: &SourceMap, v: &ClauseVersion) -> Aspe
                 ));
                 a.push((format!("{key} commitment"), text(sources, commitment.span)));
             }
-            Charge::Fixed { amount, on } => {
+            Charge::Fixed {
+                amount,
+                on,
+                on_termination,
+            } => {
                 a.push((format!("{key} amount"), text(sources, amount.span)));
+                if *on_termination {
+                    a.push((format!("{key} on"), "termination".to_owned()));
+                }
                 if let Some(on) = on {
                     a.push((format!("{key} on"), text(sources, on.span)));
                 }

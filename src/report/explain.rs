@@ -79,7 +79,12 @@ pub fn explain(
         out.push_str("\nParams\n");
         let mut values = plan.params.clone();
         // A let that cannot be computed was reported when the scenario was compiled.
-        let _ = crate::eval::formula::bind_lets(model, Some(&plan.figures), &mut values);
+        let _ = crate::eval::formula::bind_lets_with_events(
+            model,
+            Some(&plan.figures),
+            Some(&plan.events),
+            &mut values,
+        );
         for (i, p) in model.params.iter().enumerate() {
             let value = values
                 .get(i)

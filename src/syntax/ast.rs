@@ -153,6 +153,8 @@ pub enum Decl {
     Define(DefineDecl),
     /// `action NAME(…)`
     Action(ActionDecl),
+    /// `event NAME(…)`: an event with data, recorded by scenarios (no party acts).
+    Event(ActionDecl),
     /// `metric NAME in CUR per UNIT`
     Metric(MetricDecl),
     /// `condition NAME default …`
@@ -476,7 +478,22 @@ pub struct ConditionDecl {
     pub name: Name,
     /// Its value until a scenario switches it.
     pub default: Option<bool>,
+    /// `when METRIC OP MONEY`: computed from each period's figure.
+    pub metric_test: Option<MetricTest>,
     /// The whole line.
+    pub span: Span,
+}
+
+/// `when METRIC OP MONEY`: a condition computed from a metric's figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricTest {
+    /// The metric.
+    pub metric: Name,
+    /// The comparison.
+    pub op: CmpOp,
+    /// The threshold.
+    pub threshold: Operand,
+    /// The `when …` words.
     pub span: Span,
 }
 
@@ -509,6 +526,8 @@ pub struct TerminationDecl {
     pub convenience: bool,
     /// The notice period.
     pub notice: Operand,
+    /// `within|for DURATION after EVENT`: the right exists only in the windows the event opens.
+    pub window: Option<Window>,
     /// The whole line.
     pub span: Span,
 }
@@ -554,6 +573,18 @@ pub enum Window {
     While(Expr, Span),
     /// `unless EXPR`
     Unless(Expr, Span),
+    /// `within DURATION after EVENT` (`within` true: the last day is the
+    /// event's day + DURATION) or `for DURATION after EVENT` (the day before).
+    After {
+        /// `within` rather than `for`.
+        within: bool,
+        /// How long each window runs.
+        length: Operand,
+        /// The declared event.
+        event: Name,
+        /// The line.
+        span: Span,
+    },
 }
 
 impl Window {
@@ -564,7 +595,8 @@ impl Window {
             | Window::Until(_, s)
             | Window::For(_, s)
             | Window::While(_, s)
-            | Window::Unless(_, s) => *s,
+            | Window::Unless(_, s)
+            | Window::After { span: s, .. } => *s,
         }
     }
 }
@@ -744,6 +776,8 @@ pub enum PaymentAmount {
         amount: Operand,
         /// The date of a one-off payment.
         on: Option<Operand>,
+        /// `on termination`: due on the last day of a contract ended by termination.
+        on_termination: bool,
     },
 }
 
@@ -899,6 +933,13 @@ pub enum EventKind {
     Terminates(Name),
     /// `PARTY gives notice of non-renewal`
     NonRenewal(Name),
+    /// `EVENT [ARG VALUE]…`: a declared event occurs.
+    Declared {
+        /// The event.
+        event: Name,
+        /// Its data by name.
+        args: Vec<(Name, Operand)>,
+    },
     /// `PARTY pays PARTY MONEY`
     Pays {
         /// Who pays.

@@ -61,7 +61,9 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_each
             | Rule::kw_effective
             | Rule::kw_end
+            | Rule::kw_earlier
             | Rule::kw_ends
+            | Rule::kw_event
             | Rule::kw_every
             | Rule::kw_exclusive
             | Rule::kw_expect
@@ -112,6 +114,7 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_term
             | Rule::kw_terminate
             | Rule::kw_terminates
+            | Rule::kw_termination
             | Rule::kw_the
             | Rule::kw_then
             | Rule::kw_to
@@ -121,6 +124,8 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_unless
             | Rule::kw_until
             | Rule::kw_up
+            | Rule::kw_later
+            | Rule::kw_when
             | Rule::kw_where
             | Rule::kw_while
             | Rule::kw_with
@@ -503,7 +508,7 @@ impl Lower {
         let rule = pair.as_rule();
         // An action's line ends at its last token: the optional `needs licence`
         // tried after it would otherwise pull a trailing comment into the span.
-        if rule == Rule::action_decl {
+        if rule == Rule::action_decl || rule == Rule::event_decl {
             if let Some(last) = pair.clone().into_inner().last() {
                 span.end = self.span(&last).end;
             }
@@ -610,6 +615,22 @@ impl Lower {
                     span,
                 })
             }
+            Rule::event_decl => {
+                let name = self.name(c.next()?);
+                let mut args = Vec::new();
+                for arg in c {
+                    let mut a = children(arg);
+                    let arg_name = self.name(a.next()?);
+                    let ty = self.name(a.next()?);
+                    args.push((arg_name, ty));
+                }
+                Decl::Event(ActionDecl {
+                    name,
+                    args,
+                    licence: None,
+                    span,
+                })
+            }
             Rule::metric_decl => {
                 let name = self.name(c.next()?);
                 let currency = self.currency(c.next()?);
@@ -623,10 +644,29 @@ impl Lower {
             }
             Rule::condition_decl => {
                 let name = self.name(c.next()?);
-                let default = c.next().map(|b| self.boolean(b));
+                let mut default = None;
+                let mut metric_test = None;
+                for part in c {
+                    if part.as_rule() == Rule::metric_test {
+                        let test_span = self.span(&part);
+                        let mut t = children(part);
+                        let metric = self.name(t.next()?);
+                        let op = self.cmp_op(t.next()?);
+                        let threshold = self.operand(t.next()?)?;
+                        metric_test = Some(MetricTest {
+                            metric,
+                            op,
+                            threshold,
+                            span: test_span,
+                        });
+                    } else {
+                        default = Some(self.boolean(part));
+                    }
+                }
                 Decl::Condition(ConditionDecl {
                     name,
                     default,
+                    metric_test,
                     span,
                 })
             }
@@ -643,10 +683,18 @@ impl Lower {
             Rule::termination_decl => {
                 let party = self.name(c.next()?);
                 let notice = self.operand(c.next()?)?;
+                let window = match c.next() {
+                    Some(w) => match self.clause_item(w)? {
+                        ClauseItem::Window(w) => Some(w),
+                        _ => None,
+                    },
+                    None => None,
+                };
                 Decl::Termination(TerminationDecl {
                     party,
                     convenience,
                     notice,
+                    window,
                     span,
                 })
             }
@@ -776,6 +824,21 @@ impl Lower {
             Rule::from_window => ClauseItem::Window(Window::From(self.operand(c.next()?)?, span)),
             Rule::until_window => ClauseItem::Window(Window::Until(self.operand(c.next()?)?, span)),
             Rule::for_window => ClauseItem::Window(Window::For(self.operand(c.next()?)?, span)),
+            Rule::event_window => {
+                let mut first = c.next()?;
+                let within = first.as_rule() == Rule::window_within;
+                if within {
+                    first = c.next()?;
+                }
+                let length = self.operand(first)?;
+                let event = self.name(c.next()?);
+                ClauseItem::Window(Window::After {
+                    within,
+                    length,
+                    event,
+                    span,
+                })
+            }
             Rule::while_window => ClauseItem::Window(Window::While(self.expr(c.next()?)?, span)),
             Rule::unless_window => ClauseItem::Window(Window::Unless(self.expr(c.next()?)?, span)),
             Rule::every_mod => ClauseItem::Modifier(Modifier::Every(self.unit(c.next()?), span)),
@@ -946,11 +1009,20 @@ impl Lower {
                     _ => {
                         let mut f = children(how);
                         let amount = self.operand(f.next()?)?;
+                        let mut on_termination = false;
                         let on = match f.next() {
+                            Some(d) if d.as_rule() == Rule::on_termination => {
+                                on_termination = true;
+                                None
+                            }
                             Some(d) => Some(self.operand(d)?),
                             None => None,
                         };
-                        PaymentAmount::Fixed { amount, on }
+                        PaymentAmount::Fixed {
+                            amount,
+                            on,
+                            on_termination,
+                        }
                     }
                 };
                 ClauseItem::Statement(Statement::Payment {
@@ -1158,6 +1230,18 @@ impl Lower {
                             amount: self.money(b.next()?),
                         }
                     }
+                    Rule::ev_declared => {
+                        let mut args = Vec::new();
+                        for arg in b.filter(|p| p.as_rule() == Rule::arg_pair) {
+                            let mut a = children(arg);
+                            let name = self.name(a.next()?);
+                            args.push((name, self.operand(a.next()?)?));
+                        }
+                        EventKind::Declared {
+                            event: subject,
+                            args,
+                        }
+                    }
                     _ => {
                         let action = self.name(b.next()?);
                         let mut args = Vec::new();
@@ -1342,6 +1426,17 @@ impl Lower {
         Name {
             text: pair.as_str().to_owned(),
             span: self.span(&pair),
+        }
+    }
+
+    fn cmp_op(&self, pair: Pair<'_, Rule>) -> CmpOp {
+        match pair.into_inner().next().map(|k| k.as_rule()) {
+            Some(Rule::is_not) => CmpOp::IsNot,
+            Some(Rule::kw_is) => CmpOp::Is,
+            Some(Rule::le) => CmpOp::Le,
+            Some(Rule::ge) => CmpOp::Ge,
+            Some(Rule::lt) => CmpOp::Lt,
+            _ => CmpOp::Gt,
         }
     }
 
@@ -1604,8 +1699,10 @@ impl Lower {
                     Rule::extremum => {
                         let ispan = self.span(&inner);
                         self.count_operation(ispan)?;
-                        let greater = inner.clone().into_inner().next().map(|k| k.as_rule())
-                            == Some(Rule::kw_greater);
+                        let greater = matches!(
+                            inner.clone().into_inner().next().map(|k| k.as_rule()),
+                            Some(Rule::kw_greater | Rule::kw_later)
+                        );
                         let terms = children(inner)
                             .filter(|p| p.as_rule() == Rule::formula)
                             .map(|p| self.formula(p))

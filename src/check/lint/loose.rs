@@ -7,8 +7,8 @@ use chrono::Datelike;
 
 use crate::calendar::PeriodUnit;
 use crate::check::model::{
-    Charge, DeadlineSlot, Model, NeededSubject, RExpr, RFormula, ROperand, Slot, Symbol, Value,
-    ValueRef, ValueType,
+    Charge, ConditionSource, DeadlineSlot, Model, NeededSubject, RExpr, RFormula, ROperand, Slot,
+    Symbol, Value, ValueRef, ValueType,
 };
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
@@ -139,7 +139,7 @@ fn uses(model: &Model) -> Uses {
                     u.metrics.insert(*metric);
                     u.slot(commitment);
                 }
-                Charge::Fixed { amount, on } => {
+                Charge::Fixed { amount, on, .. } => {
                     u.slot(amount);
                     if let Some(s) = on {
                         u.slot(s);
@@ -193,6 +193,7 @@ fn uses(model: &Model) -> Uses {
 fn formula_uses(f: &RFormula, u: &mut Uses) {
     match f {
         RFormula::Value(v, _) => u.value(v),
+        RFormula::EventDate(..) => {}
         RFormula::Binary(_, a, b, _) | RFormula::Compare(a, _, b, _) => {
             formula_uses(a, u);
             formula_uses(b, u);
@@ -219,7 +220,17 @@ fn formula_uses(f: &RFormula, u: &mut Uses) {
 /// Reports loose ends and returns the name spans of the declarations this
 /// model uses (parties: those with a role).
 pub fn check(model: &Model, out: &mut Vec<Diagnostic>) -> HashSet<Span> {
-    let u = uses(model);
+    let mut u = uses(model);
+    // A condition computed from a metric uses the metric and its threshold.
+    for c in &model.conditions {
+        if let ConditionSource::Metric {
+            metric, threshold, ..
+        } = &c.source
+        {
+            u.metrics.insert(*metric);
+            u.slot(threshold);
+        }
+    }
     let mut used = HashSet::new();
     let mut symbols: Vec<(&String, Symbol, Span)> = model
         .symbols
@@ -254,7 +265,7 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) -> HashSet<Span> {
                 u.types.contains(&t),
                 "no action argument or param has this type",
             ),
-            Symbol::Value(..) | Symbol::Clause(_) => continue,
+            Symbol::Value(..) | Symbol::Clause(_) | Symbol::Event(_) => continue,
         };
         if is_used {
             used.insert(span);
