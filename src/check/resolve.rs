@@ -1669,10 +1669,10 @@ fn modifier(r: &mut Resolver<'_>, b: &mut BodyBuilder, m: &ast::Modifier) {
         return;
     };
     let currency = b.version.payments.get(index).and_then(|p| p.currency);
-    let Some(payment) = b.version.payments.get(index).cloned() else {
+    // Changed in place: a payment is large, and contracts have many modifier lines.
+    let Some(payment) = b.version.payments.get_mut(index) else {
         return;
     };
-    let mut payment = payment;
     match m {
         ast::Modifier::Every(unit, _) => payment.every = Some(*unit),
         ast::Modifier::Due(o, _) => payment.due = r.slot(o, Want::Duration),
@@ -1717,9 +1717,6 @@ fn modifier(r: &mut Resolver<'_>, b: &mut BodyBuilder, m: &ast::Modifier) {
                 });
             }
         }
-    }
-    if let Some(slot) = b.version.payments.get_mut(index) {
-        *slot = payment;
     }
 }
 
