@@ -149,23 +149,25 @@ impl FiscalStart {
     }
 }
 
+/// The months' English names, January first, as contracts write them.
+pub const MONTH_NAMES: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
 impl fmt::Display for FiscalStart {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const MONTHS: [&str; 12] = [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ];
-        let month = MONTHS
+        let month = MONTH_NAMES
             .get(self.month.saturating_sub(1) as usize)
             .unwrap_or(&"?");
         write!(f, "{month} {}", self.day)

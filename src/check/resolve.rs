@@ -777,6 +777,32 @@ fn allowable_names() -> Vec<&'static str> {
         .collect()
 }
 
+/// The arguments of an action or event declaration, each name once, with its type.
+fn declared_args(
+    r: &mut Resolver<'_>,
+    declared: &[(ast::Name, ast::Name)],
+) -> Vec<(String, ValueType)> {
+    let mut args: Vec<(String, ValueType)> = Vec::new();
+    for (name, ty) in declared {
+        if args.iter().any(|(n, _)| *n == name.text) {
+            r.diagnostics.push(
+                Diagnostic::error(
+                    Code::DuplicateName,
+                    name.span,
+                    format!("argument `{}` is declared twice", name.text),
+                )
+                .with_label("again")
+                .with_help("give each argument its own name"),
+            );
+            continue;
+        }
+        if let Some(t) = r.type_name(ty) {
+            args.push((name.text.clone(), t));
+        }
+    }
+    args
+}
+
 /// A blank model for the builder to fill in.
 pub(crate) fn empty_model(contract: &ast::Contract) -> Model {
     Model {
@@ -842,25 +868,7 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
             }
         }
         ast::Decl::Action(a) => {
-            let mut args: Vec<(String, ValueType)> = Vec::new();
-            for (name, ty) in &a.args {
-                if let Some(prev) = args.iter().position(|(n, _)| *n == name.text) {
-                    let _ = prev;
-                    r.diagnostics.push(
-                        Diagnostic::error(
-                            Code::DuplicateName,
-                            name.span,
-                            format!("argument `{}` is declared twice", name.text),
-                        )
-                        .with_label("again")
-                        .with_help("give each argument its own name"),
-                    );
-                    continue;
-                }
-                if let Some(t) = r.type_name(ty) {
-                    args.push((name.text.clone(), t));
-                }
-            }
+            let args = declared_args(r, &a.args);
             let licence = a.licence.as_ref().and_then(|need| {
                 let subject = match &need.subject {
                     ast::LicenceSubject::Text(t) => NeededSubject::Fixed(t.text.clone()),
@@ -884,24 +892,7 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
             }
         }
         ast::Decl::Event(a) => {
-            let mut args: Vec<(String, ValueType)> = Vec::new();
-            for (name, ty) in &a.args {
-                if args.iter().any(|(n, _)| *n == name.text) {
-                    r.diagnostics.push(
-                        Diagnostic::error(
-                            Code::DuplicateName,
-                            name.span,
-                            format!("argument `{}` is declared twice", name.text),
-                        )
-                        .with_label("again")
-                        .with_help("give each argument its own name"),
-                    );
-                    continue;
-                }
-                if let Some(t) = r.type_name(ty) {
-                    args.push((name.text.clone(), t));
-                }
-            }
+            let args = declared_args(r, &a.args);
             let id = r.model.events.len();
             if r.declare(&a.name, Symbol::Event(id)) {
                 r.model.events.push(Action {

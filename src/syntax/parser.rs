@@ -1878,21 +1878,7 @@ impl Lower {
 
 /// A month's number from its English name (`July` is 7).
 fn month_number(name: &str) -> u32 {
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    MONTHS
+    crate::calendar::MONTH_NAMES
         .iter()
         .position(|m| *m == name)
         .map_or(0, |i| i as u32 + 1)
