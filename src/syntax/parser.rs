@@ -182,12 +182,7 @@ pub fn parse_document(text: &str, file: FileId) -> Result<Document, Vec<Diagnost
     }
     let mut pairs = CovenantParser::parse(Rule::file, text)
         .map_err(|e| vec![pest_error_to_diagnostic(&e, text, file)])?;
-    let mut lower = Lower {
-        file,
-        diagnostics: Vec::new(),
-        offset: 0,
-        formula_operations: 0,
-    };
+    let mut lower = Lower::new(file);
     let document = pairs
         .next()
         .and_then(|file_pair| {
@@ -246,12 +241,7 @@ fn parse_scenario_by_lines(text: &str, file: FileId) -> Option<Result<Document, 
         .ok()?
         .next()?;
     let head_end = head.as_span().end();
-    let mut lower = Lower {
-        file,
-        diagnostics: Vec::new(),
-        offset: 0,
-        formula_operations: 0,
-    };
+    let mut lower = Lower::new(file);
     let mut parts = children(head).peekable();
     let (name, title) = lower.header(&mut parts)?;
     let mut items = Vec::new();
@@ -298,12 +288,7 @@ pub fn parse_action_query(text: &str, file: FileId) -> Result<ActionUse, Vec<Dia
     }
     let mut pairs = CovenantParser::parse(Rule::action_query, text)
         .map_err(|e| vec![pest_error_to_diagnostic(&e, text, file)])?;
-    let mut lower = Lower {
-        file,
-        diagnostics: Vec::new(),
-        offset: 0,
-        formula_operations: 0,
-    };
+    let mut lower = Lower::new(file);
     let query = pairs.next().and_then(|p| lower.action_use(p));
     match query {
         Some(q) if lower.diagnostics.is_empty() => Ok(q),
@@ -315,12 +300,7 @@ pub fn parse_action_query(text: &str, file: FileId) -> Result<ActionUse, Vec<Dia
 pub fn parse_value(text: &str, file: FileId) -> Result<Operand, Vec<Diagnostic>> {
     let mut pairs = CovenantParser::parse(Rule::value_query, text)
         .map_err(|e| vec![pest_error_to_diagnostic(&e, text, file)])?;
-    let mut lower = Lower {
-        file,
-        diagnostics: Vec::new(),
-        offset: 0,
-        formula_operations: 0,
-    };
+    let mut lower = Lower::new(file);
     let value = pairs
         .next()
         .and_then(|p| p.into_inner().find(|c| c.as_rule() == Rule::value))
@@ -385,6 +365,16 @@ struct Lower {
 pub const MAX_FORMULA_OPERATIONS: usize = 256;
 
 impl Lower {
+    /// A reader for text that starts at the beginning of `file`.
+    fn new(file: FileId) -> Self {
+        Lower {
+            file,
+            diagnostics: Vec::new(),
+            offset: 0,
+            formula_operations: 0,
+        }
+    }
+
     /// The pair's span without trailing blanks and comment lines, which pest
     /// includes when an optional part after them does not match.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
@@ -1905,12 +1895,7 @@ mod tests {
     fn parse_whole(text: &str) -> Result<Document, Vec<Diagnostic>> {
         let mut pairs = CovenantParser::parse(Rule::file, text)
             .map_err(|e| vec![pest_error_to_diagnostic(&e, text, FileId(0))])?;
-        let mut lower = Lower {
-            file: FileId(0),
-            diagnostics: Vec::new(),
-            offset: 0,
-            formula_operations: 0,
-        };
+        let mut lower = Lower::new(FileId(0));
         let top = pairs
             .next()
             .and_then(|f| children(f).find(|p| p.as_rule() != Rule::EOI));
