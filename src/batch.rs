@@ -274,22 +274,28 @@ fn evaluate_one(
 /// Evaluates JSON Lines text with `jobs` threads; calls `emit` with each
 /// result line in input order and `progress` with the count done so far.
 pub fn run_batch(
-    input: &str,
+    input: &[u8],
     jobs: usize,
     emit: &mut dyn FnMut(&str),
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> (usize, usize) {
-    let lines: Vec<(usize, &str)> = input
-        .lines()
+    // Lines are read as bytes so that one line that is not UTF-8 gets its own
+    // error record instead of stopping the whole batch.
+    let lines: Vec<(usize, Option<&str>)> = input
+        .split(|b| *b == b'\n')
         .enumerate()
-        .map(|(i, l)| (i + 1, l))
-        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            let l = l.strip_suffix(b"\r").unwrap_or(l);
+            (i + 1, std::str::from_utf8(l).ok())
+        })
+        .filter(|(_, l)| !l.is_some_and(|t| t.trim().is_empty()))
         .collect();
     let records: Vec<Result<BatchScenario, String>> = lines
         .iter()
-        .map(|(_, l)| {
-            serde_json::from_str::<BatchScenario>(l)
-                .map_err(|e| format!("not a batch scenario: {e}"))
+        .map(|(_, l)| match l {
+            Some(l) => serde_json::from_str::<BatchScenario>(l)
+                .map_err(|e| format!("not a batch scenario: {e}")),
+            None => Err("the line is not UTF-8 text; write each line as UTF-8 JSON".to_owned()),
         })
         .collect();
     let contracts = load_contracts(&records);

@@ -319,6 +319,39 @@ fn fmt_of_a_missing_path_is_a_usage_error() {
 }
 
 #[test]
+fn batch_jsonl_line_that_is_not_utf8_is_an_error_record() {
+    let good = r#"{"id":"a","contract":"contracts/openai-microsoft/2026-amendment.cov"}"#;
+    let mut input = Vec::new();
+    input.extend_from_slice(good.as_bytes());
+    input.extend_from_slice(b"\n\xff\xfe{ binary\n");
+    input.extend_from_slice(good.as_bytes());
+    input.push(b'\n');
+    let path = std::env::temp_dir().join(format!("covenant-jsonl-{}.jsonl", std::process::id()));
+    std::fs::write(&path, &input).expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_covenant"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["eval", "--jsonl"])
+        .arg(&path)
+        .output()
+        .expect("run");
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(out.status.code(), Some(1), "the bad line fails the batch");
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(lines.len(), 3, "the lines after the bad one are evaluated");
+    assert_eq!(lines[0]["ok"], true);
+    assert_eq!(lines[1]["ok"], false);
+    assert_eq!(lines[1]["line"], 2);
+    assert!(lines[1]["error"]
+        .as_str()
+        .unwrap_or("")
+        .contains("not UTF-8"));
+    assert_eq!(lines[2]["ok"], true);
+}
+
+#[test]
 fn batch_jsonl_in_order_with_error_records() {
     use std::io::Write;
     use std::process::Stdio;

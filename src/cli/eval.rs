@@ -96,14 +96,14 @@ pub fn run(scenarios: &[PathBuf], as_of: Option<Date>, format: EvalFormat, color
 pub fn run_jsonl(input: &std::path::Path, jobs: Option<usize>) -> Exit {
     use std::io::{IsTerminal, Read, Write};
     let text = if input.as_os_str() == "-" {
-        let mut buf = String::new();
-        if let Err(e) = std::io::stdin().read_to_string(&mut buf) {
+        let mut buf = Vec::new();
+        if let Err(e) = std::io::stdin().read_to_end(&mut buf) {
             eprintln!("error: cannot read standard input: {e}");
             return Exit::Usage;
         }
         buf
     } else {
-        match std::fs::read_to_string(input) {
+        match std::fs::read(input) {
             Ok(t) => t,
             Err(e) => {
                 eprintln!("error: cannot read {}: {e}", input.display());
