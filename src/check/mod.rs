@@ -601,7 +601,10 @@ fn resolve_interpretations(r: &mut Resolver<'_>, decls: &[ast::Decl], document: 
                 .with_label("not a word Covenant can read two ways")
                 .with_help(format!(
                     "the words an `interpret` line can read are {}",
-                    known.join(" and ")
+                    match known.split_last() {
+                        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+                        _ => known.join(""),
+                    }
                 )),
             );
             continue;
@@ -636,6 +639,18 @@ fn resolve_interpretations(r: &mut Resolver<'_>, decls: &[ast::Decl], document: 
                 }
             },
         };
+        if let (model::Word::PriorTo, Some(name)) = (word, &i.clause) {
+            r.diagnostics.push(
+                Diagnostic::error(
+                    Code::BadInterpretation,
+                    name.span,
+                    "\"prior to\" is read for the notice of non-renewal, which belongs to the whole contract",
+                )
+                .with_label("no clause has a notice of non-renewal")
+                .with_help("leave out `for …`: the reading applies to the `renews … unless notice …` line of the term"),
+            );
+            continue;
+        }
         let interpretation = model::Interpretation {
             name: i.name.text.clone(),
             word,
@@ -697,6 +712,9 @@ fn unused_interpretations(r: &mut Resolver<'_>) {
                     .obligations
                     .iter()
                     .any(|o| matches!(o.deadline, model::DeadlineSlot::Within(_))),
+                model::Word::After => v.payments.iter().any(|p| p.due.is_some()),
+                // The renewal notice belongs to the contract, never to a clause.
+                model::Word::PriorTo => false,
             })
         };
         let used = match i.clause {
@@ -706,6 +724,7 @@ fn unused_interpretations(r: &mut Resolver<'_>) {
                     || (i.word == model::Word::Until
                         && r.model.term.last_day.is_some()
                         && r.model.term.length.is_none())
+                    || (i.word == model::Word::PriorTo && r.model.term.renewal.is_some())
             }
         };
         if !used {

@@ -668,17 +668,25 @@ pub enum Word {
     Until,
     /// `within DURATION` deadlines: counted from the day after the start by default.
     Within,
+    /// `due DURATION after period end`: counted from the day after the period's end by default.
+    After,
+    /// `renews … unless notice DURATION`: the notice is in time when given on or
+    /// before the day DURATION prior to the term's last day by default, the last
+    /// day counting as one of the days.
+    PriorTo,
 }
 
 impl Word {
     /// Every word that can be interpreted.
-    pub const ALL: [Word; 2] = [Word::Until, Word::Within];
+    pub const ALL: [Word; 4] = [Word::Until, Word::Within, Word::After, Word::PriorTo];
 
     /// The word as written.
     pub fn text(self) -> &'static str {
         match self {
             Word::Until => "until",
             Word::Within => "within",
+            Word::After => "after",
+            Word::PriorTo => "prior to",
         }
     }
 
@@ -690,8 +698,8 @@ impl Word {
     /// Whether Covenant reads the word as exclusive when no interpretation is given.
     pub fn default_exclusive(self) -> bool {
         match self {
-            Word::Until => false,
-            Word::Within => true,
+            Word::Until | Word::PriorTo => false,
+            Word::Within | Word::After => true,
         }
     }
 }

@@ -281,12 +281,20 @@ fn contract_end(
         let mut current = initial;
         let mut n: u32 = 0;
         loop {
-            let deadline = rn.notice.before(current).unwrap_or(current);
+            let (deadline, prior_to) = notice_deadline(model, current, rn.notice);
             if let Some((date, party)) = notices.iter().find(|(d, _)| *d <= deadline) {
                 last_day = Some(current);
                 reason = format!(
-                    "{} gave notice of non-renewal on {date}, so the term ends on {current}",
-                    program.party_name(*party)
+                    "{} gave notice of non-renewal on {date}, so the term ends on {current}{}",
+                    program.party_name(*party),
+                    prior_to
+                        .filter(|i| i.departs_from_default())
+                        .map(|i| format!(
+                            " (notice due by {deadline}, interpretation {}: {})",
+                            i.name,
+                            i.describe()
+                        ))
+                        .unwrap_or_default()
                 );
                 break;
             }
@@ -296,7 +304,8 @@ fn contract_end(
             {
                 last_day = None;
                 reason = format!(
-                    "the term renews automatically; the current term ends on {current} and renews unless a party gives notice of non-renewal by {deadline}"
+                    "the term renews automatically; the current term ends on {current} and renews unless a party gives notice of non-renewal by {deadline}{}",
+                    cite(prior_to.filter(|i| i.departs_from_default()))
                 );
                 break;
             }
@@ -861,20 +870,55 @@ pub(crate) fn within_deadline(
     start: Date,
     duration: Duration,
 ) -> (Option<Date>, Option<&Interpretation>) {
+    let (exclusive, reading) = model.reads_exclusive(Word::Within, Some(cid));
+    (counted_after(model, start, duration, exclusive), reading)
+}
+
+/// The day `duration` after `start`, under the clause's reading of "after":
+/// by default (`due 30 days after period end`) the start day is not counted;
+/// read as inclusive, it is day one, so the day falls one day earlier.
+pub(crate) fn due_after(
+    model: &Model,
+    cid: Option<ClauseId>,
+    start: Date,
+    duration: Duration,
+) -> (Option<Date>, Option<&Interpretation>) {
+    let (exclusive, reading) = model.reads_exclusive(Word::After, cid);
+    (counted_after(model, start, duration, exclusive), reading)
+}
+
+/// Counts `duration` from `start`, the start day excluded (`exclusive`) or
+/// counted as day one.
+fn counted_after(model: &Model, start: Date, duration: Duration, exclusive: bool) -> Option<Date> {
     let after = duration.after_skipping(start, &model.holidays);
-    match model.reads_exclusive(Word::Within, Some(cid)) {
-        (true, i) => (after, i),
-        // Read inclusive, the start day is day one of the period. For business
-        // days that holds only when the start day is itself a business day.
-        (false, i) if duration.unit == DurationUnit::BusinessDay => {
-            let counted = u32::from(crate::calendar::is_business_day(start, &model.holidays));
-            let n = duration.count.saturating_sub(counted);
-            (
-                crate::calendar::business_days_after(start, n, &model.holidays),
-                i,
-            )
-        }
-        (false, i) => (after.map(|d| d.pred_opt().unwrap_or(d).max(start)), i),
+    if exclusive {
+        return after;
+    }
+    // Read inclusive, the start day is day one of the period. For business
+    // days that holds only when the start day is itself a business day.
+    if duration.unit == DurationUnit::BusinessDay {
+        let counted = u32::from(crate::calendar::is_business_day(start, &model.holidays));
+        let n = duration.count.saturating_sub(counted);
+        return crate::calendar::business_days_after(start, n, &model.holidays);
+    }
+    after.map(|d| d.pred_opt().unwrap_or(d).max(start))
+}
+
+/// The last day on which a notice of non-renewal is in time for a term ending
+/// on `last_day`: by default the day `notice` before it, the last day counting
+/// as one of the notice days; read as exclusive ("prior to" the last day, which
+/// is then not counted) one day earlier.
+pub(crate) fn notice_deadline(
+    model: &Model,
+    last_day: Date,
+    notice: Duration,
+) -> (Date, Option<&Interpretation>) {
+    let (exclusive, reading) = model.reads_exclusive(Word::PriorTo, None);
+    let deadline = notice.before(last_day).unwrap_or(last_day);
+    if exclusive {
+        (deadline.pred_opt().unwrap_or(deadline), reading)
+    } else {
+        (deadline, reading)
     }
 }
 
@@ -920,9 +964,13 @@ fn interpretation_notes(program: &Program<'_>) -> Vec<InterpretationNote> {
                 .obligations
                 .iter()
                 .any(|o| matches!(o.deadline, DeadlineSlot::Within(_)));
-            if within {
+            let after = v.payments.iter().any(|p| p.due.is_some());
+            for (word, used) in [(Word::Within, within), (Word::After, after)] {
+                if !used {
+                    continue;
+                }
                 if let Some(pos) = model
-                    .interpretation(Word::Within, Some(cid))
+                    .interpretation(word, Some(cid))
                     .and_then(|i| find(&mut notes, i))
                 {
                     if let Some(n) = notes.get_mut(pos) {
@@ -932,6 +980,15 @@ fn interpretation_notes(program: &Program<'_>) -> Vec<InterpretationNote> {
                     }
                 }
             }
+        }
+    }
+    if model.term.renewal.is_some() {
+        if let Some(n) = model
+            .interpretation(Word::PriorTo, None)
+            .and_then(|i| find(&mut notes, i))
+            .and_then(|pos| notes.get_mut(pos))
+        {
+            n.contract_end = true;
         }
     }
     if let (Some(_), Some(i)) = term_last_day(model) {

@@ -718,10 +718,12 @@ fn settle(
         .checked_add(owed)
         .ok_or_else(|| overflow(span))?;
     let due = match &payment.due {
-        Some(d) => program
-            .duration(d)?
-            .after_skipping(period.end, &program.model.holidays)
-            .unwrap_or(period.end),
+        Some(d) => {
+            let cid = program.model.clause_id(&clause.name);
+            super::due_after(program.model, cid, period.end, program.duration(d)?)
+                .0
+                .unwrap_or(period.end)
+        }
         None => period.end,
     };
     let v = clause.versions.get(version);

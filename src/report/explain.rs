@@ -252,7 +252,11 @@ fn clause_readings(
             .iter()
             .any(|o| matches!(o.deadline, DeadlineSlot::Within(_)))
     });
-    for (word, used) in [(Word::Until, until), (Word::Within, within)] {
+    let after = clause
+        .versions
+        .iter()
+        .any(|v| v.payments.iter().any(|p| p.due.is_some()));
+    for (word, used) in [(Word::Until, until), (Word::Within, within), (Word::After, after)] {
         if let (true, Some(i)) = (used, model.interpretation(word, Some(cid))) {
             out.push((word.text(), i));
         }
