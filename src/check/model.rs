@@ -253,6 +253,9 @@ pub enum ConditionSource {
         op: CmpOp,
         /// The threshold (an amount).
         threshold: Slot,
+        /// `once false stays false` (Some(false)): the first period giving that
+        /// value fixes it for the rest of the contract.
+        settles: Option<bool>,
     },
     /// True in the windows that the occurrences of an event open (a clause's
     /// `within|for DURATION after EVENT`); not declared by name.

@@ -946,6 +946,7 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
                         metric,
                         op: t.op,
                         threshold,
+                        settles: t.settles,
                     }
                 }
             };

@@ -597,6 +597,7 @@ pub fn computed_timelines(program: &mut Program<'_>, plan: &Plan, until: Date) {
                 metric,
                 op,
                 threshold,
+                settles,
             } => {
                 let Some(m) = model.metrics.get(*metric) else {
                     continue;
@@ -626,6 +627,9 @@ pub fn computed_timelines(program: &mut Program<'_>, plan: &Plan, until: Date) {
                         CmpOp::Ge => ord.is_ge(),
                     };
                     out.push((day, holds));
+                    if *settles == Some(holds) {
+                        break;
+                    }
                 }
                 out
             }

@@ -493,6 +493,8 @@ pub struct MetricTest {
     pub op: CmpOp,
     /// The threshold.
     pub threshold: Operand,
+    /// `, once false stays false` (Some(false)) or `, once true stays true` (Some(true)).
+    pub settles: Option<bool>,
     /// The `when …` words.
     pub span: Span,
 }

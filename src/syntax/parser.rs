@@ -156,6 +156,8 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_let
             | Rule::kw_first
             | Rule::kw_recouping
+            | Rule::kw_once
+            | Rule::kw_stays
             | Rule::kw_net
             | Rule::kw_payments
             | Rule::kw_between
@@ -643,10 +645,16 @@ impl Lower {
                         let metric = self.name(t.next()?);
                         let op = self.cmp_op(t.next()?);
                         let threshold = self.operand(t.next()?)?;
+                        let settles = t.next().and_then(|s| {
+                            children(s)
+                                .find(|p| matches!(p.as_rule(), Rule::stays_false | Rule::stays_true))
+                                .map(|p| p.as_rule() == Rule::stays_true)
+                        });
                         metric_test = Some(MetricTest {
                             metric,
                             op,
                             threshold,
+                            settles,
                             span: test_span,
                         });
                     } else {
