@@ -152,6 +152,8 @@ fn is_modifier(rule: Rule) -> bool {
             | Rule::tiers_cumulative
             | Rule::escalator_mod
             | Rule::recoup_mod
+            | Rule::credit_excess
+            | Rule::shortfall_mod
     )
 }
 

@@ -550,9 +550,24 @@ pub struct Payment {
     pub escalator: Option<Escalator>,
     /// `recouping MONEY first`: the advance recouped before anything is owed.
     pub recoup: Option<Slot>,
+    /// A credit or shortfall carried forward to later periods (§4.7.6).
+    pub credit: Option<Credit>,
     /// The currency, when known before params are bound.
     pub currency: Option<Currency>,
     /// The statement.
+    pub span: Span,
+}
+
+/// `excess credited against later shortfalls`, `shortfall credited against later
+/// excess` or `shortfall carried forward to the next UNIT` (docs/language.md §4.7.6).
+#[derive(Debug, Clone)]
+pub struct Credit {
+    /// Which kind.
+    pub kind: crate::syntax::ast::CreditKind,
+    /// `for DURATION`: a credit may be used only by periods ending within
+    /// DURATION after the end of the period that earned it.
+    pub within: Option<Slot>,
+    /// The modifier line.
     pub span: Span,
 }
 

@@ -1578,6 +1578,7 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                     cumulative: None,
                     escalator: None,
                     recoup: None,
+                    credit: None,
                     currency,
                     span: *span,
                 };
@@ -1603,6 +1604,7 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                             slot.whole_amount = old.whole_amount;
                             slot.cumulative = old.cumulative;
                             slot.escalator = old.escalator;
+                            slot.credit = old.credit;
                         }
                         b.current_payment = Some(i);
                         b.replaced_payment = true;
@@ -1679,6 +1681,29 @@ fn modifier(r: &mut Resolver<'_>, b: &mut BodyBuilder, m: &ast::Modifier) {
         ast::Modifier::WholeAmount(span) => payment.whole_amount = Some(*span),
         ast::Modifier::Cumulative(span) => payment.cumulative = Some(*span),
         ast::Modifier::Recoup(o, _) => payment.recoup = r.slot(o, Want::Money(currency)),
+        ast::Modifier::Credit { kind, within, span } => {
+            let within = within.as_ref().and_then(|o| r.slot(o, Want::Duration));
+            if let Some(old) = &payment.credit {
+                if old.kind != *kind {
+                    r.diagnostics.push(
+                        Diagnostic::error(
+                            Code::PaymentFormMismatch,
+                            *span,
+                            "a payment carries one kind of credit or shortfall forward, and this one already has another",
+                        )
+                        .with_label("a second carry-forward rule")
+                        .with_secondary(old.span, "the first")
+                        .with_help("keep the line the clause means: an excess credited against later shortfalls, a shortfall credited against later excess, or a shortfall carried forward"),
+                    );
+                    return;
+                }
+            }
+            payment.credit = Some(Credit {
+                kind: *kind,
+                within,
+                span: *span,
+            });
+        }
         ast::Modifier::Escalator {
             rate,
             from_year,
@@ -1731,8 +1756,21 @@ fn check_payment(r: &mut Resolver<'_>, p: &Payment) {
         Charge::Fixed { .. } => None,
     });
     check_payment_form(r, p);
+    let carry_unit = match &p.credit {
+        Some(Credit {
+            kind: ast::CreditKind::CarryForward(unit),
+            span,
+            ..
+        }) => Some((*unit, *span)),
+        _ => None,
+    };
     if let Some(every) = every {
-        for (unit, span) in p.cap_per_unit.iter().chain(p.floor_unit.iter()) {
+        for (unit, span) in p
+            .cap_per_unit
+            .iter()
+            .chain(p.floor_unit.iter())
+            .chain(carry_unit.iter())
+        {
             if *unit != every {
                 r.diagnostics.push(
                     Diagnostic::error(
@@ -1868,6 +1906,37 @@ fn check_payment_form(r: &mut Resolver<'_>, p: &Payment) {
                     .with_help("tiers belong to a share: `8% of net_sales up to USD 5 million, then 5%`; remove this line"),
                 );
             }
+        }
+    }
+    if let Some(c) = &p.credit {
+        let fits = match c.kind {
+            ast::CreditKind::Excess => matches!(p.charge, Charge::Share { .. } | Charge::Shortfall { .. }),
+            ast::CreditKind::MakeUp | ast::CreditKind::CarryForward(_) => {
+                matches!(p.charge, Charge::Shortfall { .. })
+            }
+        };
+        if !fits {
+            let (what, help) = match c.kind {
+                ast::CreditKind::Excess => ("an excess credited against later shortfalls needs a minimum to exceed", "put it under a share with `at least MONEY per UNIT`, or under `the shortfall of METRIC below MONEY`"),
+                ast::CreditKind::MakeUp => ("a shortfall credited against later excess needs a shortfall payment", "put it under `PARTY must pay PARTY the shortfall of METRIC below MONEY`"),
+                ast::CreditKind::CarryForward(_) => ("a shortfall carried forward needs a shortfall payment", "put it under `PARTY must pay PARTY the shortfall of METRIC below MONEY`"),
+            };
+            r.diagnostics.push(
+                Diagnostic::error(Code::PaymentFormMismatch, c.span, format!("{what}, but this payment is {form}"))
+                    .with_label("nothing to carry forward")
+                    .with_secondary(p.span, "the payment")
+                    .with_help(help),
+            );
+        } else if c.kind == ast::CreditKind::Excess
+            && matches!(p.charge, Charge::Share { .. })
+            && p.floor.is_none()
+        {
+            r.diagnostics.push(
+                Diagnostic::error(Code::MissingDeclaration, c.span, "an excess is counted above a minimum, but this payment has no `at least MONEY per UNIT`")
+                    .with_label("excess over what?")
+                    .with_secondary(p.span, "the payment")
+                    .with_help("add the minimum the clause guarantees, e.g. `at least USD 100_000 per year`, on a line of its own under the payment"),
+            );
         }
     }
     if let Some(e) = &p.escalator {

@@ -24,7 +24,8 @@ use crate::check::scenario::{Figure, Plan};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::money::{Currency, Money};
 
-use super::outcome::{Accrual, Limit};
+use super::outcome::{Accrual, Carry, CarryKind, Limit};
+use crate::syntax::ast::CreditKind;
 use super::program::Program;
 
 /// Largest number of periods one payment clause may accrue over (100 years of months is 1,200).
@@ -79,6 +80,50 @@ struct Running {
     tiers_owed: Decimal,
     /// For `recouping … first`: how much of the advance has been recouped so far.
     recouped: Decimal,
+    /// For credits and carried shortfalls (§4.7.6): the balance, oldest first,
+    /// each part with the last period end that may still use it.
+    lots: Vec<(Decimal, Option<Date>)>,
+    /// For make-up: what the payee owes back in the period just settled.
+    made_up: Decimal,
+    /// For make-up: everything owed back so far.
+    made_up_total: Decimal,
+}
+
+impl Running {
+    fn balance(&self) -> Decimal {
+        self.lots.iter().map(|(a, _)| *a).sum()
+    }
+
+    /// Drops the parts whose time ran out before `end`; returns how much.
+    fn expire(&mut self, end: Date) -> Decimal {
+        let mut gone = Decimal::ZERO;
+        self.lots.retain(|(a, until)| match until {
+            Some(u) if *u < end => {
+                gone += *a;
+                false
+            }
+            _ => true,
+        });
+        gone
+    }
+
+    /// Takes up to `wanted` from the balance, oldest part first.
+    fn take(&mut self, wanted: Decimal) -> Decimal {
+        let mut taken = Decimal::ZERO;
+        for (a, _) in self.lots.iter_mut() {
+            let t = (*a).min(wanted - taken).max(Decimal::ZERO);
+            *a -= t;
+            taken += t;
+        }
+        self.lots.retain(|(a, _)| !a.is_zero());
+        taken
+    }
+
+    fn add(&mut self, amount: Decimal, until: Option<Date>) {
+        if amount > Decimal::ZERO {
+            self.lots.push((amount, until));
+        }
+    }
 }
 
 fn accrue_payment(
@@ -121,6 +166,9 @@ fn accrue_payment(
         metric_total: Decimal::ZERO,
         tiers_owed: Decimal::ZERO,
         recouped: Decimal::ZERO,
+        lots: Vec::new(),
+        made_up: Decimal::ZERO,
+        made_up_total: Decimal::ZERO,
     };
 
     // One-off sums: accrue on their date if the clause is active then.
@@ -197,6 +245,7 @@ fn accrue_payment(
                 1,
                 &mut running,
                 format!("fixed sum {amount}"),
+                Decimal::ZERO,
             )?;
             accrual.payment = k;
             out.push(accrual);
@@ -248,6 +297,10 @@ fn accrue_payment(
         }
         if let (Some((version, last_active)), true) = (governing, days > 0) {
             if let Some(payment) = payment_of(version) {
+                // The clause's last period, when the clause (or the contract)
+                // ends within the timeline: a carried shortfall is paid then.
+                let last_period = period.end >= last.end
+                    && (program.last_day.is_some() || last.end < program.horizon);
                 let mut accrual = period_accrual(
                     program,
                     plan,
@@ -258,12 +311,36 @@ fn accrue_payment(
                         period,
                         days,
                         last_active,
+                        last_period,
                     },
                     &mut running,
                     &mut missing,
                 )?;
                 accrual.payment = k;
+                let make_up = std::mem::take(&mut running.made_up);
+                let reverse = (!make_up.is_zero()).then(|| {
+                    running.made_up_total += make_up;
+                    let currency = accrual.owed.currency;
+                    Accrual {
+                        payer: accrual.payee.clone(),
+                        payee: accrual.payer.clone(),
+                        base: None,
+                        figure_missing: false,
+                        terms: "make-up: purchases above the commitment that earlier shortfall payments covered".to_owned(),
+                        computed: Money::new(currency, make_up),
+                        limits: Vec::new(),
+                        owed: Money::new(currency, make_up),
+                        total: Money::new(currency, running.made_up_total),
+                        cap: None,
+                        headroom: None,
+                        cap_reached: false,
+                        carry: None,
+                        make_up: true,
+                        ..accrual.clone()
+                    }
+                });
                 out.push(accrual);
+                out.extend(reverse);
             }
         }
         match period.next(model.anchors()) {
@@ -398,6 +475,8 @@ struct PeriodDays {
     days: i64,
     /// The last day in force within the period: it picks the contract year of an escalator.
     last_active: Date,
+    /// The clause's last period: a shortfall carried forward is paid in it.
+    last_period: bool,
 }
 
 /// A fixed sum or commitment after its escalator, with the escalator in words
@@ -451,6 +530,7 @@ fn period_accrual(
         period,
         days,
         last_active,
+        last_period,
     } = at;
     let span = payment.span;
     let period_days = period.days();
@@ -462,6 +542,10 @@ fn period_accrual(
                 .checked_div(Decimal::from(period_days))
         }
     };
+    // For §4.7.6: what the figure exceeds the commitment by, and a carried shortfall's balance.
+    let mut excess = Decimal::ZERO;
+    let mut carry: Option<Carry> = None;
+    let mut carried_limit = false;
     let (computed, currency, base, metric_name, figure_missing, terms) = match &payment.charge {
         Charge::Share {
             metric,
@@ -554,14 +638,65 @@ fn period_accrual(
                 terms.push_str(&format!(" ({commitment} in contract year {year})"));
             }
             let base = metric_base(plan, *metric, period, currency);
+            let carrying = matches!(
+                payment.credit.as_ref().map(|c| c.kind),
+                Some(CreditKind::CarryForward(_))
+            );
             let computed = match base {
-                Some(b) => fraction((commitment.amount - b.amount).max(Decimal::ZERO))
-                    .ok_or_else(|| overflow(span))?,
+                Some(b) if carrying => {
+                    // The figure first makes up the shortfall carried in (what it
+                    // does not make up is owed now); the rest counts against
+                    // this period's commitment, whose shortfall is carried on,
+                    // or owed too in the clause's last period.
+                    let carried_in = running.balance();
+                    let made_up = carried_in.min(b.amount.max(Decimal::ZERO));
+                    let unmet = carried_in - made_up;
+                    let own = fraction((commitment.amount - (b.amount - made_up)).max(Decimal::ZERO))
+                        .ok_or_else(|| overflow(span))?;
+                    running.lots.clear();
+                    let (owed, added) = if last_period {
+                        (unmet + own, Decimal::ZERO)
+                    } else {
+                        running.add(own, None);
+                        (unmet, own)
+                    };
+                    carry = Some(Carry {
+                        kind: CarryKind::Shortfall,
+                        used: Money::new(currency, carried_in),
+                        added: Money::new(currency, added),
+                        expired: Money::zero(currency),
+                        balance: Money::new(currency, running.balance()),
+                    });
+                    if !added.is_zero() {
+                        carried_limit = true;
+                    }
+                    owed
+                }
+                Some(b) => {
+                    excess = fraction((b.amount - commitment.amount).max(Decimal::ZERO))
+                        .ok_or_else(|| overflow(span))?;
+                    fraction((commitment.amount - b.amount).max(Decimal::ZERO))
+                        .ok_or_else(|| overflow(span))?
+                }
                 None => {
                     missing.push(period);
+                    if carrying {
+                        // An unanswered figure leaves the carried shortfall where it was.
+                        let balance = running.balance();
+                        carry = Some(Carry {
+                            kind: CarryKind::Shortfall,
+                            used: Money::zero(currency),
+                            added: Money::zero(currency),
+                            expired: Money::zero(currency),
+                            balance: Money::new(currency, balance),
+                        });
+                    }
                     Decimal::ZERO
                 }
             };
+            if carrying {
+                terms.push_str(", carried forward to the next period");
+            }
             (computed, currency, base, name, base.is_none(), terms)
         }
         Charge::Fixed { amount, .. } => {
@@ -585,7 +720,25 @@ fn period_accrual(
         ),
         None => terms,
     };
-    settle(
+    let terms = match &payment.credit {
+        Some(c) => {
+            let within = match &c.within {
+                Some(d) => format!(" for {}", program.duration(d)?),
+                None => String::new(),
+            };
+            match c.kind {
+                CreditKind::Excess => {
+                    format!("{terms}, excess credited against later shortfalls{within}")
+                }
+                CreditKind::MakeUp => {
+                    format!("{terms}, shortfall credited against later excess{within}")
+                }
+                CreditKind::CarryForward(_) => terms,
+            }
+        }
+        None => terms,
+    };
+    let mut accrual = settle(
         program,
         clause,
         version,
@@ -601,7 +754,15 @@ fn period_accrual(
         period_days,
         running,
         terms,
-    )
+        excess,
+    )?;
+    if carry.is_some() {
+        accrual.carry = carry;
+    }
+    if carried_limit {
+        accrual.limits.insert(0, Limit::CarriedForward);
+    }
+    Ok(accrual)
 }
 
 fn describe_tiers(
@@ -650,6 +811,7 @@ fn settle(
     period_days: i64,
     running: &mut Running,
     terms: String,
+    excess: Decimal,
 ) -> Result<Accrual, Diagnostic> {
     let span = payment.span;
     let scale = |x: Decimal| -> Result<Decimal, Diagnostic> {
@@ -663,11 +825,64 @@ fn settle(
     };
     let mut owed = computed;
     let mut limits = Vec::new();
+    // Credits carried forward (§4.7.6): which kind, until when a credit this
+    // period earns may be used, and what ran out before this period.
+    let credit = payment.credit.as_ref().and_then(|c| match c.kind {
+        CreditKind::CarryForward(_) => None,
+        kind => Some(kind),
+    });
+    let shortfall_form = matches!(payment.charge, Charge::Shortfall { .. });
+    let until = match payment.credit.as_ref().and_then(|c| c.within.as_ref()) {
+        Some(d) if credit.is_some() => Some(program.duration(d)?.after(period.end).unwrap_or(period.end)),
+        _ => None,
+    };
+    let expired = if credit.is_some() {
+        running.expire(period.end)
+    } else {
+        Decimal::ZERO
+    };
+    let mut used = Decimal::ZERO;
+    let mut added = Decimal::ZERO;
+    match credit {
+        // A shortfall payment: an earlier excess reduces the shortfall; this
+        // period's excess (the figure above the commitment) is banked.
+        Some(CreditKind::Excess) if shortfall_form => {
+            if owed > Decimal::ZERO {
+                used = running.take(owed);
+                owed -= used;
+                if !used.is_zero() {
+                    limits.push(Limit::Credited);
+                }
+            } else if excess > Decimal::ZERO {
+                running.add(excess, until);
+                added = excess;
+            }
+        }
+        // Make-up: this period's excess is first covered by shortfalls paid earlier.
+        Some(CreditKind::MakeUp) => {
+            if excess > Decimal::ZERO {
+                used = running.take(excess);
+                running.made_up = used;
+            }
+        }
+        _ => {}
+    }
+    let mut floor_amount = None;
     if let Some(floor) = &payment.floor {
         let floor = scale(program.money(floor, Some(currency))?.amount)?;
+        floor_amount = Some(floor);
         if owed < floor {
-            owed = floor;
+            // A share's excess credit pays for the top-up before the payer does.
+            let mut topped = Decimal::ZERO;
+            if credit == Some(CreditKind::Excess) && !shortfall_form {
+                topped = running.take(floor - owed);
+                used = topped;
+            }
+            owed = floor - topped;
             limits.push(Limit::Floor);
+            if !topped.is_zero() {
+                limits.push(Limit::Credited);
+            }
         }
     }
     if let Some(cap) = &payment.cap_per {
@@ -675,6 +890,14 @@ fn settle(
         if owed > cap {
             owed = cap;
             limits.push(Limit::PeriodCap);
+        }
+    }
+    if credit == Some(CreditKind::Excess) && !shortfall_form {
+        if let Some(floor) = floor_amount {
+            if owed > floor {
+                added = owed - floor;
+                running.add(added, until);
+            }
         }
     }
     // The advance is recouped from what the period gives after its floor and
@@ -717,6 +940,21 @@ fn settle(
         .total
         .checked_add(owed)
         .ok_or_else(|| overflow(span))?;
+    // Make-up: what this period's shortfall actually owes is credited against later excess.
+    if credit == Some(CreditKind::MakeUp) && owed > Decimal::ZERO {
+        running.add(owed, until);
+        added = owed;
+    }
+    let carry = credit.map(|kind| Carry {
+        kind: match kind {
+            CreditKind::MakeUp => CarryKind::MakeUpCredit,
+            _ => CarryKind::ExcessCredit,
+        },
+        used: Money::new(currency, used),
+        added: Money::new(currency, added),
+        expired: Money::new(currency, expired),
+        balance: Money::new(currency, running.balance()),
+    });
     let due = match &payment.due {
         Some(d) => program
             .duration(d)?
@@ -750,6 +988,8 @@ fn settle(
         version: v
             .map(|v| format!("{} ({})", v.origin.document, v.origin.how))
             .unwrap_or_default(),
+        carry,
+        make_up: false,
     })
 }
 

@@ -120,8 +120,18 @@ pub fn answers(ev: &Evaluation) -> Vec<Answer> {
             push(format!("{clause} parties"), parties.clone());
             payers.push((clause.clone(), parties));
         }
+        if a.make_up {
+            push(
+                format!("{clause} {} make-up", a.label),
+                format!("{} owes {} {}", a.payer, a.payee, a.owed),
+            );
+            continue;
+        }
         push(format!("{clause} {} owed", a.label), a.owed.to_string());
         push(format!("{clause} {} due", a.label), a.due.to_string());
+        if let Some(c) = &a.carry {
+            push(format!("{clause} {} carried", a.label), c.describe());
+        }
         if a.cap_reached {
             push(format!("{clause} cap reached"), a.label.clone());
         }

@@ -620,6 +620,17 @@ pub enum Modifier {
     Cumulative(Span),
     /// `recouping MONEY first`: an advance recouped before anything is owed.
     Recoup(Operand, Span),
+    /// `excess credited against later shortfalls [for DURATION]`,
+    /// `shortfall credited against later excess [for DURATION]` or
+    /// `shortfall carried forward to the next UNIT`.
+    Credit {
+        /// Which of the three.
+        kind: CreditKind,
+        /// `for DURATION`: how long a credit may be used.
+        within: Option<Operand>,
+        /// The line.
+        span: Span,
+    },
     /// `increasing RATE each contract year [from year N]`
     Escalator {
         /// The yearly increase.
@@ -643,9 +654,24 @@ impl Modifier {
             | Modifier::WholeAmount(s)
             | Modifier::Cumulative(s)
             | Modifier::Recoup(_, s)
+            | Modifier::Credit { span: s, .. }
             | Modifier::Escalator { span: s, .. } => *s,
         }
     }
+}
+
+/// What a period's amount carries forward to later periods (docs/language.md §4.7.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreditKind {
+    /// `excess credited against later shortfalls`: what a period pays above its
+    /// floor (or buys above its commitment) reduces later top-ups (or shortfalls).
+    Excess,
+    /// `shortfall credited against later excess`: a shortfall paid is credited
+    /// back against later purchases above the commitment (make-up).
+    MakeUp,
+    /// `shortfall carried forward to the next UNIT`: the shortfall is added to
+    /// the next period's commitment instead of being paid.
+    CarryForward(PeriodUnit),
 }
 
 /// A statement of a clause.

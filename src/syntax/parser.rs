@@ -156,6 +156,13 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_let
             | Rule::kw_first
             | Rule::kw_recouping
+            | Rule::kw_against
+            | Rule::kw_carried
+            | Rule::kw_credited
+            | Rule::kw_excess
+            | Rule::kw_forward
+            | Rule::kw_next
+            | Rule::kw_shortfalls
             | Rule::kw_net
             | Rule::kw_payments
             | Rule::kw_between
@@ -849,6 +856,31 @@ impl Lower {
             Rule::recoup_mod => {
                 ClauseItem::Modifier(Modifier::Recoup(self.operand(c.next()?)?, span))
             }
+            Rule::credit_excess => ClauseItem::Modifier(Modifier::Credit {
+                kind: CreditKind::Excess,
+                within: self.credit_for(c.next())?,
+                span,
+            }),
+            Rule::shortfall_mod => {
+                let form = c.next()?;
+                let rule = form.as_rule();
+                let mut parts = children(form);
+                match rule {
+                    Rule::credit_makeup => ClauseItem::Modifier(Modifier::Credit {
+                        kind: CreditKind::MakeUp,
+                        within: self.credit_for(parts.next())?,
+                        span,
+                    }),
+                    _ => {
+                        let unit = self.unit(parts.next()?);
+                        ClauseItem::Modifier(Modifier::Credit {
+                            kind: CreditKind::CarryForward(unit),
+                            within: None,
+                            span,
+                        })
+                    }
+                }
+            }
             Rule::escalator_mod => {
                 let rate = self.operand(c.next()?)?;
                 let from_year = match c.next() {
@@ -1451,6 +1483,14 @@ impl Lower {
 
     fn exclusivity(&mut self, pair: Pair<'_, Rule>) -> bool {
         pair.into_inner().next().map(|k| k.as_rule()) == Some(Rule::kw_exclusive)
+    }
+
+    /// The optional `for DURATION` of a credit line: `Some(None)` when it is not written.
+    fn credit_for(&mut self, pair: Option<Pair<'_, Rule>>) -> Option<Option<Operand>> {
+        match pair {
+            Some(p) => Some(Some(self.operand(children(p).next()?)?)),
+            None => Some(None),
+        }
     }
 
     fn unit(&mut self, pair: Pair<'_, Rule>) -> PeriodUnit {
