@@ -1772,16 +1772,24 @@ fn check_payment(r: &mut Resolver<'_>, p: &Payment) {
             .chain(carry_unit.iter())
         {
             if *unit != every {
-                r.diagnostics.push(
-                    Diagnostic::error(
-                        Code::PeriodMismatch,
-                        *span,
-                        format!("this limit is per {unit}, but the payment is made every {every}"),
+                let carried = carry_unit.is_some_and(|(_, s)| s == *span);
+                let (message, label, help) = if carried {
+                    (
+                        format!("the shortfall is carried to the next {unit}, but the payment is made every {every}"),
+                        format!("next {unit}"),
+                        format!("write `carried forward to the next {every}`, or change the payment's `every`"),
                     )
-                    .with_label(format!("per {unit}"))
-                    .with_help(format!(
-                        "write the limit per {every}, or change the payment's `every`"
-                    )),
+                } else {
+                    (
+                        format!("this limit is per {unit}, but the payment is made every {every}"),
+                        format!("per {unit}"),
+                        format!("write the limit per {every}, or change the payment's `every`"),
+                    )
+                };
+                r.diagnostics.push(
+                    Diagnostic::error(Code::PeriodMismatch, *span, message)
+                        .with_label(label)
+                        .with_help(help),
                 );
             }
         }
