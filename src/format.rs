@@ -154,6 +154,7 @@ fn is_modifier(rule: Rule) -> bool {
             | Rule::recoup_mod
             | Rule::credit_excess
             | Rule::shortfall_mod
+            | Rule::index_mod
     )
 }
 

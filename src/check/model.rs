@@ -222,6 +222,35 @@ pub struct Metric {
     pub span: Span,
 }
 
+/// A published index (`index cpi per year`): one number per period, which
+/// amounts may be adjusted by (docs/language.md §4.7.7).
+#[derive(Debug, Clone)]
+pub struct Index {
+    /// Name.
+    pub name: String,
+    /// How often a figure is published: a calendar year, quarter or month.
+    pub unit: PeriodUnit,
+    /// Declaration.
+    pub span: Span,
+}
+
+/// `adjusted by INDEX …` on a fixed sum or a shortfall's commitment.
+#[derive(Debug, Clone)]
+pub struct IndexLink {
+    /// The index (into `Model::indexes`).
+    pub index: usize,
+    /// `from base PERIOD`; otherwise the index period containing the effective date.
+    pub base: Option<crate::calendar::Period>,
+    /// The most a year's change may be.
+    pub cap: Option<Slot>,
+    /// The least a year's change may be (`never decreasing` is 0%).
+    pub floor: Option<Slot>,
+    /// `never decreasing` was written.
+    pub never_decreasing: bool,
+    /// The modifier line.
+    pub span: Span,
+}
+
 /// A condition scenarios switch.
 #[derive(Debug, Clone)]
 pub struct Condition {
@@ -552,6 +581,8 @@ pub struct Payment {
     pub recoup: Option<Slot>,
     /// A credit or shortfall carried forward to later periods (§4.7.6).
     pub credit: Option<Credit>,
+    /// `adjusted by INDEX …` (§4.7.7).
+    pub index: Option<IndexLink>,
     /// The currency, when known before params are bound.
     pub currency: Option<Currency>,
     /// The statement.
@@ -774,6 +805,8 @@ pub enum Symbol {
     Clause(ClauseId),
     /// A declared event.
     Event(EventId),
+    /// A published index.
+    Index(usize),
 }
 
 impl Symbol {
@@ -789,6 +822,7 @@ impl Symbol {
             Symbol::Value(..) => "defined value",
             Symbol::Clause(_) => "clause",
             Symbol::Event(_) => "event",
+            Symbol::Index(_) => "index",
         }
     }
 }
@@ -816,6 +850,8 @@ pub struct Model {
     pub actions: Vec<Action>,
     /// Metrics.
     pub metrics: Vec<Metric>,
+    /// Published indexes (`index NAME per UNIT`).
+    pub indexes: Vec<Index>,
     /// Declared events (`event NAME(…)`), with their data's names and types.
     pub events: Vec<Action>,
     /// Conditions.

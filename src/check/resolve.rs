@@ -821,6 +821,7 @@ pub(crate) fn empty_model(contract: &ast::Contract) -> Model {
         types: Vec::new(),
         actions: Vec::new(),
         metrics: Vec::new(),
+        indexes: Vec::new(),
         conditions: Vec::new(),
         events: Vec::new(),
         params: Vec::new(),
@@ -925,6 +926,26 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
                     currency: m.currency,
                     unit: m.unit,
                     span: m.span,
+                });
+            }
+        }
+        ast::Decl::Index(i) => {
+            if !matches!(
+                i.unit,
+                PeriodUnit::Year | PeriodUnit::Quarter | PeriodUnit::Month
+            ) {
+                r.diagnostics.push(
+                    Diagnostic::error(Code::PeriodMismatch, i.span, format!("an index is published per calendar year, quarter or month, not per {}", i.unit))
+                        .with_label(format!("per {}", i.unit))
+                        .with_help("declare the index per year, quarter or month, as it is published"),
+                );
+            }
+            let id = r.model.indexes.len();
+            if r.declare(&i.name, Symbol::Index(id)) {
+                r.model.indexes.push(Index {
+                    name: i.name.text.clone(),
+                    unit: i.unit,
+                    span: i.span,
                 });
             }
         }
@@ -1579,6 +1600,7 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                     escalator: None,
                     recoup: None,
                     credit: None,
+                    index: None,
                     currency,
                     span: *span,
                 };
@@ -1605,6 +1627,7 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                             slot.cumulative = old.cumulative;
                             slot.escalator = old.escalator;
                             slot.credit = old.credit;
+                            slot.index = old.index;
                         }
                         b.current_payment = Some(i);
                         b.replaced_payment = true;
@@ -1681,6 +1704,42 @@ fn modifier(r: &mut Resolver<'_>, b: &mut BodyBuilder, m: &ast::Modifier) {
         ast::Modifier::WholeAmount(span) => payment.whole_amount = Some(*span),
         ast::Modifier::Cumulative(span) => payment.cumulative = Some(*span),
         ast::Modifier::Recoup(o, _) => payment.recoup = r.slot(o, Want::Money(currency)),
+        ast::Modifier::Index(a) => {
+            let index = match r.lookup(&a.index, "index") {
+                Some(Symbol::Index(id)) => Some(id),
+                Some(other) => {
+                    r.diagnostics.push(
+                        Diagnostic::error(Code::TypeMismatch, a.index.span, format!("`{}` is a {}, not an index", a.index.text, other.kind()))
+                            .with_label("not an index")
+                            .with_help("declare the index with `index NAME per year` and give its figures in scenarios: `cpi for 2026 is 301.2`"),
+                    );
+                    None
+                }
+                None => None,
+            };
+            let cap = a.cap.as_ref().and_then(|o| r.slot(o, Want::Percent));
+            let floor = a.floor.as_ref().and_then(|o| r.slot(o, Want::Percent));
+            if let Some(index) = index {
+                payment.index = Some(IndexLink {
+                    index,
+                    base: a.base.map(|(p, _)| p),
+                    cap,
+                    floor,
+                    never_decreasing: a.never_decreasing,
+                    span: a.span,
+                });
+            }
+            if let (Some((base, span)), Some(i)) = (a.base, index.and_then(|i| r.model.indexes.get(i))) {
+                if base.unit != i.unit {
+                    r.diagnostics.push(
+                        Diagnostic::error(Code::PeriodMismatch, span, format!("`{}` is published per {}, but the base is a {}", i.name, i.unit, base.unit))
+                            .with_label(format!("a {}", base.unit))
+                            .with_secondary(i.span, "declared here")
+                            .with_help("name a base period of the index's own unit, like `from base 2025` for a yearly index"),
+                    );
+                }
+            }
+        }
         ast::Modifier::Credit { kind, within, span } => {
             let within = within.as_ref().and_then(|o| r.slot(o, Want::Duration));
             if let Some(old) = &payment.credit {
@@ -1914,6 +1973,32 @@ fn check_payment_form(r: &mut Resolver<'_>, p: &Payment) {
                     .with_help("tiers belong to a share: `8% of net_sales up to USD 5 million, then 5%`; remove this line"),
                 );
             }
+        }
+    }
+    if let Some(link) = &p.index {
+        let fits = !matches!(
+            p.charge,
+            Charge::Share { .. }
+                | Charge::Fixed { on: Some(_), .. }
+                | Charge::Fixed {
+                    on_termination: true,
+                    ..
+                }
+        );
+        if !fits {
+            r.diagnostics.push(
+                Diagnostic::error(Code::PaymentFormMismatch, link.span, format!("an index adjusts a sum paid every period, but this payment is {form}"))
+                    .with_label("nothing to adjust")
+                    .with_secondary(p.span, "the payment")
+                    .with_help("put `adjusted by …` under a fixed sum paid `every UNIT` or under a shortfall; a share follows its metric already"),
+            );
+        } else if let Some(e) = &p.escalator {
+            r.diagnostics.push(
+                Diagnostic::error(Code::PaymentFormMismatch, link.span, "this sum already increases by a fixed rate each contract year, so it cannot also follow an index")
+                    .with_label("adjusted by an index")
+                    .with_secondary(e.span, "and increased by a fixed rate")
+                    .with_help("keep the line the clause means: `increasing RATE each contract year` or `adjusted by INDEX`; a cap on the index's yearly change is written `adjusted by cpi, capped at 3% per year`"),
+            );
         }
     }
     if let Some(c) = &p.credit {

@@ -39,6 +39,8 @@ pub struct Plan {
     pub events: Vec<PlanEvent>,
     /// Metric figures, by (metric, period start).
     pub figures: BTreeMap<(MetricId, Date), Figure>,
+    /// Index figures (`cpi for 2026 is 301.2`), by (index, period start): the number.
+    pub index_figures: BTreeMap<(usize, Date), rust_decimal::Decimal>,
     /// Expectations in source order.
     pub expectations: Vec<PlanExpectation>,
     /// Remarks from checking (lines skipped in lenient mode).
@@ -357,6 +359,8 @@ pub fn plan_scenario_with(
     let mut set: Vec<Option<(Value, Span)>> = vec![None; r.model.params.len()];
     let mut events = Vec::new();
     let mut figures: BTreeMap<(MetricId, Date), Figure> = BTreeMap::new();
+    let mut index_figures: BTreeMap<(usize, Date), (rust_decimal::Decimal, Span)> =
+        BTreeMap::new();
     let mut expectations = Vec::new();
     let mut seen_contract: Option<Span> = None;
 
@@ -473,6 +477,19 @@ pub fn plan_scenario_with(
                     r.diagnostics
                         .push(limit(*span, "metric figures", MAX_FIGURES));
                     break;
+                }
+                if let Some(Symbol::Index(i)) = r.model.symbol(&metric.text) {
+                    index_figure(
+                        &mut r,
+                        i,
+                        *period,
+                        *period_span,
+                        amount,
+                        *span,
+                        &set,
+                        &mut index_figures,
+                    );
+                    continue;
                 }
                 let Some(m) = r.metric(metric) else { continue };
                 let Some(info) = r.model.metrics.get(m).cloned() else {
@@ -644,9 +661,91 @@ pub fn plan_scenario_with(
         params_set,
         events,
         figures,
+        index_figures: index_figures
+            .into_iter()
+            .map(|(k, (v, _))| (k, v))
+            .collect(),
         expectations,
         notes,
     })
+}
+
+/// `INDEX for PERIOD is NUMBER`: one published figure of an index (§4.7.7).
+#[allow(clippy::too_many_arguments)]
+fn index_figure(
+    r: &mut Resolver<'_>,
+    index: usize,
+    period: Period,
+    period_span: Span,
+    amount: &ast::Operand,
+    span: Span,
+    set: &[Option<(Value, Span)>],
+    figures: &mut BTreeMap<(usize, Date), (rust_decimal::Decimal, Span)>,
+) {
+    let Some(info) = r.model.indexes.get(index).cloned() else {
+        return;
+    };
+    if period.unit != info.unit {
+        r.diagnostics.push(
+            Diagnostic::error(
+                Code::PeriodMismatch,
+                period_span,
+                format!(
+                    "`{}` is published per {}, but this figure is for a {}",
+                    info.name, info.unit, period.unit
+                ),
+            )
+            .with_label(format!("a {}", period.unit))
+            .with_secondary(info.span, "declared here")
+            .with_help("give one figure per period of the index, like `for 2027` for a yearly index"),
+        );
+        return;
+    }
+    let value = match amount {
+        ast::Operand::Literal(ast::Literal::Number(n), _) => Some(*n),
+        ast::Operand::Name(n) => match r.model.symbol(&n.text) {
+            Some(Symbol::Param(p)) => match set
+                .get(p)
+                .cloned()
+                .flatten()
+                .map(|(v, _)| v)
+                .or_else(|| r.model.params.get(p).and_then(|p| p.default.clone()))
+            {
+                Some(Value::Number(x)) => Some(x),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(value) = value.filter(|v| *v > rust_decimal::Decimal::ZERO) else {
+        r.diagnostics.push(
+            Diagnostic::error(
+                Code::TypeMismatch,
+                amount.span(),
+                format!("`{}` is an index: its figures are positive numbers, like `301.2`", info.name),
+            )
+            .with_label("not a positive number")
+            .with_secondary(info.span, "declared here")
+            .with_help("write the index's published figure as a number, without a currency"),
+        );
+        return;
+    };
+    let key = (index, period.start);
+    if let Some((_, prev)) = figures.get(&key) {
+        r.diagnostics.push(
+            Diagnostic::error(
+                Code::DuplicateFigure,
+                span,
+                format!("`{}` already has a figure for {}", info.name, period),
+            )
+            .with_label("second figure")
+            .with_secondary(*prev, "first figure")
+            .with_help("give one figure per index and period"),
+        );
+        return;
+    }
+    figures.insert(key, (value, span));
 }
 
 /// A money or percentage operand of a growth path: a literal, or a param's

@@ -87,6 +87,8 @@ struct Running {
     made_up: Decimal,
     /// For make-up: everything owed back so far.
     made_up_total: Decimal,
+    /// For `adjusted by INDEX`: the index periods without a figure that a contract year needed.
+    index_missing: Vec<String>,
 }
 
 impl Running {
@@ -169,6 +171,7 @@ fn accrue_payment(
         lots: Vec::new(),
         made_up: Decimal::ZERO,
         made_up_total: Decimal::ZERO,
+        index_missing: Vec::new(),
     };
 
     // One-off sums: accrue on their date if the clause is active then.
@@ -348,6 +351,13 @@ fn accrue_payment(
             None => break,
         }
     }
+    if !running.index_missing.is_empty() {
+        notes.push(format!(
+            "{}: no figure was given for {}, so each contract year whose change needs it is not adjusted (a change of 0%)",
+            clause.name,
+            running.index_missing.join(", ")
+        ));
+    }
     if !missing.is_empty() {
         notes.push(format!(
             "{}: no figure was given for {}, so nothing (or only the floor) is owed for {}",
@@ -483,10 +493,15 @@ struct PeriodDays {
 /// (`USD 100,000 increasing 3% each contract year from year 6`) and the contract year.
 fn escalate(
     program: &Program<'_>,
+    plan: &Plan,
     payment: &Payment,
     amount: Money,
     last_active: Date,
+    running: &mut Running,
 ) -> Result<(Money, String, Option<u32>), Diagnostic> {
+    if let Some(link) = &payment.index {
+        return index_adjust(program, plan, payment, link, amount, last_active, running);
+    }
     let Some(e) = &payment.escalator else {
         return Ok((amount, amount.to_string(), None));
     };
@@ -513,6 +528,101 @@ fn escalate(
         ),
         Some(year),
     ))
+}
+
+/// The ratio of an index's figure for contract year `year` to its figure for
+/// the year before, with the yearly limits applied, compounded from year 2 on
+/// (§4.7.7). Exact: nothing is rounded until a report shows it.
+fn index_adjust(
+    program: &Program<'_>,
+    plan: &Plan,
+    payment: &Payment,
+    link: &IndexLink,
+    amount: Money,
+    last_active: Date,
+    running: &mut Running,
+) -> Result<(Money, String, Option<u32>), Diagnostic> {
+    let model = program.model;
+    let anchors = model.anchors();
+    let Some(index) = model.indexes.get(link.index) else {
+        return Ok((amount, amount.to_string(), None));
+    };
+    let year = Period::containing(PeriodUnit::ContractYear, last_active, anchors)
+        .map_or(1, |p| p.ordinal);
+    let base = link
+        .base
+        .or_else(|| Period::containing(index.unit, model.effective, anchors));
+    let Some(base) = base else {
+        return Ok((amount, amount.to_string(), None));
+    };
+    let cap = match &link.cap {
+        Some(c) => Some(program.rate(c)?.fraction()),
+        None => None,
+    };
+    let mut floor = match &link.floor {
+        Some(f) => Some(program.rate(f)?.fraction()),
+        None => None,
+    };
+    if link.never_decreasing {
+        floor = Some(floor.map_or(Decimal::ZERO, |f| f.max(Decimal::ZERO)));
+    }
+    // The index period `k` years after the base: the same quarter or month a year later.
+    let nth = |k: u32| -> Option<Period> {
+        let start = base
+            .start
+            .checked_add_months(chrono::Months::new(k.checked_mul(12)?))?;
+        Period::containing(index.unit, start, anchors)
+    };
+    let figure = |p: Period| plan.index_figures.get(&(link.index, p.start)).copied();
+    let mut factor = Decimal::ONE;
+    for k in 2..=year {
+        let (Some(before), Some(now)) = (nth(k - 2), nth(k - 1)) else {
+            break;
+        };
+        let change = match (figure(before), figure(now)) {
+            (Some(a), Some(b)) if !a.is_zero() => {
+                let mut change = b
+                    .checked_div(a)
+                    .ok_or_else(|| overflow(payment.span))?
+                    - Decimal::ONE;
+                if let Some(c) = cap {
+                    change = change.min(c);
+                }
+                if let Some(f) = floor {
+                    change = change.max(f);
+                }
+                change
+            }
+            (a, b) => {
+                for (p, f) in [(before, a), (now, b)] {
+                    let label = format!("{} for {}", index.name, p.label());
+                    if f.is_none() && !running.index_missing.contains(&label) {
+                        running.index_missing.push(label);
+                    }
+                }
+                Decimal::ZERO
+            }
+        };
+        factor = factor
+            .checked_mul(Decimal::ONE + change)
+            .ok_or_else(|| overflow(payment.span))?;
+    }
+    let value = amount
+        .amount
+        .checked_mul(factor)
+        .ok_or_else(|| overflow(payment.span))?;
+    let adjusted = Money::new(amount.currency, value);
+    let mut shown = format!("{amount} adjusted by {} from base {}", index.name, base.label());
+    if let Some(c) = &link.cap {
+        shown.push_str(&format!(", capped at {} per year", program.rate(c)?));
+    }
+    if let Some(f) = &link.floor {
+        shown.push_str(&format!(", at least {} per year", program.rate(f)?));
+    }
+    if link.never_decreasing {
+        shown.push_str(", never decreasing");
+    }
+    Ok((adjusted, shown, Some(year)))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -627,7 +737,8 @@ fn period_accrual(
             let m = program.model.metrics.get(*metric);
             let currency = m.map_or(Currency(*b"XXX"), |m| m.currency);
             let commitment = program.money(commitment, Some(currency))?;
-            let (commitment, shown, year) = escalate(program, payment, commitment, last_active)?;
+            let (commitment, shown, year) =
+                escalate(program, plan, payment, commitment, last_active, running)?;
             let name = m.map(|m| m.name.clone());
             let mut terms = format!(
                 "shortfall of {} below {shown}",
@@ -701,7 +812,8 @@ fn period_accrual(
         }
         Charge::Fixed { amount, .. } => {
             let amount = program.money(amount, payment.currency)?;
-            let (amount, shown, _) = escalate(program, payment, amount, last_active)?;
+            let (amount, shown, _) =
+                escalate(program, plan, payment, amount, last_active, running)?;
             (
                 fraction(amount.amount).ok_or_else(|| overflow(span))?,
                 amount.currency,

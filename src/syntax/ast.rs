@@ -159,6 +159,8 @@ pub enum Decl {
     Metric(MetricDecl),
     /// `condition NAME default …`
     Condition(ConditionDecl),
+    /// `index NAME per UNIT`
+    Index(IndexDecl),
     /// `param NAME = VALUE` or `param NAME: TYPE`
     Param(ParamDecl),
     /// `PARTY may terminate … with DURATION notice`
@@ -471,6 +473,34 @@ pub struct MetricDecl {
     pub span: Span,
 }
 
+/// `index NAME per UNIT`: a published index, one number per period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexDecl {
+    /// The index's name.
+    pub name: Name,
+    /// How often a figure is published.
+    pub unit: PeriodUnit,
+    /// The whole line.
+    pub span: Span,
+}
+
+/// `adjusted by INDEX [from base PERIOD][, capped at RATE per year][, at least RATE per year][, never decreasing]`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexAdjust {
+    /// The index.
+    pub index: Name,
+    /// `from base PERIOD`, with its span.
+    pub base: Option<(Period, Span)>,
+    /// `capped at RATE per year`: the most a year's change may be.
+    pub cap: Option<Operand>,
+    /// `at least RATE per year`: the least a year's change may be.
+    pub floor: Option<Operand>,
+    /// `never decreasing`: a year's change is at least 0%.
+    pub never_decreasing: bool,
+    /// The line.
+    pub span: Span,
+}
+
 /// `condition NAME default true|false`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConditionDecl {
@@ -631,6 +661,8 @@ pub enum Modifier {
         /// The line.
         span: Span,
     },
+    /// `adjusted by INDEX …`: the amount follows an index once per contract year.
+    Index(IndexAdjust),
     /// `increasing RATE each contract year [from year N]`
     Escalator {
         /// The yearly increase.
@@ -655,6 +687,7 @@ impl Modifier {
             | Modifier::Cumulative(s)
             | Modifier::Recoup(_, s)
             | Modifier::Credit { span: s, .. }
+            | Modifier::Index(IndexAdjust { span: s, .. })
             | Modifier::Escalator { span: s, .. } => *s,
         }
     }

@@ -157,6 +157,11 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_first
             | Rule::kw_recouping
             | Rule::kw_against
+            | Rule::kw_adjusted
+            | Rule::kw_base
+            | Rule::kw_decreasing
+            | Rule::kw_index
+            | Rule::kw_never
             | Rule::kw_carried
             | Rule::kw_credited
             | Rule::kw_excess
@@ -639,6 +644,11 @@ impl Lower {
                     span,
                 })
             }
+            Rule::index_decl => {
+                let name = self.name(c.next()?);
+                let unit = self.unit(c.next()?);
+                Decl::Index(IndexDecl { name, unit, span })
+            }
             Rule::condition_decl => {
                 let name = self.name(c.next()?);
                 let mut default = None;
@@ -861,6 +871,39 @@ impl Lower {
                 within: self.credit_for(c.next())?,
                 span,
             }),
+            Rule::index_mod => {
+                let index = self.name(c.next()?);
+                let mut adjust = IndexAdjust {
+                    index,
+                    base: None,
+                    cap: None,
+                    floor: None,
+                    never_decreasing: false,
+                    span,
+                };
+                for part in c {
+                    match part.as_rule() {
+                        Rule::index_base => {
+                            let p = children(part).next()?;
+                            let s = self.span(&p);
+                            adjust.base = Some((self.period(p), s));
+                        }
+                        _ => {
+                            let limit = children(part).next()?;
+                            match limit.as_rule() {
+                                Rule::index_cap => {
+                                    adjust.cap = Some(self.operand(children(limit).next()?)?)
+                                }
+                                Rule::index_floor => {
+                                    adjust.floor = Some(self.operand(children(limit).next()?)?)
+                                }
+                                _ => adjust.never_decreasing = true,
+                            }
+                        }
+                    }
+                }
+                ClauseItem::Modifier(Modifier::Index(adjust))
+            }
             Rule::shortfall_mod => {
                 let form = c.next()?;
                 let rule = form.as_rule();
