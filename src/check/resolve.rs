@@ -153,17 +153,23 @@ impl<'m> Resolver<'m> {
         match self.symbol(&name.text) {
             Some(s) if s.kind() == kind => Some(s),
             Some(other) => {
+                // `an index`, `an action`; every other kind takes `a`.
+                let a = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                };
                 let d = Diagnostic::error(
                     Code::UnknownName,
                     name.span,
-                    format!("`{}` is a {}, not a {kind}", name.text, other.kind()),
+                    format!("`{}` is a {}, not {a} {kind}", name.text, other.kind()),
                 )
-                .with_label(format!("a {kind} is expected here"));
+                .with_label(format!("{a} {kind} is expected here"));
                 let candidates = self.model.names_of_kind(kind);
                 let help = match suggest(&name.text, candidates.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None if candidates.is_empty() => format!("the contract declares no {kind}"),
-                    None => format!("name a {kind}: {}", candidates.join(", ")),
+                    None => format!("name {a} {kind}: {}", candidates.join(", ")),
                 };
                 self.error(d.with_help(help));
                 None
@@ -192,6 +198,7 @@ impl<'m> Resolver<'m> {
                     "declare it with `action NAME` (and its arguments) in the contract".to_owned()
                 }
                 "metric" => "declare it with `metric NAME in USD per year`".to_owned(),
+                "index" => "declare it with `index NAME per year` and give its figures in scenarios: `cpi for 2026 is 301.2`".to_owned(),
                 "condition" => "declare it with `condition NAME default true`".to_owned(),
                 "param" => "declare it with `param NAME = VALUE` in the contract or an amendment"
                     .to_owned(),
@@ -1707,15 +1714,7 @@ fn modifier(r: &mut Resolver<'_>, b: &mut BodyBuilder, m: &ast::Modifier) {
         ast::Modifier::Index(a) => {
             let index = match r.lookup(&a.index, "index") {
                 Some(Symbol::Index(id)) => Some(id),
-                Some(other) => {
-                    r.diagnostics.push(
-                        Diagnostic::error(Code::TypeMismatch, a.index.span, format!("`{}` is a {}, not an index", a.index.text, other.kind()))
-                            .with_label("not an index")
-                            .with_help("declare the index with `index NAME per year` and give its figures in scenarios: `cpi for 2026 is 301.2`"),
-                    );
-                    None
-                }
-                None => None,
+                _ => None,
             };
             let cap = a.cap.as_ref().and_then(|o| r.slot(o, Want::Percent));
             let floor = a.floor.as_ref().and_then(|o| r.slot(o, Want::Percent));
