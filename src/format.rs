@@ -155,6 +155,7 @@ fn is_modifier(rule: Rule) -> bool {
             | Rule::credit_excess
             | Rule::shortfall_mod
             | Rule::index_mod
+            | Rule::cap_key_total
     )
 }
 

@@ -218,6 +218,8 @@ pub struct Metric {
     pub currency: Currency,
     /// How often a figure is given.
     pub unit: PeriodUnit,
+    /// `by KEY`: the word naming the keys (`project`); figures are given per key.
+    pub key: Option<String>,
     /// Declaration.
     pub span: Span,
 }
@@ -583,6 +585,9 @@ pub struct Payment {
     pub credit: Option<Credit>,
     /// `adjusted by INDEX …` (§4.7.7).
     pub index: Option<IndexLink>,
+    /// `capped at MONEY per KEY in total`: a total cap for each key of a keyed metric (§3.7.1),
+    /// with the key word as written and the line.
+    pub cap_per_key: Option<(Slot, String, Span)>,
     /// The currency, when known before params are bound.
     pub currency: Option<Currency>,
     /// The statement.

@@ -932,6 +932,7 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
                     name: m.name.text.clone(),
                     currency: m.currency,
                     unit: m.unit,
+                    key: m.key.as_ref().map(|k| k.text.clone()),
                     span: m.span,
                 });
             }
@@ -1608,6 +1609,7 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                     recoup: None,
                     credit: None,
                     index: None,
+                    cap_per_key: None,
                     currency,
                     span: *span,
                 };
@@ -1635,6 +1637,7 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                             slot.escalator = old.escalator;
                             slot.credit = old.credit;
                             slot.index = old.index;
+                            slot.cap_per_key = old.cap_per_key;
                         }
                         b.current_payment = Some(i);
                         b.replaced_payment = true;
@@ -1711,6 +1714,11 @@ fn modifier(r: &mut Resolver<'_>, b: &mut BodyBuilder, m: &ast::Modifier) {
         ast::Modifier::WholeAmount(span) => payment.whole_amount = Some(*span),
         ast::Modifier::Cumulative(span) => payment.cumulative = Some(*span),
         ast::Modifier::Recoup(o, _) => payment.recoup = r.slot(o, Want::Money(currency)),
+        ast::Modifier::CapPerKey(o, word, span) => {
+            if let Some(slot) = r.slot(o, Want::Money(currency)) {
+                payment.cap_per_key = Some((slot, word.text.clone(), *span));
+            }
+        }
         ast::Modifier::Index(a) => {
             let index = match r.lookup(&a.index, "index") {
                 Some(Symbol::Index(id)) => Some(id),
@@ -1972,6 +1980,27 @@ fn check_payment_form(r: &mut Resolver<'_>, p: &Payment) {
                     .with_help("tiers belong to a share: `8% of net_sales up to USD 5 million, then 5%`; remove this line"),
                 );
             }
+        }
+    }
+    if let Some((_, word, span)) = &p.cap_per_key {
+        let key = match &p.charge {
+            Charge::Share { metric, .. } => r.model.metrics.get(*metric).and_then(|m| m.key.clone().map(|k| (m.name.clone(), k))),
+            _ => None,
+        };
+        match key {
+            None => r.diagnostics.push(
+                Diagnostic::error(Code::PaymentFormMismatch, *span, format!("a cap per {word} needs a share of a metric reported by {word}"))
+                    .with_label("no keys to cap")
+                    .with_secondary(p.span, "the payment")
+                    .with_help(format!("declare the metric `by {word}` (`metric revenue in USD per quarter by {word}`), or write one cap `capped at MONEY in total`")),
+            ),
+            Some((metric, key)) if key != *word => r.diagnostics.push(
+                Diagnostic::error(Code::UnknownName, *span, format!("`{metric}` is reported by {key}, not by {word}"))
+                    .with_label(format!("per {word}"))
+                    .with_secondary(p.span, "the payment")
+                    .with_help(format!("write `capped at MONEY per {key} in total`")),
+            ),
+            Some(_) => {}
         }
     }
     if let Some(link) = &p.index {

@@ -39,6 +39,11 @@ pub struct Plan {
     pub events: Vec<PlanEvent>,
     /// Metric figures, by (metric, period start).
     pub figures: BTreeMap<(MetricId, Date), Figure>,
+    /// Figures of metrics declared `by KEY`, by (metric, key's position in `keys`, period
+    /// start). Each is also added into `figures`, which holds the total over the keys.
+    pub keyed_figures: BTreeMap<(MetricId, usize, Date), Figure>,
+    /// The keys of each keyed metric, in the order the scenario first gives them.
+    pub keys: BTreeMap<MetricId, Vec<String>>,
     /// Index figures (`cpi for 2026 is 301.2`), by (index, period start): the number.
     pub index_figures: BTreeMap<(usize, Date), rust_decimal::Decimal>,
     /// Expectations in source order.
@@ -165,6 +170,8 @@ pub enum Expect {
         period: Period,
         /// Clause.
         clause: ClauseId,
+        /// Only what accrues on this key of a keyed metric.
+        key: Option<String>,
     },
     /// Net amount between two parties for a period, under every clause.
     OwesNet {
@@ -361,6 +368,8 @@ pub fn plan_scenario_with(
     let mut figures: BTreeMap<(MetricId, Date), Figure> = BTreeMap::new();
     let mut index_figures: BTreeMap<(usize, Date), (rust_decimal::Decimal, Span)> =
         BTreeMap::new();
+    let mut keyed_figures: BTreeMap<(MetricId, usize, Date), Figure> = BTreeMap::new();
+    let mut keys: BTreeMap<MetricId, Vec<String>> = BTreeMap::new();
     let mut expectations = Vec::new();
     let mut seen_contract: Option<Span> = None;
 
@@ -470,6 +479,7 @@ pub fn plan_scenario_with(
                 period,
                 period_span,
                 amount,
+                key,
                 span,
             } => {
                 let period = &place(&mut r, *period, *period_span);
@@ -571,6 +581,73 @@ pub fn plan_scenario_with(
                     ));
                     continue;
                 }
+                // A metric declared `by KEY` takes one figure per key; the
+                // figures of all keys also add up to the metric's total.
+                match (&info.key, key) {
+                    (Some(word), None) => {
+                        r.diagnostics.push(
+                            Diagnostic::error(Code::MissingArgument, *span, format!("`{}` is reported by {word}: say which {word} this figure is for", info.name))
+                                .with_label(format!("which {word}?"))
+                                .with_secondary(info.span, "declared here")
+                                .with_help(format!("write `{} for {} for {word} \"NAME\" is …`", info.name, period)),
+                        );
+                        continue;
+                    }
+                    (None, Some((word, _))) => {
+                        r.diagnostics.push(
+                            Diagnostic::error(Code::UnknownArgument, word.span, format!("`{}` is not reported by {}: it has one figure per period", info.name, word.text))
+                                .with_label("no keys")
+                                .with_secondary(info.span, "declared here")
+                                .with_help(format!("remove `for {} \"…\"`, or declare the metric `by {}`", word.text, word.text)),
+                        );
+                        continue;
+                    }
+                    (Some(expected), Some((word, _))) if *expected != word.text => {
+                        r.diagnostics.push(
+                            Diagnostic::error(Code::UnknownArgument, word.span, format!("`{}` is reported by {expected}, not by {}", info.name, word.text))
+                                .with_label(format!("not a {expected}"))
+                                .with_secondary(info.span, "declared here")
+                                .with_help(format!("write `for {expected} \"NAME\"`")),
+                        );
+                        continue;
+                    }
+                    (Some(_), Some((_, value))) => {
+                        let list = keys.entry(m).or_default();
+                        let k = match list.iter().position(|x| *x == value.text) {
+                            Some(k) => k,
+                            None => {
+                                list.push(value.text.clone());
+                                list.len() - 1
+                            }
+                        };
+                        if let Some(prev) = keyed_figures.get(&(m, k, period.start)) {
+                            r.diagnostics.push(
+                                Diagnostic::error(
+                                    Code::DuplicateFigure,
+                                    *span,
+                                    format!("`{}` already has a figure for {} for {:?}", info.name, period, value.text),
+                                )
+                                .with_label("second figure")
+                                .with_secondary(prev.span, "first figure")
+                                .with_help("give one figure per metric, key and period"),
+                            );
+                            continue;
+                        }
+                        let figure = Figure {
+                            period: *period,
+                            amount: money,
+                            span: *span,
+                        };
+                        keyed_figures.insert((m, k, period.start), figure.clone());
+                        let total = figures.entry((m, period.start)).or_insert(Figure {
+                            amount: crate::money::Money::zero(money.currency),
+                            ..figure
+                        });
+                        total.amount.amount += money.amount;
+                        continue;
+                    }
+                    (None, None) => {}
+                }
                 let key = (m, period.start);
                 if let Some(prev) = figures.get(&key) {
                     r.diagnostics.push(
@@ -661,6 +738,8 @@ pub fn plan_scenario_with(
         params_set,
         events,
         figures,
+        keyed_figures,
+        keys,
         index_figures: index_figures
             .into_iter()
             .map(|(k, (v, _))| (k, v))
@@ -1393,6 +1472,7 @@ fn expectation(r: &mut Resolver<'_>, x: &ExpectKind, span: Span) -> Option<Expec
             amount,
             period,
             clause,
+            key,
         } => {
             let a = r.party(payer);
             let b = r.party(payee);
@@ -1415,6 +1495,7 @@ fn expectation(r: &mut Resolver<'_>, x: &ExpectKind, span: Span) -> Option<Expec
                 amount: *amount,
                 period: place(r, *period, span),
                 clause: c,
+                key: key.as_ref().map(|(_, v)| v.text.clone()),
             }
         }
         ExpectKind::OwesNet {

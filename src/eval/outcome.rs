@@ -320,6 +320,8 @@ pub enum Limit {
     Credited,
     /// The period's shortfall is carried forward to the next period instead of being paid.
     CarriedForward,
+    /// Cut to what is left under the cap for its key (`capped at … per KEY in total`).
+    KeyCap,
 }
 
 impl Limit {
@@ -333,6 +335,7 @@ impl Limit {
             Limit::Recouped => "reduced by recouping the advance",
             Limit::Credited => "reduced by the credit carried from earlier periods",
             Limit::CarriedForward => "shortfall carried forward to the next period",
+            Limit::KeyCap => "cut to what is left under the cap for its key",
         }
     }
 
@@ -346,6 +349,7 @@ impl Limit {
             Limit::Recouped => "recouped",
             Limit::Credited => "credited",
             Limit::CarriedForward => "carried_forward",
+            Limit::KeyCap => "key_cap",
         }
     }
 }
@@ -473,6 +477,10 @@ pub struct Accrual {
     pub version: String,
     /// The balance carried forward after this period, for a payment with a credit or carried shortfall.
     pub carry: Option<Carry>,
+    /// The key of a metric declared `by KEY` the share was computed on (§3.7.1).
+    pub key: Option<String>,
+    /// The word naming the keys (`project`).
+    pub key_word: Option<String>,
     /// A make-up credit: owed back by the payment's payee to its payer for
     /// purchases above the commitment that earlier shortfall payments covered.
     pub make_up: bool,

@@ -74,6 +74,8 @@ pub fn accruals(
 /// What has accrued so far under one payment statement, across all its versions.
 struct Running {
     total: Decimal,
+    /// For a keyed share: what this key has accrued (`total` is then shared by all keys).
+    key_total: Decimal,
     /// For cumulative tiers: the metric counted so far (in-force days only).
     metric_total: Decimal,
     /// For cumulative tiers: what the tiers have given so far, before floors and caps.
@@ -92,6 +94,20 @@ struct Running {
 }
 
 impl Running {
+    fn new() -> Running {
+        Running {
+            total: Decimal::ZERO,
+            key_total: Decimal::ZERO,
+            metric_total: Decimal::ZERO,
+            tiers_owed: Decimal::ZERO,
+            recouped: Decimal::ZERO,
+            lots: Vec::new(),
+            made_up: Decimal::ZERO,
+            made_up_total: Decimal::ZERO,
+            index_missing: Vec::new(),
+        }
+    }
+
     fn balance(&self) -> Decimal {
         self.lots.iter().map(|(a, _)| *a).sum()
     }
@@ -163,16 +179,7 @@ fn accrue_payment(
     let Some(first_payment) = payment_of(first.version) else {
         return Ok(());
     };
-    let mut running = Running {
-        total: Decimal::ZERO,
-        metric_total: Decimal::ZERO,
-        tiers_owed: Decimal::ZERO,
-        recouped: Decimal::ZERO,
-        lots: Vec::new(),
-        made_up: Decimal::ZERO,
-        made_up_total: Decimal::ZERO,
-        index_missing: Vec::new(),
-    };
+    let mut running = Running::new();
 
     // One-off sums: accrue on their date if the clause is active then.
     let one_offs: Vec<(usize, Date)> = clause
@@ -268,8 +275,37 @@ fn accrue_payment(
     let Some(mut period) = Period::containing(unit, first.start, model.anchors()) else {
         return Ok(());
     };
+    // A share of a metric declared `by KEY` is computed for each key the
+    // scenario gives, in the order it first gives them (§3.7.1); everything
+    // else runs once, on the metric's total.
+    let keyed = match &first_payment.charge {
+        Charge::Share { metric, .. } => model
+            .metrics
+            .get(*metric)
+            .and_then(|m| m.key.clone())
+            .map(|word| {
+                (
+                    *metric,
+                    word,
+                    plan.keys.get(metric).cloned().unwrap_or_default(),
+                )
+            }),
+        _ => None,
+    };
+    let lanes: Vec<Option<(usize, String)>> = match &keyed {
+        Some((_, _, names)) if !names.is_empty() => {
+            names.iter().cloned().enumerate().map(Some).collect()
+        }
+        _ => vec![None],
+    };
+    let mut runnings: Vec<Running> = lanes.iter().map(|_| Running::new()).collect();
+    if let Some(r) = runnings.first_mut() {
+        *r = running;
+    }
+    let mut missing: Vec<Vec<Period>> = lanes.iter().map(|_| Vec::new()).collect();
+    // What the payment has accrued over all keys: the total cap is shared by them.
+    let mut shared_total = Decimal::ZERO;
     let mut count = 0usize;
-    let mut missing: Vec<Period> = Vec::new();
     while period.start <= last.end {
         count += 1;
         if count > MAX_PERIODS {
@@ -304,46 +340,76 @@ fn accrue_payment(
                 // ends within the timeline: a carried shortfall is paid then.
                 let last_period = period.end >= last.end
                     && (program.last_day.is_some() || last.end < program.horizon);
-                let mut accrual = period_accrual(
-                    program,
-                    plan,
-                    clause,
-                    version,
-                    payment,
-                    PeriodDays {
-                        period,
-                        days,
-                        last_active,
-                        last_period,
-                    },
-                    &mut running,
-                    &mut missing,
-                )?;
-                accrual.payment = k;
-                let make_up = std::mem::take(&mut running.made_up);
-                let reverse = (!make_up.is_zero()).then(|| {
-                    running.made_up_total += make_up;
-                    let currency = accrual.owed.currency;
-                    Accrual {
-                        payer: accrual.payee.clone(),
-                        payee: accrual.payer.clone(),
-                        base: None,
-                        figure_missing: false,
-                        terms: "make-up: purchases above the commitment that earlier shortfall payments covered".to_owned(),
-                        computed: Money::new(currency, make_up),
-                        limits: Vec::new(),
-                        owed: Money::new(currency, make_up),
-                        total: Money::new(currency, running.made_up_total),
-                        cap: None,
-                        headroom: None,
-                        cap_reached: false,
-                        carry: None,
-                        make_up: true,
-                        ..accrual.clone()
+                for (lane, key) in lanes.iter().enumerate() {
+                    let (Some(running), Some(missing)) =
+                        (runnings.get_mut(lane), missing.get_mut(lane))
+                    else {
+                        continue;
+                    };
+                    if keyed.is_some() {
+                        running.total = shared_total;
                     }
-                });
-                out.push(accrual);
-                out.extend(reverse);
+                    let mut accrual = period_accrual(
+                        program,
+                        plan,
+                        clause,
+                        version,
+                        payment,
+                        PeriodDays {
+                            period,
+                            days,
+                            last_active,
+                            last_period,
+                            key: key.as_ref().map(|(k, _)| *k),
+                        },
+                        running,
+                        missing,
+                    )?;
+                    accrual.payment = k;
+                    if let (Some((_, word, _)), Some((_, name))) = (&keyed, key) {
+                        // Several keys reaching the shared cap in one period take
+                        // its headroom in the order the scenario first gave them.
+                        shared_total = running.total;
+                        accrual.key = Some(name.clone());
+                        accrual.key_word = Some(word.clone());
+                        // A key's table shows what that key accrued; the headroom is
+                        // the shared cap's, or without one the key's own cap's.
+                        let currency = accrual.owed.currency;
+                        accrual.total = Money::new(currency, running.key_total);
+                        if let (None, Some((cap, _, _))) = (&payment.cap_total, &payment.cap_per_key) {
+                            let cap = program.money(cap, Some(currency))?;
+                            accrual.cap = Some(cap);
+                            accrual.headroom = Some(Money::new(
+                                currency,
+                                (cap.amount - running.key_total).max(Decimal::ZERO),
+                            ));
+                        }
+                    }
+                    let make_up = std::mem::take(&mut running.made_up);
+                    let reverse = (!make_up.is_zero()).then(|| {
+                        running.made_up_total += make_up;
+                        let currency = accrual.owed.currency;
+                        Accrual {
+                            payer: accrual.payee.clone(),
+                            payee: accrual.payer.clone(),
+                            base: None,
+                            figure_missing: false,
+                            terms: "make-up: purchases above the commitment that earlier shortfall payments covered".to_owned(),
+                            computed: Money::new(currency, make_up),
+                            limits: Vec::new(),
+                            owed: Money::new(currency, make_up),
+                            total: Money::new(currency, running.made_up_total),
+                            cap: None,
+                            headroom: None,
+                            cap_reached: false,
+                            carry: None,
+                            make_up: true,
+                            ..accrual.clone()
+                        }
+                    });
+                    out.push(accrual);
+                    out.extend(reverse);
+                }
             }
         }
         match period.next(model.anchors()) {
@@ -351,18 +417,28 @@ fn accrue_payment(
             None => break,
         }
     }
-    if !running.index_missing.is_empty() {
-        notes.push(format!(
-            "{}: no figure was given for {}, so each contract year whose change needs it is not adjusted (a change of 0%)",
-            clause.name,
-            running.index_missing.join(", ")
-        ));
+    for (running, key) in runnings.iter().zip(lanes.iter()) {
+        if !running.index_missing.is_empty() {
+            notes.push(format!(
+                "{}: no figure was given for {}, so each contract year whose change needs it is not adjusted (a change of 0%)",
+                clause.name,
+                running.index_missing.join(", ")
+            ));
+        }
+        let _ = key;
     }
-    if !missing.is_empty() {
+    for (missing, key) in missing.iter().zip(lanes.iter()) {
+        if missing.is_empty() {
+            continue;
+        }
+        let whose = match (key, &keyed) {
+            (Some((_, name)), Some((_, word, _))) => format!(" for {word} {name:?}"),
+            _ => String::new(),
+        };
         notes.push(format!(
-            "{}: no figure was given for {}, so nothing (or only the floor) is owed for {}",
+            "{}: no figure was given{whose} for {}, so nothing (or only the floor) is owed for {}",
             clause.name,
-            join_runs(&missing),
+            join_runs(missing),
             if missing.len() == 1 {
                 "it"
             } else {
@@ -394,15 +470,34 @@ fn join_runs(periods: &[Period]) -> String {
         .join(", ")
 }
 
-/// The metric's figure for a payment period: figures overlapping it, each counted pro-rata by days.
-fn metric_base(plan: &Plan, metric: MetricId, period: Period, currency: Currency) -> Option<Money> {
+/// The metric's figure for a payment period: figures overlapping it, each
+/// counted pro-rata by days; for a key of a keyed metric, that key's figures.
+fn metric_base(
+    plan: &Plan,
+    metric: MetricId,
+    key: Option<usize>,
+    period: Period,
+    currency: Currency,
+) -> Option<Money> {
     let from = period
         .start
         .checked_sub_days(chrono::Days::new(400))
         .unwrap_or(period.start);
     let mut total = Decimal::ZERO;
     let mut any = false;
-    for (_, f) in plan.figures.range((metric, from)..=(metric, period.end)) {
+    let figures: Box<dyn Iterator<Item = &Figure>> = match key {
+        Some(k) => Box::new(
+            plan.keyed_figures
+                .range((metric, k, from)..=(metric, k, period.end))
+                .map(|(_, f)| f),
+        ),
+        None => Box::new(
+            plan.figures
+                .range((metric, from)..=(metric, period.end))
+                .map(|(_, f)| f),
+        ),
+    };
+    for f in figures {
         let Figure {
             period: fp, amount, ..
         } = f;
@@ -487,6 +582,8 @@ struct PeriodDays {
     last_active: Date,
     /// The clause's last period: a shortfall carried forward is paid in it.
     last_period: bool,
+    /// For a share of a keyed metric: which key (its position in `Plan::keys`).
+    key: Option<usize>,
 }
 
 /// A fixed sum or commitment after its escalator, with the escalator in words
@@ -641,6 +738,7 @@ fn period_accrual(
         days,
         last_active,
         last_period,
+        key,
     } = at;
     let span = payment.span;
     let period_days = period.days();
@@ -688,7 +786,7 @@ fn period_accrual(
                 } else {
                     tiered
                 };
-            let base = metric_base(plan, *metric, period, currency);
+            let base = metric_base(plan, *metric, key, period, currency);
             if base.is_none() {
                 missing.push(period);
             }
@@ -748,7 +846,7 @@ fn period_accrual(
                 // The year's commitment is not otherwise visible once the figure exceeds it.
                 terms.push_str(&format!(" ({commitment} in contract year {year})"));
             }
-            let base = metric_base(plan, *metric, period, currency);
+            let base = metric_base(plan, *metric, None, period, currency);
             let carrying = matches!(
                 payment.credit.as_ref().map(|c| c.kind),
                 Some(CreditKind::CarryForward(_))
@@ -1024,6 +1122,15 @@ fn settle(
             limits.push(Limit::Recouped);
         }
     }
+    // A cap per key (`capped at … per project in total`) counts this key's accruals only.
+    if let Some((cap, _, _)) = &payment.cap_per_key {
+        let cap = program.money(cap, Some(currency))?.amount;
+        let headroom = (cap - running.key_total).max(Decimal::ZERO);
+        if owed > headroom {
+            owed = headroom;
+            limits.push(Limit::KeyCap);
+        }
+    }
     let cap_total = match &payment.cap_total {
         Some(c) => Some(program.money(c, Some(currency))?),
         None => None,
@@ -1052,6 +1159,7 @@ fn settle(
         .total
         .checked_add(owed)
         .ok_or_else(|| overflow(span))?;
+    running.key_total += owed;
     // Make-up: what this period's shortfall actually owes is credited against later excess.
     if credit == Some(CreditKind::MakeUp) && owed > Decimal::ZERO {
         running.add(owed, until);
@@ -1101,6 +1209,8 @@ fn settle(
             .map(|v| format!("{} ({})", v.origin.document, v.origin.how))
             .unwrap_or_default(),
         carry,
+        key: None,
+        key_word: None,
         make_up: false,
     })
 }

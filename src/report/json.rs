@@ -279,6 +279,9 @@ pub struct JsonPayment {
     /// The balance carried forward after this period (left out when the payment carries none).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub carried: Option<JsonCarry>,
+    /// The key of a metric declared `by KEY` (left out for other payments).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
     /// A make-up credit owed back by the payment's payee (left out when false).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub make_up: bool,
@@ -405,6 +408,7 @@ fn payment(a: &Accrual, interpretations: Vec<String>) -> JsonPayment {
             expired: c.expired.into(),
             balance: c.balance.into(),
         }),
+        key: a.key.clone(),
         make_up: a.make_up,
         interpretations,
     }

@@ -115,6 +115,11 @@ pub fn answers(ev: &Evaluation) -> Vec<Answer> {
         } else {
             format!("{}#{}", a.clause, a.payment + 1)
         };
+        // A share of a keyed metric answers per key (§3.7.1).
+        let clause = match (&a.key_word, &a.key) {
+            (Some(w), Some(k)) => format!("{clause} for {w} {k:?}"),
+            _ => clause,
+        };
         let parties = format!("{} pays {}", a.payer, a.payee);
         if !payers.iter().any(|(c, _)| *c == clause) {
             push(format!("{clause} parties"), parties.clone());

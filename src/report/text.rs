@@ -126,6 +126,11 @@ fn render_body(ev: &Evaluation, out: &mut String) {
     let mut groups: Vec<(String, Vec<&Accrual>)> = Vec::new();
     for a in &ev.accruals {
         let key = format!("{} #{}", a.clause, a.payment);
+        // A share of a keyed metric has a table per key (§3.7.1).
+        let key = match &a.key {
+            Some(k) => format!("{key} {k:?}"),
+            None => key,
+        };
         // Make-up credits owed back (§4.7.6) get a table of their own, after the payment's.
         let key = if a.make_up {
             format!("{key} make-up")
@@ -134,7 +139,7 @@ fn render_body(ev: &Evaluation, out: &mut String) {
         };
         match groups.last_mut() {
             Some((k, list)) if *k == key => list.push(a),
-            _ => match groups.iter_mut().rev().take(2).find(|(k, _)| *k == key) {
+            _ => match groups.iter_mut().find(|(k, _)| *k == key) {
                 Some((_, list)) => list.push(a),
                 None => groups.push((key, vec![a])),
             },
@@ -145,9 +150,13 @@ fn render_body(ev: &Evaluation, out: &mut String) {
             continue;
         };
         // The heading gives the latest terms; rows under other terms (before an amendment) say theirs.
+        let whose = match (&first.key_word, &first.key) {
+            (Some(w), Some(k)) => format!(" for {w} {k:?}"),
+            _ => String::new(),
+        };
         let _ = writeln!(
             out,
-            "  {}: {} pays {} — {}{}",
+            "  {}{whose}: {} pays {} — {}{}",
             first.clause,
             first.payer,
             first.payee,

@@ -469,6 +469,8 @@ pub struct MetricDecl {
     pub currency: Currency,
     /// How often a figure is reported.
     pub unit: PeriodUnit,
+    /// `by KEY`: one figure per period for each key (project, product, …).
+    pub key: Option<Name>,
     /// The whole line.
     pub span: Span,
 }
@@ -663,6 +665,8 @@ pub enum Modifier {
     },
     /// `adjusted by INDEX …`: the amount follows an index once per contract year.
     Index(IndexAdjust),
+    /// `capped at MONEY per KEY in total`: a total cap for each key of a keyed metric.
+    CapPerKey(Operand, Name, Span),
     /// `increasing RATE each contract year [from year N]`
     Escalator {
         /// The yearly increase.
@@ -688,6 +692,7 @@ impl Modifier {
             | Modifier::Recoup(_, s)
             | Modifier::Credit { span: s, .. }
             | Modifier::Index(IndexAdjust { span: s, .. })
+            | Modifier::CapPerKey(_, _, s)
             | Modifier::Escalator { span: s, .. } => *s,
         }
     }
@@ -909,6 +914,8 @@ pub enum ScenarioItem {
         period_span: Span,
         /// The figure.
         amount: Operand,
+        /// `for KEY "VALUE"`: the key of a keyed metric.
+        key: Option<(Name, Text)>,
         /// The line.
         span: Span,
     },
@@ -1060,6 +1067,8 @@ pub enum ExpectKind {
         period: Period,
         /// Under which clause.
         clause: Name,
+        /// `for KEY "VALUE"`: only what accrues on that key of a keyed metric.
+        key: Option<(Name, Text)>,
     },
     /// `PARTY owes PARTY net MONEY for PERIOD`
     OwesNet {

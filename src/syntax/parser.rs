@@ -637,10 +637,15 @@ impl Lower {
                 let name = self.name(c.next()?);
                 let currency = self.currency(c.next()?);
                 let unit = self.unit(c.next()?);
+                let key = match c.next() {
+                    Some(k) => Some(self.name(children(k).next()?)),
+                    None => None,
+                };
                 Decl::Metric(MetricDecl {
                     name,
                     currency,
                     unit,
+                    key,
                     span,
                 })
             }
@@ -871,6 +876,11 @@ impl Lower {
                 within: self.credit_for(c.next())?,
                 span,
             }),
+            Rule::cap_key_total => {
+                let amount = self.operand(c.next()?)?;
+                let key = self.name(c.next()?);
+                ClauseItem::Modifier(Modifier::CapPerKey(amount, key, span))
+            }
             Rule::index_mod => {
                 let index = self.name(c.next()?);
                 let mut adjust = IndexAdjust {
@@ -1212,12 +1222,19 @@ impl Lower {
                 let period_pair = c.next()?;
                 let period_span = self.span(&period_pair);
                 let period = self.period(period_pair);
-                let amount = self.operand(c.next()?)?;
+                let mut next = c.next()?;
+                let mut key = None;
+                if next.as_rule() == Rule::figure_key {
+                    key = self.figure_key(next);
+                    next = c.next()?;
+                }
+                let amount = self.operand(next)?;
                 ScenarioItem::Figure {
                     metric,
                     period,
                     period_span,
                     amount,
+                    key,
                     span,
                 }
             }
@@ -1366,12 +1383,14 @@ impl Lower {
                 let amount = self.money(c.next()?);
                 let period = self.period(c.next()?);
                 let clause = self.name(c.next()?);
+                let key = c.next().and_then(|k| self.figure_key(k));
                 ExpectKind::Owes {
                     payer,
                     payee,
                     amount,
                     period,
                     clause,
+                    key,
                 }
             }
             Rule::ex_owes_net => {
@@ -1526,6 +1545,14 @@ impl Lower {
 
     fn exclusivity(&mut self, pair: Pair<'_, Rule>) -> bool {
         pair.into_inner().next().map(|k| k.as_rule()) == Some(Rule::kw_exclusive)
+    }
+
+    /// `for project "alpha"`: a key's word and value.
+    fn figure_key(&mut self, pair: Pair<'_, Rule>) -> Option<(Name, Text)> {
+        let mut p = children(pair);
+        let word = self.name(p.next()?);
+        let value = self.text(p.next()?);
+        Some((word, value))
     }
 
     /// The optional `for DURATION` of a credit line: `Some(None)` when it is not written.
