@@ -907,6 +907,15 @@ fn growth_figures(
     let Some(info) = r.model.metrics.get(m).cloned() else {
         return;
     };
+    if let Some(word) = &info.key {
+        r.diagnostics.push(
+            Diagnostic::error(Code::MissingArgument, g.span, format!("`{}` is reported by {word}, and a growth path gives no {word}", info.name))
+                .with_label(format!("which {word}?"))
+                .with_secondary(info.span, "declared here")
+                .with_help(format!("give each {word}'s figures on lines of their own: `{} for PERIOD for {word} \"NAME\" is …`", info.name)),
+        );
+        return;
+    }
     let from = place(r, g.from, g.from_span);
     let until = place(r, g.until, g.until_span);
     for (period, span) in [(from, g.from_span), (until, g.until_span)] {
