@@ -943,9 +943,16 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
                 PeriodUnit::Year | PeriodUnit::Quarter | PeriodUnit::Month
             ) {
                 r.diagnostics.push(
-                    Diagnostic::error(Code::PeriodMismatch, i.span, format!("an index is published per calendar year, quarter or month, not per {}", i.unit))
-                        .with_label(format!("per {}", i.unit))
-                        .with_help("declare the index per year, quarter or month, as it is published"),
+                    Diagnostic::error(
+                        Code::PeriodMismatch,
+                        i.span,
+                        format!(
+                            "an index is published per calendar year, quarter or month, not per {}",
+                            i.unit
+                        ),
+                    )
+                    .with_label(format!("per {}", i.unit))
+                    .with_help("declare the index per year, quarter or month, as it is published"),
                 );
             }
             let id = r.model.indexes.len();
@@ -1736,7 +1743,9 @@ fn modifier(r: &mut Resolver<'_>, b: &mut BodyBuilder, m: &ast::Modifier) {
                     span: a.span,
                 });
             }
-            if let (Some((base, span)), Some(i)) = (a.base, index.and_then(|i| r.model.indexes.get(i))) {
+            if let (Some((base, span)), Some(i)) =
+                (a.base, index.and_then(|i| r.model.indexes.get(i)))
+            {
                 if base.unit != i.unit {
                     r.diagnostics.push(
                         Diagnostic::error(Code::PeriodMismatch, span, format!("`{}` is published per {}, but the base is a {}", i.name, i.unit, base.unit))
@@ -1984,7 +1993,11 @@ fn check_payment_form(r: &mut Resolver<'_>, p: &Payment) {
     }
     if let Some((_, word, span)) = &p.cap_per_key {
         let key = match &p.charge {
-            Charge::Share { metric, .. } => r.model.metrics.get(*metric).and_then(|m| m.key.clone().map(|k| (m.name.clone(), k))),
+            Charge::Share { metric, .. } => r
+                .model
+                .metrics
+                .get(*metric)
+                .and_then(|m| m.key.clone().map(|k| (m.name.clone(), k))),
             _ => None,
         };
         match key {
@@ -2031,7 +2044,9 @@ fn check_payment_form(r: &mut Resolver<'_>, p: &Payment) {
     }
     if let Some(c) = &p.credit {
         let fits = match c.kind {
-            ast::CreditKind::Excess => matches!(p.charge, Charge::Share { .. } | Charge::Shortfall { .. }),
+            ast::CreditKind::Excess => {
+                matches!(p.charge, Charge::Share { .. } | Charge::Shortfall { .. })
+            }
             ast::CreditKind::MakeUp | ast::CreditKind::CarryForward(_) => {
                 matches!(p.charge, Charge::Shortfall { .. })
             }
@@ -2043,10 +2058,14 @@ fn check_payment_form(r: &mut Resolver<'_>, p: &Payment) {
                 ast::CreditKind::CarryForward(_) => ("a shortfall carried forward needs a shortfall payment", "put it under `PARTY must pay PARTY the shortfall of METRIC below MONEY`"),
             };
             r.diagnostics.push(
-                Diagnostic::error(Code::PaymentFormMismatch, c.span, format!("{what}, but this payment is {form}"))
-                    .with_label("nothing to carry forward")
-                    .with_secondary(p.span, "the payment")
-                    .with_help(help),
+                Diagnostic::error(
+                    Code::PaymentFormMismatch,
+                    c.span,
+                    format!("{what}, but this payment is {form}"),
+                )
+                .with_label("nothing to carry forward")
+                .with_secondary(p.span, "the payment")
+                .with_help(help),
             );
         } else if c.kind == ast::CreditKind::Excess
             && matches!(p.charge, Charge::Share { .. })

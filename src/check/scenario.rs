@@ -366,8 +366,7 @@ pub fn plan_scenario_with(
     let mut set: Vec<Option<(Value, Span)>> = vec![None; r.model.params.len()];
     let mut events = Vec::new();
     let mut figures: BTreeMap<(MetricId, Date), Figure> = BTreeMap::new();
-    let mut index_figures: BTreeMap<(usize, Date), (rust_decimal::Decimal, Span)> =
-        BTreeMap::new();
+    let mut index_figures: BTreeMap<(usize, Date), (rust_decimal::Decimal, Span)> = BTreeMap::new();
     let mut keyed_figures: BTreeMap<(MetricId, usize, Date), Figure> = BTreeMap::new();
     let mut keys: BTreeMap<MetricId, Vec<String>> = BTreeMap::new();
     let mut expectations = Vec::new();
@@ -595,19 +594,36 @@ pub fn plan_scenario_with(
                     }
                     (None, Some((word, _))) => {
                         r.diagnostics.push(
-                            Diagnostic::error(Code::UnknownArgument, word.span, format!("`{}` is not reported by {}: it has one figure per period", info.name, word.text))
-                                .with_label("no keys")
-                                .with_secondary(info.span, "declared here")
-                                .with_help(format!("remove `for {} \"…\"`, or declare the metric `by {}`", word.text, word.text)),
+                            Diagnostic::error(
+                                Code::UnknownArgument,
+                                word.span,
+                                format!(
+                                    "`{}` is not reported by {}: it has one figure per period",
+                                    info.name, word.text
+                                ),
+                            )
+                            .with_label("no keys")
+                            .with_secondary(info.span, "declared here")
+                            .with_help(format!(
+                                "remove `for {} \"…\"`, or declare the metric `by {}`",
+                                word.text, word.text
+                            )),
                         );
                         continue;
                     }
                     (Some(expected), Some((word, _))) if *expected != word.text => {
                         r.diagnostics.push(
-                            Diagnostic::error(Code::UnknownArgument, word.span, format!("`{}` is reported by {expected}, not by {}", info.name, word.text))
-                                .with_label(format!("not a {expected}"))
-                                .with_secondary(info.span, "declared here")
-                                .with_help(format!("write `for {expected} \"NAME\"`")),
+                            Diagnostic::error(
+                                Code::UnknownArgument,
+                                word.span,
+                                format!(
+                                    "`{}` is reported by {expected}, not by {}",
+                                    info.name, word.text
+                                ),
+                            )
+                            .with_label(format!("not a {expected}"))
+                            .with_secondary(info.span, "declared here")
+                            .with_help(format!("write `for {expected} \"NAME\"`")),
                         );
                         continue;
                     }
@@ -625,7 +641,10 @@ pub fn plan_scenario_with(
                                 Diagnostic::error(
                                     Code::DuplicateFigure,
                                     *span,
-                                    format!("`{}` already has a figure for {} for {:?}", info.name, period, value.text),
+                                    format!(
+                                        "`{}` already has a figure for {} for {:?}",
+                                        info.name, period, value.text
+                                    ),
                                 )
                                 .with_label("second figure")
                                 .with_secondary(prev.span, "first figure")
@@ -776,7 +795,9 @@ fn index_figure(
             )
             .with_label(format!("a {}", period.unit))
             .with_secondary(info.span, "declared here")
-            .with_help("give one figure per period of the index, like `for 2027` for a yearly index"),
+            .with_help(
+                "give one figure per period of the index, like `for 2027` for a yearly index",
+            ),
         );
         return;
     }
@@ -802,7 +823,10 @@ fn index_figure(
             Diagnostic::error(
                 Code::TypeMismatch,
                 amount.span(),
-                format!("`{}` is an index: its figures are positive numbers, like `301.2`", info.name),
+                format!(
+                    "`{}` is an index: its figures are positive numbers, like `301.2`",
+                    info.name
+                ),
             )
             .with_label("not a positive number")
             .with_secondary(info.span, "declared here")

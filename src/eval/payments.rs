@@ -25,8 +25,8 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::money::{Currency, Money};
 
 use super::outcome::{Accrual, Carry, CarryKind, Limit};
-use crate::syntax::ast::CreditKind;
 use super::program::Program;
+use crate::syntax::ast::CreditKind;
 
 /// Largest number of periods one payment clause may accrue over (100 years of months is 1,200).
 pub const MAX_PERIODS: usize = 100_000;
@@ -278,20 +278,21 @@ fn accrue_payment(
     // A share of a metric declared `by KEY` is computed for each key the
     // scenario gives, in the order it first gives them (§3.7.1); everything
     // else runs once, on the metric's total.
-    let keyed = match &first_payment.charge {
-        Charge::Share { metric, .. } => model
-            .metrics
-            .get(*metric)
-            .and_then(|m| m.key.clone())
-            .map(|word| {
-                (
-                    *metric,
-                    word,
-                    plan.keys.get(metric).cloned().unwrap_or_default(),
-                )
-            }),
-        _ => None,
-    };
+    let keyed =
+        match &first_payment.charge {
+            Charge::Share { metric, .. } => model
+                .metrics
+                .get(*metric)
+                .and_then(|m| m.key.clone())
+                .map(|word| {
+                    (
+                        *metric,
+                        word,
+                        plan.keys.get(metric).cloned().unwrap_or_default(),
+                    )
+                }),
+            _ => None,
+        };
     let lanes: Vec<Option<(usize, String)>> = match &keyed {
         Some((_, _, names)) if !names.is_empty() => {
             names.iter().cloned().enumerate().map(Some).collect()
@@ -376,7 +377,9 @@ fn accrue_payment(
                         // the shared cap's, or without one the key's own cap's.
                         let currency = accrual.owed.currency;
                         accrual.total = Money::new(currency, running.key_total);
-                        if let (None, Some((cap, _, _))) = (&payment.cap_total, &payment.cap_per_key) {
+                        if let (None, Some((cap, _, _))) =
+                            (&payment.cap_total, &payment.cap_per_key)
+                        {
                             let cap = program.money(cap, Some(currency))?;
                             accrual.cap = Some(cap);
                             accrual.headroom = Some(Money::new(
@@ -417,7 +420,7 @@ fn accrue_payment(
             None => break,
         }
     }
-    for (running, key) in runnings.iter().zip(lanes.iter()) {
+    for running in &runnings {
         if !running.index_missing.is_empty() {
             notes.push(format!(
                 "{}: no figure was given for {}, so each contract year whose change needs it is not adjusted (a change of 0%)",
@@ -425,7 +428,6 @@ fn accrue_payment(
                 running.index_missing.join(", ")
             ));
         }
-        let _ = key;
     }
     for (missing, key) in missing.iter().zip(lanes.iter()) {
         if missing.is_empty() {
@@ -644,8 +646,8 @@ fn index_adjust(
     let Some(index) = model.indexes.get(link.index) else {
         return Ok((amount, amount.to_string(), None));
     };
-    let year = Period::containing(PeriodUnit::ContractYear, last_active, anchors)
-        .map_or(1, |p| p.ordinal);
+    let year =
+        Period::containing(PeriodUnit::ContractYear, last_active, anchors).map_or(1, |p| p.ordinal);
     let base = link
         .base
         .or_else(|| Period::containing(index.unit, model.effective, anchors));
@@ -678,10 +680,8 @@ fn index_adjust(
         };
         let change = match (figure(before), figure(now)) {
             (Some(a), Some(b)) if !a.is_zero() => {
-                let mut change = b
-                    .checked_div(a)
-                    .ok_or_else(|| overflow(payment.span))?
-                    - Decimal::ONE;
+                let mut change =
+                    b.checked_div(a).ok_or_else(|| overflow(payment.span))? - Decimal::ONE;
                 if let Some(c) = cap {
                     change = change.min(c);
                 }
@@ -709,7 +709,11 @@ fn index_adjust(
         .checked_mul(factor)
         .ok_or_else(|| overflow(payment.span))?;
     let adjusted = Money::new(amount.currency, value);
-    let mut shown = format!("{amount} adjusted by {} from base {}", index.name, base.label());
+    let mut shown = format!(
+        "{amount} adjusted by {} from base {}",
+        index.name,
+        base.label()
+    );
     if let Some(c) = &link.cap {
         shown.push_str(&format!(", capped at {} per year", program.rate(c)?));
     }
@@ -860,8 +864,9 @@ fn period_accrual(
                     let carried_in = running.balance();
                     let made_up = carried_in.min(b.amount.max(Decimal::ZERO));
                     let unmet = carried_in - made_up;
-                    let own = fraction((commitment.amount - (b.amount - made_up)).max(Decimal::ZERO))
-                        .ok_or_else(|| overflow(span))?;
+                    let own =
+                        fraction((commitment.amount - (b.amount - made_up)).max(Decimal::ZERO))
+                            .ok_or_else(|| overflow(span))?;
                     running.lots.clear();
                     let (owed, added) = if last_period {
                         (unmet + own, Decimal::ZERO)
@@ -1043,7 +1048,9 @@ fn settle(
     });
     let shortfall_form = matches!(payment.charge, Charge::Shortfall { .. });
     let until = match payment.credit.as_ref().and_then(|c| c.within.as_ref()) {
-        Some(d) if credit.is_some() => Some(program.duration(d)?.after(period.end).unwrap_or(period.end)),
+        Some(d) if credit.is_some() => {
+            Some(program.duration(d)?.after(period.end).unwrap_or(period.end))
+        }
         _ => None,
     };
     let expired = if credit.is_some() {
@@ -1069,11 +1076,9 @@ fn settle(
             }
         }
         // Make-up: this period's excess is first covered by shortfalls paid earlier.
-        Some(CreditKind::MakeUp) => {
-            if excess > Decimal::ZERO {
-                used = running.take(excess);
-                running.made_up = used;
-            }
+        Some(CreditKind::MakeUp) if excess > Decimal::ZERO => {
+            used = running.take(excess);
+            running.made_up = used;
         }
         _ => {}
     }
