@@ -1354,6 +1354,23 @@ mod tests {
     }
 
     #[test]
+    fn credits_are_used_oldest_first_and_expire() {
+        let day = |s: &str| Date::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+        let mut r = Running::new();
+        r.add(d("50"), Some(day("2026-12-31")));
+        r.add(d("30"), None);
+        r.add(Decimal::ZERO, None);
+        assert_eq!(r.balance(), d("80"));
+        // Oldest first: 40 comes out of the first credit.
+        assert_eq!(r.take(d("40")), d("40"));
+        assert_eq!(r.lots.first().map(|l| l.0), Some(d("10")));
+        // The first credit's time runs out before a period ending in 2027.
+        assert_eq!(r.expire(day("2027-12-31")), d("10"));
+        assert_eq!(r.take(d("100")), d("30"));
+        assert_eq!(r.balance(), Decimal::ZERO);
+    }
+
+    #[test]
     fn negative_base_owes_nothing() {
         assert_eq!(tiered(d("-100"), &[d("0.2")], &[]), Some(Decimal::ZERO));
     }
