@@ -815,6 +815,16 @@ pub enum Symbol {
 }
 
 impl Symbol {
+    /// The kind of thing with its article: `a metric`, `an index`, `an action`.
+    pub fn a_kind(self) -> String {
+        let kind = self.kind();
+        if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            format!("an {kind}")
+        } else {
+            format!("a {kind}")
+        }
+    }
+
     /// The kind of thing, in words.
     pub fn kind(self) -> &'static str {
         match self {

@@ -116,7 +116,7 @@ impl<'m> Resolver<'m> {
             let d = Diagnostic::error(
                 Code::DuplicateName,
                 name.span,
-                format!("`{}` is already declared as a {}", name.text, existing.kind()),
+                format!("`{}` is already declared as {}", name.text, existing.a_kind()),
             )
             .with_label("declared again here")
             .with_help("a clause's `let` needs a name of its own, so that no reader mistakes one value for another");
@@ -134,8 +134,8 @@ impl<'m> Resolver<'m> {
     /// Registers a name, reporting a duplicate.
     pub fn declare(&mut self, name: &ast::Name, symbol: Symbol) -> bool {
         if let Some((existing, span)) = self.model.symbols.get(&name.text) {
-            let kind = existing.kind();
-            let d = Diagnostic::error(Code::DuplicateName, name.span, format!("`{}` is already declared as a {kind}", name.text))
+            let kind = existing.a_kind();
+            let d = Diagnostic::error(Code::DuplicateName, name.span, format!("`{}` is already declared as {kind}", name.text))
                 .with_label("declared again here")
                 .with_secondary(*span, "first declared here")
                 .with_help("every party, clause, action, metric, condition, param and defined value needs its own name");
@@ -162,7 +162,7 @@ impl<'m> Resolver<'m> {
                 let d = Diagnostic::error(
                     Code::UnknownName,
                     name.span,
-                    format!("`{}` is a {}, not {a} {kind}", name.text, other.kind()),
+                    format!("`{}` is {}, not {a} {kind}", name.text, other.a_kind()),
                 )
                 .with_label(format!("{a} {kind} is expected here"));
                 let candidates = self.model.names_of_kind(kind);
@@ -434,9 +434,9 @@ impl<'m> Resolver<'m> {
                             Code::TypeMismatch,
                             span,
                             format!(
-                                "`{}` is a {}, but {} is expected here",
+                                "`{}` is {}, but {} is expected here",
                                 n.text,
-                                other.kind(),
+                                other.a_kind(),
                                 describe_type(self.model, expected)
                             ),
                         )
@@ -713,7 +713,7 @@ impl<'m> Resolver<'m> {
                     Some(Symbol::Condition(c)) => Some((ROperand::Condition(c), ValueType::Bool)),
                     Some(other) => {
                         self.error(
-                            Diagnostic::error(Code::TypeMismatch, n.span, format!("`{}` is a {}; it cannot be used in a condition", n.text, other.kind()))
+                            Diagnostic::error(Code::TypeMismatch, n.span, format!("`{}` is {}; it cannot be used in a condition", n.text, other.a_kind()))
                                 .with_label("not a value")
                                 .with_help("conditions compare the action's arguments, params, defined values and conditions"),
                         );
