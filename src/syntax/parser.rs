@@ -168,6 +168,8 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_forward
             | Rule::kw_next
             | Rule::kw_shortfalls
+            | Rule::kw_future
+            | Rule::kw_following
             | Rule::kw_net
             | Rule::kw_payments
             | Rule::kw_between
