@@ -304,8 +304,10 @@ fn accrue_payment(
         *r = running;
     }
     let mut missing: Vec<Vec<Period>> = lanes.iter().map(|_| Vec::new()).collect();
-    // What the payment has accrued over all keys: the total cap is shared by them.
+    // What the payment has accrued over all keys: the total cap is shared by
+    // them, and so is an advance being recouped.
     let mut shared_total = Decimal::ZERO;
+    let mut shared_recouped = Decimal::ZERO;
     let mut count = 0usize;
     while period.start <= last.end {
         count += 1;
@@ -349,6 +351,7 @@ fn accrue_payment(
                     };
                     if keyed.is_some() {
                         running.total = shared_total;
+                        running.recouped = shared_recouped;
                     }
                     let mut accrual = period_accrual(
                         program,
@@ -371,6 +374,7 @@ fn accrue_payment(
                         // Several keys reaching the shared cap in one period take
                         // its headroom in the order the scenario first gave them.
                         shared_total = running.total;
+                        shared_recouped = running.recouped;
                         accrual.key = Some(name.clone());
                         accrual.key_word = Some(word.clone());
                         // A key's table shows what that key accrued; the headroom is
