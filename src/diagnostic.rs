@@ -88,13 +88,13 @@ codes! {
     WrongDocument => "wrong_document", "a file of the wrong kind is referenced (a scenario where a contract is expected)";
     MissingDeclaration => "missing_declaration", "a required line is missing (effective date, term, contract)";
     MissingParam => "missing_param", "a required param is not set by the scenario";
-    MissingArgument => "missing_argument", "an action is used without one of its declared arguments";
-    UnknownArgument => "unknown_argument", "an action is given an argument it does not declare";
+    MissingArgument => "missing_argument", "an action is used without one of its declared arguments, or a keyed metric's figure without its key";
+    UnknownArgument => "unknown_argument", "an action is given an argument it does not declare, or a figure a key its metric is not reported by";
     AmendmentCycle => "amendment_cycle", "an amendment chain refers back to itself";
     NoTerminationRight => "no_termination_right", "a party terminates without a termination right";
     AmbiguousPayment => "ambiguous_payment", "a payment modifier without exactly one payment statement to apply to";
     TierOrder => "tier_order", "tier thresholds that do not increase";
-    PaymentFormMismatch => "payment_form_mismatch", "a payment modifier that does not fit its payment (tiers on a fixed sum, an escalator on a share or a one-off sum)";
+    PaymentFormMismatch => "payment_form_mismatch", "a payment modifier that does not fit its payment (tiers on a fixed sum, an escalator or an index on a share or a one-off sum, a credit or carried shortfall on the wrong form)";
     DuplicateFigure => "duplicate_figure", "two figures for the same metric and period";
     PeriodMismatch => "period_mismatch", "a metric's period does not fit the payment period";
     NotAPayment => "not_a_payment", "a payment question about a clause that has no payment";

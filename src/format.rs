@@ -152,6 +152,10 @@ fn is_modifier(rule: Rule) -> bool {
             | Rule::tiers_cumulative
             | Rule::escalator_mod
             | Rule::recoup_mod
+            | Rule::credit_excess
+            | Rule::shortfall_mod
+            | Rule::index_mod
+            | Rule::cap_key_total
     )
 }
 

@@ -244,9 +244,9 @@ fn operand(r: &mut Resolver<'_>, o: &Operand) -> Option<(ValueRef, ValueType)> {
                         Code::TypeMismatch,
                         n.span,
                         format!(
-                            "`{}` is a {}; it cannot be used in a formula",
+                            "`{}` is {}; it cannot be used in a formula",
                             n.text,
-                            other.kind()
+                            other.a_kind()
                         ),
                     )
                     .with_label("not a value")

@@ -218,7 +218,38 @@ pub struct Metric {
     pub currency: Currency,
     /// How often a figure is given.
     pub unit: PeriodUnit,
+    /// `by KEY`: the word naming the keys (`project`); figures are given per key.
+    pub key: Option<String>,
     /// Declaration.
+    pub span: Span,
+}
+
+/// A published index (`index cpi per year`): one number per period, which
+/// amounts may be adjusted by (docs/language.md §4.7.7).
+#[derive(Debug, Clone)]
+pub struct Index {
+    /// Name.
+    pub name: String,
+    /// How often a figure is published: a calendar year, quarter or month.
+    pub unit: PeriodUnit,
+    /// Declaration.
+    pub span: Span,
+}
+
+/// `adjusted by INDEX …` on a fixed sum or a shortfall's commitment.
+#[derive(Debug, Clone)]
+pub struct IndexLink {
+    /// The index (into `Model::indexes`).
+    pub index: usize,
+    /// `from base PERIOD`; otherwise the index period containing the effective date.
+    pub base: Option<crate::calendar::Period>,
+    /// The most a year's change may be.
+    pub cap: Option<Slot>,
+    /// The least a year's change may be (`never decreasing` is 0%).
+    pub floor: Option<Slot>,
+    /// `never decreasing` was written.
+    pub never_decreasing: bool,
+    /// The modifier line.
     pub span: Span,
 }
 
@@ -553,9 +584,29 @@ pub struct Payment {
     pub escalator: Option<Escalator>,
     /// `recouping MONEY first`: the advance recouped before anything is owed.
     pub recoup: Option<Slot>,
+    /// A credit or shortfall carried forward to later periods (§4.7.6).
+    pub credit: Option<Credit>,
+    /// `adjusted by INDEX …` (§4.7.7).
+    pub index: Option<IndexLink>,
+    /// `capped at MONEY per KEY in total`: a total cap for each key of a keyed metric (§3.7.1),
+    /// with the key word as written and the line.
+    pub cap_per_key: Option<(Slot, String, Span)>,
     /// The currency, when known before params are bound.
     pub currency: Option<Currency>,
     /// The statement.
+    pub span: Span,
+}
+
+/// `excess credited against later shortfalls`, `shortfall credited against later
+/// excess` or `shortfall carried forward to the next UNIT` (docs/language.md §4.7.6).
+#[derive(Debug, Clone)]
+pub struct Credit {
+    /// Which kind.
+    pub kind: crate::syntax::ast::CreditKind,
+    /// `for DURATION`: a credit may be used only by periods ending within
+    /// DURATION after the end of the period that earned it.
+    pub within: Option<Slot>,
+    /// The modifier line.
     pub span: Span,
 }
 
@@ -770,9 +821,21 @@ pub enum Symbol {
     Clause(ClauseId),
     /// A declared event.
     Event(EventId),
+    /// A published index.
+    Index(usize),
 }
 
 impl Symbol {
+    /// The kind of thing with its article: `a metric`, `an index`, `an action`.
+    pub fn a_kind(self) -> String {
+        let kind = self.kind();
+        if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            format!("an {kind}")
+        } else {
+            format!("a {kind}")
+        }
+    }
+
     /// The kind of thing, in words.
     pub fn kind(self) -> &'static str {
         match self {
@@ -785,6 +848,7 @@ impl Symbol {
             Symbol::Value(..) => "defined value",
             Symbol::Clause(_) => "clause",
             Symbol::Event(_) => "event",
+            Symbol::Index(_) => "index",
         }
     }
 }
@@ -812,6 +876,8 @@ pub struct Model {
     pub actions: Vec<Action>,
     /// Metrics.
     pub metrics: Vec<Metric>,
+    /// Published indexes (`index NAME per UNIT`).
+    pub indexes: Vec<Index>,
     /// Declared events (`event NAME(…)`), with their data's names and types.
     pub events: Vec<Action>,
     /// Conditions.

@@ -116,7 +116,7 @@ impl<'m> Resolver<'m> {
             let d = Diagnostic::error(
                 Code::DuplicateName,
                 name.span,
-                format!("`{}` is already declared as a {}", name.text, existing.kind()),
+                format!("`{}` is already declared as {}", name.text, existing.a_kind()),
             )
             .with_label("declared again here")
             .with_help("a clause's `let` needs a name of its own, so that no reader mistakes one value for another");
@@ -134,8 +134,8 @@ impl<'m> Resolver<'m> {
     /// Registers a name, reporting a duplicate.
     pub fn declare(&mut self, name: &ast::Name, symbol: Symbol) -> bool {
         if let Some((existing, span)) = self.model.symbols.get(&name.text) {
-            let kind = existing.kind();
-            let d = Diagnostic::error(Code::DuplicateName, name.span, format!("`{}` is already declared as a {kind}", name.text))
+            let kind = existing.a_kind();
+            let d = Diagnostic::error(Code::DuplicateName, name.span, format!("`{}` is already declared as {kind}", name.text))
                 .with_label("declared again here")
                 .with_secondary(*span, "first declared here")
                 .with_help("every party, clause, action, metric, condition, param and defined value needs its own name");
@@ -153,17 +153,23 @@ impl<'m> Resolver<'m> {
         match self.symbol(&name.text) {
             Some(s) if s.kind() == kind => Some(s),
             Some(other) => {
+                // `an index`, `an action`; every other kind takes `a`.
+                let a = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                };
                 let d = Diagnostic::error(
                     Code::UnknownName,
                     name.span,
-                    format!("`{}` is a {}, not a {kind}", name.text, other.kind()),
+                    format!("`{}` is {}, not {a} {kind}", name.text, other.a_kind()),
                 )
-                .with_label(format!("a {kind} is expected here"));
+                .with_label(format!("{a} {kind} is expected here"));
                 let candidates = self.model.names_of_kind(kind);
                 let help = match suggest(&name.text, candidates.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None if candidates.is_empty() => format!("the contract declares no {kind}"),
-                    None => format!("name a {kind}: {}", candidates.join(", ")),
+                    None => format!("name {a} {kind}: {}", candidates.join(", ")),
                 };
                 self.error(d.with_help(help));
                 None
@@ -192,6 +198,7 @@ impl<'m> Resolver<'m> {
                     "declare it with `action NAME` (and its arguments) in the contract".to_owned()
                 }
                 "metric" => "declare it with `metric NAME in USD per year`".to_owned(),
+                "index" => "declare it with `index NAME per year` and give its figures in scenarios: `cpi for 2026 is 301.2`".to_owned(),
                 "condition" => "declare it with `condition NAME default true`".to_owned(),
                 "param" => "declare it with `param NAME = VALUE` in the contract or an amendment"
                     .to_owned(),
@@ -427,9 +434,9 @@ impl<'m> Resolver<'m> {
                             Code::TypeMismatch,
                             span,
                             format!(
-                                "`{}` is a {}, but {} is expected here",
+                                "`{}` is {}, but {} is expected here",
                                 n.text,
-                                other.kind(),
+                                other.a_kind(),
                                 describe_type(self.model, expected)
                             ),
                         )
@@ -706,7 +713,7 @@ impl<'m> Resolver<'m> {
                     Some(Symbol::Condition(c)) => Some((ROperand::Condition(c), ValueType::Bool)),
                     Some(other) => {
                         self.error(
-                            Diagnostic::error(Code::TypeMismatch, n.span, format!("`{}` is a {}; it cannot be used in a condition", n.text, other.kind()))
+                            Diagnostic::error(Code::TypeMismatch, n.span, format!("`{}` is {}; it cannot be used in a condition", n.text, other.a_kind()))
                                 .with_label("not a value")
                                 .with_help("conditions compare the action's arguments, params, defined values and conditions"),
                         );
@@ -821,6 +828,7 @@ pub(crate) fn empty_model(contract: &ast::Contract) -> Model {
         types: Vec::new(),
         actions: Vec::new(),
         metrics: Vec::new(),
+        indexes: Vec::new(),
         conditions: Vec::new(),
         events: Vec::new(),
         params: Vec::new(),
@@ -924,7 +932,35 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
                     name: m.name.text.clone(),
                     currency: m.currency,
                     unit: m.unit,
+                    key: m.key.as_ref().map(|k| k.text.clone()),
                     span: m.span,
+                });
+            }
+        }
+        ast::Decl::Index(i) => {
+            if !matches!(
+                i.unit,
+                PeriodUnit::Year | PeriodUnit::Quarter | PeriodUnit::Month
+            ) {
+                r.diagnostics.push(
+                    Diagnostic::error(
+                        Code::PeriodMismatch,
+                        i.span,
+                        format!(
+                            "an index is published per calendar year, quarter or month, not per {}",
+                            i.unit
+                        ),
+                    )
+                    .with_label(format!("per {}", i.unit))
+                    .with_help("declare the index per year, quarter or month, as it is published"),
+                );
+            }
+            let id = r.model.indexes.len();
+            if r.declare(&i.name, Symbol::Index(id)) {
+                r.model.indexes.push(Index {
+                    name: i.name.text.clone(),
+                    unit: i.unit,
+                    span: i.span,
                 });
             }
         }
@@ -1579,6 +1615,9 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                     cumulative: None,
                     escalator: None,
                     recoup: None,
+                    credit: None,
+                    index: None,
+                    cap_per_key: None,
                     currency,
                     span: *span,
                 };
@@ -1604,6 +1643,9 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                             slot.whole_amount = old.whole_amount;
                             slot.cumulative = old.cumulative;
                             slot.escalator = old.escalator;
+                            slot.credit = old.credit;
+                            slot.index = old.index;
+                            slot.cap_per_key = old.cap_per_key;
                         }
                         b.current_payment = Some(i);
                         b.replaced_payment = true;
@@ -1680,6 +1722,64 @@ fn modifier(r: &mut Resolver<'_>, b: &mut BodyBuilder, m: &ast::Modifier) {
         ast::Modifier::WholeAmount(span) => payment.whole_amount = Some(*span),
         ast::Modifier::Cumulative(span) => payment.cumulative = Some(*span),
         ast::Modifier::Recoup(o, _) => payment.recoup = r.slot(o, Want::Money(currency)),
+        ast::Modifier::CapPerKey(o, word, span) => {
+            if let Some(slot) = r.slot(o, Want::Money(currency)) {
+                payment.cap_per_key = Some((slot, word.text.clone(), *span));
+            }
+        }
+        ast::Modifier::Index(a) => {
+            let index = match r.lookup(&a.index, "index") {
+                Some(Symbol::Index(id)) => Some(id),
+                _ => None,
+            };
+            let cap = a.cap.as_ref().and_then(|o| r.slot(o, Want::Percent));
+            let floor = a.floor.as_ref().and_then(|o| r.slot(o, Want::Percent));
+            if let Some(index) = index {
+                payment.index = Some(IndexLink {
+                    index,
+                    base: a.base.map(|(p, _)| p),
+                    cap,
+                    floor,
+                    never_decreasing: a.never_decreasing,
+                    span: a.span,
+                });
+            }
+            if let (Some((base, span)), Some(i)) =
+                (a.base, index.and_then(|i| r.model.indexes.get(i)))
+            {
+                if base.unit != i.unit {
+                    r.diagnostics.push(
+                        Diagnostic::error(Code::PeriodMismatch, span, format!("`{}` is published per {}, but the base is a {}", i.name, i.unit, base.unit))
+                            .with_label(format!("a {}", base.unit))
+                            .with_secondary(i.span, "declared here")
+                            .with_help("name a base period of the index's own unit, like `from base 2025` for a yearly index"),
+                    );
+                }
+            }
+        }
+        ast::Modifier::Credit { kind, within, span } => {
+            let within = within.as_ref().and_then(|o| r.slot(o, Want::Duration));
+            if let Some(old) = &payment.credit {
+                if old.kind != *kind {
+                    r.diagnostics.push(
+                        Diagnostic::error(
+                            Code::PaymentFormMismatch,
+                            *span,
+                            "a payment carries one kind of credit or shortfall forward, and this one already has another",
+                        )
+                        .with_label("a second carry-forward rule")
+                        .with_secondary(old.span, "the first")
+                        .with_help("keep the line the clause means: an excess credited against later shortfalls, a shortfall credited against later excess, or a shortfall carried forward"),
+                    );
+                    return;
+                }
+            }
+            payment.credit = Some(Credit {
+                kind: *kind,
+                within,
+                span: *span,
+            });
+        }
         ast::Modifier::Escalator {
             rate,
             from_year,
@@ -1732,19 +1832,40 @@ fn check_payment(r: &mut Resolver<'_>, p: &Payment) {
         Charge::Fixed { .. } => None,
     });
     check_payment_form(r, p);
+    let carry_unit = match &p.credit {
+        Some(Credit {
+            kind: ast::CreditKind::CarryForward(unit),
+            span,
+            ..
+        }) => Some((*unit, *span)),
+        _ => None,
+    };
     if let Some(every) = every {
-        for (unit, span) in p.cap_per_unit.iter().chain(p.floor_unit.iter()) {
+        for (unit, span) in p
+            .cap_per_unit
+            .iter()
+            .chain(p.floor_unit.iter())
+            .chain(carry_unit.iter())
+        {
             if *unit != every {
-                r.diagnostics.push(
-                    Diagnostic::error(
-                        Code::PeriodMismatch,
-                        *span,
-                        format!("this limit is per {unit}, but the payment is made every {every}"),
+                let carried = carry_unit.is_some_and(|(_, s)| s == *span);
+                let (message, label, help) = if carried {
+                    (
+                        format!("the shortfall is carried to the next {unit}, but the payment is made every {every}"),
+                        format!("next {unit}"),
+                        format!("write `carried forward to the next {every}`, or change the payment's `every`"),
                     )
-                    .with_label(format!("per {unit}"))
-                    .with_help(format!(
-                        "write the limit per {every}, or change the payment's `every`"
-                    )),
+                } else {
+                    (
+                        format!("this limit is per {unit}, but the payment is made every {every}"),
+                        format!("per {unit}"),
+                        format!("write the limit per {every}, or change the payment's `every`"),
+                    )
+                };
+                r.diagnostics.push(
+                    Diagnostic::error(Code::PeriodMismatch, *span, message)
+                        .with_label(label)
+                        .with_help(help),
                 );
             }
         }
@@ -1869,6 +1990,94 @@ fn check_payment_form(r: &mut Resolver<'_>, p: &Payment) {
                     .with_help("tiers belong to a share: `8% of net_sales up to USD 5 million, then 5%`; remove this line"),
                 );
             }
+        }
+    }
+    if let Some((_, word, span)) = &p.cap_per_key {
+        let key = match &p.charge {
+            Charge::Share { metric, .. } => r
+                .model
+                .metrics
+                .get(*metric)
+                .and_then(|m| m.key.clone().map(|k| (m.name.clone(), k))),
+            _ => None,
+        };
+        match key {
+            None => r.diagnostics.push(
+                Diagnostic::error(Code::PaymentFormMismatch, *span, format!("a cap per {word} needs a share of a metric reported by {word}"))
+                    .with_label("no keys to cap")
+                    .with_secondary(p.span, "the payment")
+                    .with_help(format!("declare the metric `by {word}` (`metric revenue in USD per quarter by {word}`), or write one cap `capped at MONEY in total`")),
+            ),
+            Some((metric, key)) if key != *word => r.diagnostics.push(
+                Diagnostic::error(Code::UnknownName, *span, format!("`{metric}` is reported by {key}, not by {word}"))
+                    .with_label(format!("per {word}"))
+                    .with_secondary(p.span, "the payment")
+                    .with_help(format!("write `capped at MONEY per {key} in total`")),
+            ),
+            Some(_) => {}
+        }
+    }
+    if let Some(link) = &p.index {
+        let fits = !matches!(
+            p.charge,
+            Charge::Share { .. }
+                | Charge::Fixed { on: Some(_), .. }
+                | Charge::Fixed {
+                    on_termination: true,
+                    ..
+                }
+        );
+        if !fits {
+            r.diagnostics.push(
+                Diagnostic::error(Code::PaymentFormMismatch, link.span, format!("an index adjusts a sum paid every period, but this payment is {form}"))
+                    .with_label("nothing to adjust")
+                    .with_secondary(p.span, "the payment")
+                    .with_help("put `adjusted by …` under a fixed sum paid `every UNIT` or under a shortfall; a share follows its metric already"),
+            );
+        } else if let Some(e) = &p.escalator {
+            r.diagnostics.push(
+                Diagnostic::error(Code::PaymentFormMismatch, link.span, "this sum already increases by a fixed rate each contract year, so it cannot also follow an index")
+                    .with_label("adjusted by an index")
+                    .with_secondary(e.span, "and increased by a fixed rate")
+                    .with_help("keep the line the clause means: `increasing RATE each contract year` or `adjusted by INDEX`; a cap on the index's yearly change is written `adjusted by cpi, capped at 3% per year`"),
+            );
+        }
+    }
+    if let Some(c) = &p.credit {
+        let fits = match c.kind {
+            ast::CreditKind::Excess => {
+                matches!(p.charge, Charge::Share { .. } | Charge::Shortfall { .. })
+            }
+            ast::CreditKind::MakeUp | ast::CreditKind::CarryForward(_) => {
+                matches!(p.charge, Charge::Shortfall { .. })
+            }
+        };
+        if !fits {
+            let (what, help) = match c.kind {
+                ast::CreditKind::Excess => ("an excess credited against later shortfalls needs a minimum to exceed", "put it under a share with `at least MONEY per UNIT`, or under `the shortfall of METRIC below MONEY`"),
+                ast::CreditKind::MakeUp => ("a shortfall credited against later excess needs a shortfall payment", "put it under `PARTY must pay PARTY the shortfall of METRIC below MONEY`"),
+                ast::CreditKind::CarryForward(_) => ("a shortfall carried forward needs a shortfall payment", "put it under `PARTY must pay PARTY the shortfall of METRIC below MONEY`"),
+            };
+            r.diagnostics.push(
+                Diagnostic::error(
+                    Code::PaymentFormMismatch,
+                    c.span,
+                    format!("{what}, but this payment is {form}"),
+                )
+                .with_label("nothing to carry forward")
+                .with_secondary(p.span, "the payment")
+                .with_help(help),
+            );
+        } else if c.kind == ast::CreditKind::Excess
+            && matches!(p.charge, Charge::Share { .. })
+            && p.floor.is_none()
+        {
+            r.diagnostics.push(
+                Diagnostic::error(Code::MissingDeclaration, c.span, "an excess is counted above a minimum, but this payment has no `at least MONEY per UNIT`")
+                    .with_label("excess over what?")
+                    .with_secondary(p.span, "the payment")
+                    .with_help("add the minimum the clause guarantees, e.g. `at least USD 100_000 per year`, on a line of its own under the payment"),
+            );
         }
     }
     if let Some(e) = &p.escalator {

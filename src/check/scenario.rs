@@ -39,6 +39,13 @@ pub struct Plan {
     pub events: Vec<PlanEvent>,
     /// Metric figures, by (metric, period start).
     pub figures: BTreeMap<(MetricId, Date), Figure>,
+    /// Figures of metrics declared `by KEY`, by (metric, key's position in `keys`, period
+    /// start). Each is also added into `figures`, which holds the total over the keys.
+    pub keyed_figures: BTreeMap<(MetricId, usize, Date), Figure>,
+    /// The keys of each keyed metric, in the order the scenario first gives them.
+    pub keys: BTreeMap<MetricId, Vec<String>>,
+    /// Index figures (`cpi for 2026 is 301.2`), by (index, period start): the number.
+    pub index_figures: BTreeMap<(usize, Date), rust_decimal::Decimal>,
     /// Expectations in source order.
     pub expectations: Vec<PlanExpectation>,
     /// Remarks from checking (lines skipped in lenient mode).
@@ -163,6 +170,8 @@ pub enum Expect {
         period: Period,
         /// Clause.
         clause: ClauseId,
+        /// Only what accrues on this key of a keyed metric.
+        key: Option<String>,
     },
     /// Net amount between two parties for a period, under every clause.
     OwesNet {
@@ -357,6 +366,9 @@ pub fn plan_scenario_with(
     let mut set: Vec<Option<(Value, Span)>> = vec![None; r.model.params.len()];
     let mut events = Vec::new();
     let mut figures: BTreeMap<(MetricId, Date), Figure> = BTreeMap::new();
+    let mut index_figures: BTreeMap<(usize, Date), (rust_decimal::Decimal, Span)> = BTreeMap::new();
+    let mut keyed_figures: BTreeMap<(MetricId, usize, Date), Figure> = BTreeMap::new();
+    let mut keys: BTreeMap<MetricId, Vec<String>> = BTreeMap::new();
     let mut expectations = Vec::new();
     let mut seen_contract: Option<Span> = None;
 
@@ -466,6 +478,7 @@ pub fn plan_scenario_with(
                 period,
                 period_span,
                 amount,
+                key,
                 span,
             } => {
                 let period = &place(&mut r, *period, *period_span);
@@ -473,6 +486,19 @@ pub fn plan_scenario_with(
                     r.diagnostics
                         .push(limit(*span, "metric figures", MAX_FIGURES));
                     break;
+                }
+                if let Some(Symbol::Index(i)) = r.model.symbol(&metric.text) {
+                    index_figure(
+                        &mut r,
+                        i,
+                        *period,
+                        *period_span,
+                        amount,
+                        *span,
+                        &set,
+                        &mut index_figures,
+                    );
+                    continue;
                 }
                 let Some(m) = r.metric(metric) else { continue };
                 let Some(info) = r.model.metrics.get(m).cloned() else {
@@ -553,6 +579,93 @@ pub fn plan_scenario_with(
                         amount.span(),
                     ));
                     continue;
+                }
+                // A metric declared `by KEY` takes one figure per key; the
+                // figures of all keys also add up to the metric's total.
+                match (&info.key, key) {
+                    (Some(word), None) => {
+                        r.diagnostics.push(
+                            Diagnostic::error(Code::MissingArgument, *span, format!("`{}` is reported by {word}: say which {word} this figure is for", info.name))
+                                .with_label(format!("which {word}?"))
+                                .with_secondary(info.span, "declared here")
+                                .with_help(format!("write `{} for {} for {word} \"NAME\" is …`", info.name, period)),
+                        );
+                        continue;
+                    }
+                    (None, Some((word, _))) => {
+                        r.diagnostics.push(
+                            Diagnostic::error(
+                                Code::UnknownArgument,
+                                word.span,
+                                format!(
+                                    "`{}` is not reported by {}: it has one figure per period",
+                                    info.name, word.text
+                                ),
+                            )
+                            .with_label("no keys")
+                            .with_secondary(info.span, "declared here")
+                            .with_help(format!(
+                                "remove `for {} \"…\"`, or declare the metric `by {}`",
+                                word.text, word.text
+                            )),
+                        );
+                        continue;
+                    }
+                    (Some(expected), Some((word, _))) if *expected != word.text => {
+                        r.diagnostics.push(
+                            Diagnostic::error(
+                                Code::UnknownArgument,
+                                word.span,
+                                format!(
+                                    "`{}` is reported by {expected}, not by {}",
+                                    info.name, word.text
+                                ),
+                            )
+                            .with_label(format!("not a {expected}"))
+                            .with_secondary(info.span, "declared here")
+                            .with_help(format!("write `for {expected} \"NAME\"`")),
+                        );
+                        continue;
+                    }
+                    (Some(_), Some((_, value))) => {
+                        let list = keys.entry(m).or_default();
+                        let k = match list.iter().position(|x| *x == value.text) {
+                            Some(k) => k,
+                            None => {
+                                list.push(value.text.clone());
+                                list.len() - 1
+                            }
+                        };
+                        if let Some(prev) = keyed_figures.get(&(m, k, period.start)) {
+                            r.diagnostics.push(
+                                Diagnostic::error(
+                                    Code::DuplicateFigure,
+                                    *span,
+                                    format!(
+                                        "`{}` already has a figure for {} for {:?}",
+                                        info.name, period, value.text
+                                    ),
+                                )
+                                .with_label("second figure")
+                                .with_secondary(prev.span, "first figure")
+                                .with_help("give one figure per metric, key and period"),
+                            );
+                            continue;
+                        }
+                        let figure = Figure {
+                            period: *period,
+                            amount: money,
+                            span: *span,
+                        };
+                        keyed_figures.insert((m, k, period.start), figure.clone());
+                        let total = figures.entry((m, period.start)).or_insert(Figure {
+                            amount: crate::money::Money::zero(money.currency),
+                            ..figure
+                        });
+                        total.amount.amount += money.amount;
+                        continue;
+                    }
+                    (None, None) => {}
                 }
                 let key = (m, period.start);
                 if let Some(prev) = figures.get(&key) {
@@ -644,9 +757,98 @@ pub fn plan_scenario_with(
         params_set,
         events,
         figures,
+        keyed_figures,
+        keys,
+        index_figures: index_figures
+            .into_iter()
+            .map(|(k, (v, _))| (k, v))
+            .collect(),
         expectations,
         notes,
     })
+}
+
+/// `INDEX for PERIOD is NUMBER`: one published figure of an index (§4.7.7).
+#[allow(clippy::too_many_arguments)]
+fn index_figure(
+    r: &mut Resolver<'_>,
+    index: usize,
+    period: Period,
+    period_span: Span,
+    amount: &ast::Operand,
+    span: Span,
+    set: &[Option<(Value, Span)>],
+    figures: &mut BTreeMap<(usize, Date), (rust_decimal::Decimal, Span)>,
+) {
+    let Some(info) = r.model.indexes.get(index).cloned() else {
+        return;
+    };
+    if period.unit != info.unit {
+        r.diagnostics.push(
+            Diagnostic::error(
+                Code::PeriodMismatch,
+                period_span,
+                format!(
+                    "`{}` is published per {}, but this figure is for a {}",
+                    info.name, info.unit, period.unit
+                ),
+            )
+            .with_label(format!("a {}", period.unit))
+            .with_secondary(info.span, "declared here")
+            .with_help(
+                "give one figure per period of the index, like `for 2027` for a yearly index",
+            ),
+        );
+        return;
+    }
+    let value = match amount {
+        ast::Operand::Literal(ast::Literal::Number(n), _) => Some(*n),
+        ast::Operand::Name(n) => match r.model.symbol(&n.text) {
+            Some(Symbol::Param(p)) => match set
+                .get(p)
+                .cloned()
+                .flatten()
+                .map(|(v, _)| v)
+                .or_else(|| r.model.params.get(p).and_then(|p| p.default.clone()))
+            {
+                Some(Value::Number(x)) => Some(x),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(value) = value.filter(|v| *v > rust_decimal::Decimal::ZERO) else {
+        r.diagnostics.push(
+            Diagnostic::error(
+                Code::TypeMismatch,
+                amount.span(),
+                format!(
+                    "`{}` is an index: its figures are positive numbers, like `301.2`",
+                    info.name
+                ),
+            )
+            .with_label("not a positive number")
+            .with_secondary(info.span, "declared here")
+            .with_help("write the index's published figure as a number, without a currency"),
+        );
+        return;
+    };
+    let key = (index, period.start);
+    if let Some((_, prev)) = figures.get(&key) {
+        r.diagnostics.push(
+            Diagnostic::error(
+                Code::DuplicateFigure,
+                span,
+                format!("`{}` already has a figure for {}", info.name, period),
+            )
+            .with_label("second figure")
+            .with_secondary(*prev, "first figure")
+            .with_help("give one figure per index and period"),
+        );
+        return;
+    }
+    figures.insert(key, (value, span));
 }
 
 /// A money or percentage operand of a growth path: a literal, or a param's
@@ -729,6 +931,15 @@ fn growth_figures(
     let Some(info) = r.model.metrics.get(m).cloned() else {
         return;
     };
+    if let Some(word) = &info.key {
+        r.diagnostics.push(
+            Diagnostic::error(Code::MissingArgument, g.span, format!("`{}` is reported by {word}, and a growth path gives no {word}", info.name))
+                .with_label(format!("which {word}?"))
+                .with_secondary(info.span, "declared here")
+                .with_help(format!("give each {word}'s figures on lines of their own: `{} for PERIOD for {word} \"NAME\" is …`", info.name)),
+        );
+        return;
+    }
     let from = place(r, g.from, g.from_span);
     let until = place(r, g.until, g.until_span);
     for (period, span) in [(from, g.from_span), (until, g.until_span)] {
@@ -1294,6 +1505,7 @@ fn expectation(r: &mut Resolver<'_>, x: &ExpectKind, span: Span) -> Option<Expec
             amount,
             period,
             clause,
+            key,
         } => {
             let a = r.party(payer);
             let b = r.party(payee);
@@ -1316,6 +1528,7 @@ fn expectation(r: &mut Resolver<'_>, x: &ExpectKind, span: Span) -> Option<Expec
                 amount: *amount,
                 period: place(r, *period, span),
                 clause: c,
+                key: key.as_ref().map(|(_, v)| v.text.clone()),
             }
         }
         ExpectKind::OwesNet {

@@ -1422,6 +1422,7 @@ fn expectation(
             amount,
             period,
             clause,
+            key,
         } => {
             let name = program.clause_name(*clause);
             let payer_name = program.party_name(*payer);
@@ -1430,6 +1431,7 @@ fn expectation(
                 .accruals
                 .iter()
                 .filter(|a| a.clause == name && in_period(*period, a))
+                .filter(|a| key.is_none() || a.key == *key)
                 .collect();
             // A clause may hold payments between different parties: count only this pair's.
             let matching: Vec<&Accrual> = in_clause

@@ -316,6 +316,12 @@ pub enum Limit {
     CapExhausted,
     /// Reduced (possibly to nothing) by recouping an advance.
     Recouped,
+    /// Reduced by a credit carried from earlier periods (§4.7.6).
+    Credited,
+    /// The period's shortfall is carried forward to the next period instead of being paid.
+    CarriedForward,
+    /// Cut to what is left under the cap for its key (`capped at … per KEY in total`).
+    KeyCap,
 }
 
 impl Limit {
@@ -327,6 +333,9 @@ impl Limit {
             Limit::TotalCap => "cut to the headroom under the total cap",
             Limit::CapExhausted => "nothing owed: the total cap was already reached",
             Limit::Recouped => "reduced by recouping the advance",
+            Limit::Credited => "reduced by the credit carried from earlier periods",
+            Limit::CarriedForward => "shortfall carried forward to the next period",
+            Limit::KeyCap => "cut to what is left under the cap for its key",
         }
     }
 
@@ -338,7 +347,86 @@ impl Limit {
             Limit::TotalCap => "total_cap",
             Limit::CapExhausted => "cap_exhausted",
             Limit::Recouped => "recouped",
+            Limit::Credited => "credited",
+            Limit::CarriedForward => "carried_forward",
+            Limit::KeyCap => "key_cap",
         }
+    }
+}
+
+/// What a payment carries from one period to the next (docs/language.md §4.7.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CarryKind {
+    /// Excess over the floor (or the commitment), credited against later shortfalls.
+    ExcessCredit,
+    /// Shortfall paid, credited against later purchases above the commitment.
+    MakeUpCredit,
+    /// Shortfall not paid but added to the next period's commitment.
+    Shortfall,
+}
+
+impl CarryKind {
+    /// Words for the report.
+    pub fn describe(self) -> &'static str {
+        match self {
+            CarryKind::ExcessCredit => "excess credit",
+            CarryKind::MakeUpCredit => "make-up credit",
+            CarryKind::Shortfall => "shortfall",
+        }
+    }
+
+    /// A stable key for machine formats.
+    pub fn key(self) -> &'static str {
+        match self {
+            CarryKind::ExcessCredit => "excess_credit",
+            CarryKind::MakeUpCredit => "make_up_credit",
+            CarryKind::Shortfall => "shortfall",
+        }
+    }
+}
+
+/// A running balance carried forward, as it stands after one period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Carry {
+    /// What is carried.
+    pub kind: CarryKind,
+    /// Taken from the balance in this period (a credit used; a carried shortfall made up or paid).
+    pub used: Money,
+    /// Added to the balance by this period.
+    pub added: Money,
+    /// Dropped from the balance because its `for DURATION` ran out.
+    pub expired: Money,
+    /// The balance carried to the next period.
+    pub balance: Money,
+}
+
+impl Carry {
+    /// `excess credit carried forward: USD 50,000 (added USD 50,000)`
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        let used = match self.kind {
+            CarryKind::Shortfall => "made up or paid",
+            _ => "used",
+        };
+        for (word, m) in [
+            ("added", self.added),
+            (used, self.used),
+            ("expired", self.expired),
+        ] {
+            if !m.amount.is_zero() {
+                parts.push(format!("{word} {m}"));
+            }
+        }
+        let detail = if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", parts.join(", "))
+        };
+        format!(
+            "{} carried forward: {}{detail}",
+            self.kind.describe(),
+            self.balance
+        )
     }
 }
 
@@ -387,6 +475,15 @@ pub struct Accrual {
     pub due: Date,
     /// Which clause version governed (document name and how).
     pub version: String,
+    /// The balance carried forward after this period, for a payment with a credit or carried shortfall.
+    pub carry: Option<Carry>,
+    /// The key of a metric declared `by KEY` the share was computed on (§3.7.1).
+    pub key: Option<String>,
+    /// The word naming the keys (`project`).
+    pub key_word: Option<String>,
+    /// A make-up credit: owed back by the payment's payee to its payer for
+    /// purchases above the commitment that earlier shortfall payments covered.
+    pub make_up: bool,
 }
 
 /// A change in the state of the contract or a clause.

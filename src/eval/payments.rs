@@ -24,8 +24,9 @@ use crate::check::scenario::{Figure, Plan};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::money::{Currency, Money};
 
-use super::outcome::{Accrual, Limit};
+use super::outcome::{Accrual, Carry, CarryKind, Limit};
 use super::program::Program;
+use crate::syntax::ast::CreditKind;
 
 /// Largest number of periods one payment clause may accrue over (100 years of months is 1,200).
 pub const MAX_PERIODS: usize = 100_000;
@@ -73,12 +74,74 @@ pub fn accruals(
 /// What has accrued so far under one payment statement, across all its versions.
 struct Running {
     total: Decimal,
+    /// For a keyed share: what this key has accrued (`total` is then shared by all keys).
+    key_total: Decimal,
     /// For cumulative tiers: the metric counted so far (in-force days only).
     metric_total: Decimal,
     /// For cumulative tiers: what the tiers have given so far, before floors and caps.
     tiers_owed: Decimal,
     /// For `recouping … first`: how much of the advance has been recouped so far.
     recouped: Decimal,
+    /// For credits and carried shortfalls (§4.7.6): the balance, oldest first,
+    /// each part with the last period end that may still use it.
+    lots: Vec<(Decimal, Option<Date>)>,
+    /// For make-up: what the payee owes back in the period just settled.
+    made_up: Decimal,
+    /// For make-up: everything owed back so far.
+    made_up_total: Decimal,
+    /// For `adjusted by INDEX`: the index periods without a figure that a contract year needed.
+    index_missing: Vec<String>,
+}
+
+impl Running {
+    fn new() -> Running {
+        Running {
+            total: Decimal::ZERO,
+            key_total: Decimal::ZERO,
+            metric_total: Decimal::ZERO,
+            tiers_owed: Decimal::ZERO,
+            recouped: Decimal::ZERO,
+            lots: Vec::new(),
+            made_up: Decimal::ZERO,
+            made_up_total: Decimal::ZERO,
+            index_missing: Vec::new(),
+        }
+    }
+
+    fn balance(&self) -> Decimal {
+        self.lots.iter().map(|(a, _)| *a).sum()
+    }
+
+    /// Drops the parts whose time ran out before `end`; returns how much.
+    fn expire(&mut self, end: Date) -> Decimal {
+        let mut gone = Decimal::ZERO;
+        self.lots.retain(|(a, until)| match until {
+            Some(u) if *u < end => {
+                gone += *a;
+                false
+            }
+            _ => true,
+        });
+        gone
+    }
+
+    /// Takes up to `wanted` from the balance, oldest part first.
+    fn take(&mut self, wanted: Decimal) -> Decimal {
+        let mut taken = Decimal::ZERO;
+        for (a, _) in self.lots.iter_mut() {
+            let t = (*a).min(wanted - taken).max(Decimal::ZERO);
+            *a -= t;
+            taken += t;
+        }
+        self.lots.retain(|(a, _)| !a.is_zero());
+        taken
+    }
+
+    fn add(&mut self, amount: Decimal, until: Option<Date>) {
+        if amount > Decimal::ZERO {
+            self.lots.push((amount, until));
+        }
+    }
 }
 
 fn accrue_payment(
@@ -116,12 +179,7 @@ fn accrue_payment(
     let Some(first_payment) = payment_of(first.version) else {
         return Ok(());
     };
-    let mut running = Running {
-        total: Decimal::ZERO,
-        metric_total: Decimal::ZERO,
-        tiers_owed: Decimal::ZERO,
-        recouped: Decimal::ZERO,
-    };
+    let mut running = Running::new();
 
     // One-off sums: accrue on their date if the clause is active then.
     let one_offs: Vec<(usize, Date)> = clause
@@ -197,6 +255,7 @@ fn accrue_payment(
                 1,
                 &mut running,
                 format!("fixed sum {amount}"),
+                Decimal::ZERO,
             )?;
             accrual.payment = k;
             out.push(accrual);
@@ -216,8 +275,40 @@ fn accrue_payment(
     let Some(mut period) = Period::containing(unit, first.start, model.anchors()) else {
         return Ok(());
     };
+    // A share of a metric declared `by KEY` is computed for each key the
+    // scenario gives, in the order it first gives them (§3.7.1); everything
+    // else runs once, on the metric's total.
+    let keyed =
+        match &first_payment.charge {
+            Charge::Share { metric, .. } => model
+                .metrics
+                .get(*metric)
+                .and_then(|m| m.key.clone())
+                .map(|word| {
+                    (
+                        *metric,
+                        word,
+                        plan.keys.get(metric).cloned().unwrap_or_default(),
+                    )
+                }),
+            _ => None,
+        };
+    let lanes: Vec<Option<(usize, String)>> = match &keyed {
+        Some((_, _, names)) if !names.is_empty() => {
+            names.iter().cloned().enumerate().map(Some).collect()
+        }
+        _ => vec![None],
+    };
+    let mut runnings: Vec<Running> = lanes.iter().map(|_| Running::new()).collect();
+    if let Some(r) = runnings.first_mut() {
+        *r = running;
+    }
+    let mut missing: Vec<Vec<Period>> = lanes.iter().map(|_| Vec::new()).collect();
+    // What the payment has accrued over all keys: the total cap is shared by
+    // them, and so is an advance being recouped.
+    let mut shared_total = Decimal::ZERO;
+    let mut shared_recouped = Decimal::ZERO;
     let mut count = 0usize;
-    let mut missing: Vec<Period> = Vec::new();
     while period.start <= last.end {
         count += 1;
         if count > MAX_PERIODS {
@@ -248,22 +339,84 @@ fn accrue_payment(
         }
         if let (Some((version, last_active)), true) = (governing, days > 0) {
             if let Some(payment) = payment_of(version) {
-                let mut accrual = period_accrual(
-                    program,
-                    plan,
-                    clause,
-                    version,
-                    payment,
-                    PeriodDays {
-                        period,
-                        days,
-                        last_active,
-                    },
-                    &mut running,
-                    &mut missing,
-                )?;
-                accrual.payment = k;
-                out.push(accrual);
+                // The clause's last period, when the clause (or the contract)
+                // ends within the timeline: a carried shortfall is paid then.
+                let last_period = period.end >= last.end
+                    && (program.last_day.is_some() || last.end < program.horizon);
+                for (lane, key) in lanes.iter().enumerate() {
+                    let (Some(running), Some(missing)) =
+                        (runnings.get_mut(lane), missing.get_mut(lane))
+                    else {
+                        continue;
+                    };
+                    if keyed.is_some() {
+                        running.total = shared_total;
+                        running.recouped = shared_recouped;
+                    }
+                    let mut accrual = period_accrual(
+                        program,
+                        plan,
+                        clause,
+                        version,
+                        payment,
+                        PeriodDays {
+                            period,
+                            days,
+                            last_active,
+                            last_period,
+                            key: key.as_ref().map(|(k, _)| *k),
+                        },
+                        running,
+                        missing,
+                    )?;
+                    accrual.payment = k;
+                    if let (Some((_, word, _)), Some((_, name))) = (&keyed, key) {
+                        // Several keys reaching the shared cap in one period take
+                        // its headroom in the order the scenario first gave them.
+                        shared_total = running.total;
+                        shared_recouped = running.recouped;
+                        accrual.key = Some(name.clone());
+                        accrual.key_word = Some(word.clone());
+                        // A key's table shows what that key accrued; the headroom is
+                        // the shared cap's, or without one the key's own cap's.
+                        let currency = accrual.owed.currency;
+                        accrual.total = Money::new(currency, running.key_total);
+                        if let (None, Some((cap, _, _))) =
+                            (&payment.cap_total, &payment.cap_per_key)
+                        {
+                            let cap = program.money(cap, Some(currency))?;
+                            accrual.cap = Some(cap);
+                            accrual.headroom = Some(Money::new(
+                                currency,
+                                (cap.amount - running.key_total).max(Decimal::ZERO),
+                            ));
+                        }
+                    }
+                    let make_up = std::mem::take(&mut running.made_up);
+                    let reverse = (!make_up.is_zero()).then(|| {
+                        running.made_up_total += make_up;
+                        let currency = accrual.owed.currency;
+                        Accrual {
+                            payer: accrual.payee.clone(),
+                            payee: accrual.payer.clone(),
+                            base: None,
+                            figure_missing: false,
+                            terms: "make-up: purchases above the commitment that earlier shortfall payments covered".to_owned(),
+                            computed: Money::new(currency, make_up),
+                            limits: Vec::new(),
+                            owed: Money::new(currency, make_up),
+                            total: Money::new(currency, running.made_up_total),
+                            cap: None,
+                            headroom: None,
+                            cap_reached: false,
+                            carry: None,
+                            make_up: true,
+                            ..accrual.clone()
+                        }
+                    });
+                    out.push(accrual);
+                    out.extend(reverse);
+                }
             }
         }
         match period.next(model.anchors()) {
@@ -271,11 +424,27 @@ fn accrue_payment(
             None => break,
         }
     }
-    if !missing.is_empty() {
+    for running in &runnings {
+        if !running.index_missing.is_empty() {
+            notes.push(format!(
+                "{}: no figure was given for {}, so each contract year whose change needs it is not adjusted (a change of 0%)",
+                clause.name,
+                running.index_missing.join(", ")
+            ));
+        }
+    }
+    for (missing, key) in missing.iter().zip(lanes.iter()) {
+        if missing.is_empty() {
+            continue;
+        }
+        let whose = match (key, &keyed) {
+            (Some((_, name)), Some((_, word, _))) => format!(" for {word} {name:?}"),
+            _ => String::new(),
+        };
         notes.push(format!(
-            "{}: no figure was given for {}, so nothing (or only the floor) is owed for {}",
+            "{}: no figure was given{whose} for {}, so nothing (or only the floor) is owed for {}",
             clause.name,
-            join_runs(&missing),
+            join_runs(missing),
             if missing.len() == 1 {
                 "it"
             } else {
@@ -307,15 +476,34 @@ fn join_runs(periods: &[Period]) -> String {
         .join(", ")
 }
 
-/// The metric's figure for a payment period: figures overlapping it, each counted pro-rata by days.
-fn metric_base(plan: &Plan, metric: MetricId, period: Period, currency: Currency) -> Option<Money> {
+/// The metric's figure for a payment period: figures overlapping it, each
+/// counted pro-rata by days; for a key of a keyed metric, that key's figures.
+fn metric_base(
+    plan: &Plan,
+    metric: MetricId,
+    key: Option<usize>,
+    period: Period,
+    currency: Currency,
+) -> Option<Money> {
     let from = period
         .start
         .checked_sub_days(chrono::Days::new(400))
         .unwrap_or(period.start);
     let mut total = Decimal::ZERO;
     let mut any = false;
-    for (_, f) in plan.figures.range((metric, from)..=(metric, period.end)) {
+    let figures: Box<dyn Iterator<Item = &Figure>> = match key {
+        Some(k) => Box::new(
+            plan.keyed_figures
+                .range((metric, k, from)..=(metric, k, period.end))
+                .map(|(_, f)| f),
+        ),
+        None => Box::new(
+            plan.figures
+                .range((metric, from)..=(metric, period.end))
+                .map(|(_, f)| f),
+        ),
+    };
+    for f in figures {
         let Figure {
             period: fp, amount, ..
         } = f;
@@ -398,16 +586,25 @@ struct PeriodDays {
     days: i64,
     /// The last day in force within the period: it picks the contract year of an escalator.
     last_active: Date,
+    /// The clause's last period: a shortfall carried forward is paid in it.
+    last_period: bool,
+    /// For a share of a keyed metric: which key (its position in `Plan::keys`).
+    key: Option<usize>,
 }
 
 /// A fixed sum or commitment after its escalator, with the escalator in words
 /// (`USD 100,000 increasing 3% each contract year from year 6`) and the contract year.
 fn escalate(
     program: &Program<'_>,
+    plan: &Plan,
     payment: &Payment,
     amount: Money,
     last_active: Date,
+    running: &mut Running,
 ) -> Result<(Money, String, Option<u32>), Diagnostic> {
+    if let Some(link) = &payment.index {
+        return index_adjust(program, plan, payment, link, amount, last_active, running);
+    }
     let Some(e) = &payment.escalator else {
         return Ok((amount, amount.to_string(), None));
     };
@@ -436,6 +633,103 @@ fn escalate(
     ))
 }
 
+/// The ratio of an index's figure for contract year `year` to its figure for
+/// the year before, with the yearly limits applied, compounded from year 2 on
+/// (§4.7.7). Exact: nothing is rounded until a report shows it.
+fn index_adjust(
+    program: &Program<'_>,
+    plan: &Plan,
+    payment: &Payment,
+    link: &IndexLink,
+    amount: Money,
+    last_active: Date,
+    running: &mut Running,
+) -> Result<(Money, String, Option<u32>), Diagnostic> {
+    let model = program.model;
+    let anchors = model.anchors();
+    let Some(index) = model.indexes.get(link.index) else {
+        return Ok((amount, amount.to_string(), None));
+    };
+    let year =
+        Period::containing(PeriodUnit::ContractYear, last_active, anchors).map_or(1, |p| p.ordinal);
+    let base = link
+        .base
+        .or_else(|| Period::containing(index.unit, model.effective, anchors));
+    let Some(base) = base else {
+        return Ok((amount, amount.to_string(), None));
+    };
+    let cap = match &link.cap {
+        Some(c) => Some(program.rate(c)?.fraction()),
+        None => None,
+    };
+    let mut floor = match &link.floor {
+        Some(f) => Some(program.rate(f)?.fraction()),
+        None => None,
+    };
+    if link.never_decreasing {
+        floor = Some(floor.map_or(Decimal::ZERO, |f| f.max(Decimal::ZERO)));
+    }
+    // The index period `k` years after the base: the same quarter or month a year later.
+    let nth = |k: u32| -> Option<Period> {
+        let start = base
+            .start
+            .checked_add_months(chrono::Months::new(k.checked_mul(12)?))?;
+        Period::containing(index.unit, start, anchors)
+    };
+    let figure = |p: Period| plan.index_figures.get(&(link.index, p.start)).copied();
+    let mut factor = Decimal::ONE;
+    for k in 2..=year {
+        let (Some(before), Some(now)) = (nth(k - 2), nth(k - 1)) else {
+            break;
+        };
+        let change = match (figure(before), figure(now)) {
+            (Some(a), Some(b)) if !a.is_zero() => {
+                let mut change =
+                    b.checked_div(a).ok_or_else(|| overflow(payment.span))? - Decimal::ONE;
+                if let Some(c) = cap {
+                    change = change.min(c);
+                }
+                if let Some(f) = floor {
+                    change = change.max(f);
+                }
+                change
+            }
+            (a, b) => {
+                for (p, f) in [(before, a), (now, b)] {
+                    let label = format!("{} for {}", index.name, p.label());
+                    if f.is_none() && !running.index_missing.contains(&label) {
+                        running.index_missing.push(label);
+                    }
+                }
+                Decimal::ZERO
+            }
+        };
+        factor = factor
+            .checked_mul(Decimal::ONE + change)
+            .ok_or_else(|| overflow(payment.span))?;
+    }
+    let value = amount
+        .amount
+        .checked_mul(factor)
+        .ok_or_else(|| overflow(payment.span))?;
+    let adjusted = Money::new(amount.currency, value);
+    let mut shown = format!(
+        "{amount} adjusted by {} from base {}",
+        index.name,
+        base.label()
+    );
+    if let Some(c) = &link.cap {
+        shown.push_str(&format!(", capped at {} per year", program.rate(c)?));
+    }
+    if let Some(f) = &link.floor {
+        shown.push_str(&format!(", at least {} per year", program.rate(f)?));
+    }
+    if link.never_decreasing {
+        shown.push_str(", never decreasing");
+    }
+    Ok((adjusted, shown, Some(year)))
+}
+
 #[allow(clippy::too_many_arguments)]
 fn period_accrual(
     program: &Program<'_>,
@@ -451,6 +745,8 @@ fn period_accrual(
         period,
         days,
         last_active,
+        last_period,
+        key,
     } = at;
     let span = payment.span;
     let period_days = period.days();
@@ -462,6 +758,10 @@ fn period_accrual(
                 .checked_div(Decimal::from(period_days))
         }
     };
+    // For §4.7.6: what the figure exceeds the commitment by, and a carried shortfall's balance.
+    let mut excess = Decimal::ZERO;
+    let mut carry: Option<Carry> = None;
+    let mut carried_limit = false;
     let (computed, currency, base, metric_name, figure_missing, terms) = match &payment.charge {
         Charge::Share {
             metric,
@@ -494,7 +794,7 @@ fn period_accrual(
                 } else {
                     tiered
                 };
-            let base = metric_base(plan, *metric, period, currency);
+            let base = metric_base(plan, *metric, key, period, currency);
             if base.is_none() {
                 missing.push(period);
             }
@@ -543,7 +843,8 @@ fn period_accrual(
             let m = program.model.metrics.get(*metric);
             let currency = m.map_or(Currency(*b"XXX"), |m| m.currency);
             let commitment = program.money(commitment, Some(currency))?;
-            let (commitment, shown, year) = escalate(program, payment, commitment, last_active)?;
+            let (commitment, shown, year) =
+                escalate(program, plan, payment, commitment, last_active, running)?;
             let name = m.map(|m| m.name.clone());
             let mut terms = format!(
                 "shortfall of {} below {shown}",
@@ -553,20 +854,73 @@ fn period_accrual(
                 // The year's commitment is not otherwise visible once the figure exceeds it.
                 terms.push_str(&format!(" ({commitment} in contract year {year})"));
             }
-            let base = metric_base(plan, *metric, period, currency);
+            let base = metric_base(plan, *metric, None, period, currency);
+            let carrying = matches!(
+                payment.credit.as_ref().map(|c| c.kind),
+                Some(CreditKind::CarryForward(_))
+            );
             let computed = match base {
-                Some(b) => fraction((commitment.amount - b.amount).max(Decimal::ZERO))
-                    .ok_or_else(|| overflow(span))?,
+                Some(b) if carrying => {
+                    // The figure first makes up the shortfall carried in (what it
+                    // does not make up is owed now); the rest counts against
+                    // this period's commitment, whose shortfall is carried on,
+                    // or owed too in the clause's last period.
+                    let carried_in = running.balance();
+                    let made_up = carried_in.min(b.amount.max(Decimal::ZERO));
+                    let unmet = carried_in - made_up;
+                    let own =
+                        fraction((commitment.amount - (b.amount - made_up)).max(Decimal::ZERO))
+                            .ok_or_else(|| overflow(span))?;
+                    running.lots.clear();
+                    let (owed, added) = if last_period {
+                        (unmet + own, Decimal::ZERO)
+                    } else {
+                        running.add(own, None);
+                        (unmet, own)
+                    };
+                    carry = Some(Carry {
+                        kind: CarryKind::Shortfall,
+                        used: Money::new(currency, carried_in),
+                        added: Money::new(currency, added),
+                        expired: Money::zero(currency),
+                        balance: Money::new(currency, running.balance()),
+                    });
+                    if !added.is_zero() {
+                        carried_limit = true;
+                    }
+                    owed
+                }
+                Some(b) => {
+                    excess = fraction((b.amount - commitment.amount).max(Decimal::ZERO))
+                        .ok_or_else(|| overflow(span))?;
+                    fraction((commitment.amount - b.amount).max(Decimal::ZERO))
+                        .ok_or_else(|| overflow(span))?
+                }
                 None => {
                     missing.push(period);
+                    if carrying {
+                        // An unanswered figure leaves the carried shortfall where it was.
+                        let balance = running.balance();
+                        carry = Some(Carry {
+                            kind: CarryKind::Shortfall,
+                            used: Money::zero(currency),
+                            added: Money::zero(currency),
+                            expired: Money::zero(currency),
+                            balance: Money::new(currency, balance),
+                        });
+                    }
                     Decimal::ZERO
                 }
             };
+            if carrying {
+                terms.push_str(", carried forward to the next period");
+            }
             (computed, currency, base, name, base.is_none(), terms)
         }
         Charge::Fixed { amount, .. } => {
             let amount = program.money(amount, payment.currency)?;
-            let (amount, shown, _) = escalate(program, payment, amount, last_active)?;
+            let (amount, shown, _) =
+                escalate(program, plan, payment, amount, last_active, running)?;
             (
                 fraction(amount.amount).ok_or_else(|| overflow(span))?,
                 amount.currency,
@@ -585,7 +939,25 @@ fn period_accrual(
         ),
         None => terms,
     };
-    settle(
+    let terms = match &payment.credit {
+        Some(c) => {
+            let within = match &c.within {
+                Some(d) => format!(" for {}", program.duration(d)?),
+                None => String::new(),
+            };
+            match c.kind {
+                CreditKind::Excess => {
+                    format!("{terms}, excess credited against later shortfalls{within}")
+                }
+                CreditKind::MakeUp => {
+                    format!("{terms}, shortfall credited against later excess{within}")
+                }
+                CreditKind::CarryForward(_) => terms,
+            }
+        }
+        None => terms,
+    };
+    let mut accrual = settle(
         program,
         clause,
         version,
@@ -601,7 +973,15 @@ fn period_accrual(
         period_days,
         running,
         terms,
-    )
+        excess,
+    )?;
+    if carry.is_some() {
+        accrual.carry = carry;
+    }
+    if carried_limit {
+        accrual.limits.insert(0, Limit::CarriedForward);
+    }
+    Ok(accrual)
 }
 
 fn describe_tiers(
@@ -650,6 +1030,7 @@ fn settle(
     period_days: i64,
     running: &mut Running,
     terms: String,
+    excess: Decimal,
 ) -> Result<Accrual, Diagnostic> {
     let span = payment.span;
     let scale = |x: Decimal| -> Result<Decimal, Diagnostic> {
@@ -663,11 +1044,64 @@ fn settle(
     };
     let mut owed = computed;
     let mut limits = Vec::new();
+    // Credits carried forward (§4.7.6): which kind, until when a credit this
+    // period earns may be used, and what ran out before this period.
+    let credit = payment.credit.as_ref().and_then(|c| match c.kind {
+        CreditKind::CarryForward(_) => None,
+        kind => Some(kind),
+    });
+    let shortfall_form = matches!(payment.charge, Charge::Shortfall { .. });
+    let until = match payment.credit.as_ref().and_then(|c| c.within.as_ref()) {
+        Some(d) if credit.is_some() => {
+            Some(program.duration(d)?.after(period.end).unwrap_or(period.end))
+        }
+        _ => None,
+    };
+    let expired = if credit.is_some() {
+        running.expire(period.end)
+    } else {
+        Decimal::ZERO
+    };
+    let mut used = Decimal::ZERO;
+    let mut added = Decimal::ZERO;
+    match credit {
+        // A shortfall payment: an earlier excess reduces the shortfall; this
+        // period's excess (the figure above the commitment) is banked.
+        Some(CreditKind::Excess) if shortfall_form => {
+            if owed > Decimal::ZERO {
+                used = running.take(owed);
+                owed -= used;
+                if !used.is_zero() {
+                    limits.push(Limit::Credited);
+                }
+            } else if excess > Decimal::ZERO {
+                running.add(excess, until);
+                added = excess;
+            }
+        }
+        // Make-up: this period's excess is first covered by shortfalls paid earlier.
+        Some(CreditKind::MakeUp) if excess > Decimal::ZERO => {
+            used = running.take(excess);
+            running.made_up = used;
+        }
+        _ => {}
+    }
+    let mut floor_amount = None;
     if let Some(floor) = &payment.floor {
         let floor = scale(program.money(floor, Some(currency))?.amount)?;
+        floor_amount = Some(floor);
         if owed < floor {
-            owed = floor;
+            // A share's excess credit pays for the top-up before the payer does.
+            let mut topped = Decimal::ZERO;
+            if credit == Some(CreditKind::Excess) && !shortfall_form {
+                topped = running.take(floor - owed);
+                used = topped;
+            }
+            owed = floor - topped;
             limits.push(Limit::Floor);
+            if !topped.is_zero() {
+                limits.push(Limit::Credited);
+            }
         }
     }
     if let Some(cap) = &payment.cap_per {
@@ -675,6 +1109,14 @@ fn settle(
         if owed > cap {
             owed = cap;
             limits.push(Limit::PeriodCap);
+        }
+    }
+    if credit == Some(CreditKind::Excess) && !shortfall_form {
+        if let Some(floor) = floor_amount {
+            if owed > floor {
+                added = owed - floor;
+                running.add(added, until);
+            }
         }
     }
     // The advance is recouped from what the period gives after its floor and
@@ -687,6 +1129,15 @@ fn settle(
             running.recouped += credit;
             owed -= credit;
             limits.push(Limit::Recouped);
+        }
+    }
+    // A cap per key (`capped at … per project in total`) counts this key's accruals only.
+    if let Some((cap, _, _)) = &payment.cap_per_key {
+        let cap = program.money(cap, Some(currency))?.amount;
+        let headroom = (cap - running.key_total).max(Decimal::ZERO);
+        if owed > headroom {
+            owed = headroom;
+            limits.push(Limit::KeyCap);
         }
     }
     let cap_total = match &payment.cap_total {
@@ -717,6 +1168,22 @@ fn settle(
         .total
         .checked_add(owed)
         .ok_or_else(|| overflow(span))?;
+    running.key_total += owed;
+    // Make-up: what this period's shortfall actually owes is credited against later excess.
+    if credit == Some(CreditKind::MakeUp) && owed > Decimal::ZERO {
+        running.add(owed, until);
+        added = owed;
+    }
+    let carry = credit.map(|kind| Carry {
+        kind: match kind {
+            CreditKind::MakeUp => CarryKind::MakeUpCredit,
+            _ => CarryKind::ExcessCredit,
+        },
+        used: Money::new(currency, used),
+        added: Money::new(currency, added),
+        expired: Money::new(currency, expired),
+        balance: Money::new(currency, running.balance()),
+    });
     let due = match &payment.due {
         Some(d) => {
             let cid = program.model.clause_id(&clause.name);
@@ -752,6 +1219,10 @@ fn settle(
         version: v
             .map(|v| format!("{} ({})", v.origin.document, v.origin.how))
             .unwrap_or_default(),
+        carry,
+        key: None,
+        key_word: None,
+        make_up: false,
     })
 }
 
@@ -886,6 +1357,23 @@ mod tests {
         // Yen have no minor unit: each year is rounded to whole yen.
         let yen = escalated(d("1000"), d("0.025"), 2, 3, Currency(*b"JPY"));
         assert_eq!(yen, Some(d("1051")));
+    }
+
+    #[test]
+    fn credits_are_used_oldest_first_and_expire() {
+        let day = |s: &str| Date::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+        let mut r = Running::new();
+        r.add(d("50"), Some(day("2026-12-31")));
+        r.add(d("30"), None);
+        r.add(Decimal::ZERO, None);
+        assert_eq!(r.balance(), d("80"));
+        // Oldest first: 40 comes out of the first credit.
+        assert_eq!(r.take(d("40")), d("40"));
+        assert_eq!(r.lots.first().map(|l| l.0), Some(d("10")));
+        // The first credit's time runs out before a period ending in 2027.
+        assert_eq!(r.expire(day("2027-12-31")), d("10"));
+        assert_eq!(r.take(d("100")), d("30"));
+        assert_eq!(r.balance(), Decimal::ZERO);
     }
 
     #[test]

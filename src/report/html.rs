@@ -586,6 +586,17 @@ fn payments(out: &mut String, ev: &Evaluation, id: &str) {
         } else {
             format!("{}#{}", a.clause, a.payment + 1)
         };
+        // Keys of a keyed metric and make-up credits have tables of their own (§3.7.1, §4.7.6).
+        // No quotes: the key is also an attribute that the page's script puts in a selector.
+        let key = match (&a.key_word, &a.key) {
+            (Some(w), Some(k)) => format!("{key} for {w} {}", k.replace(['"', '\\', '\''], "")),
+            _ => key,
+        };
+        let key = if a.make_up {
+            format!("{key} make-up")
+        } else {
+            key
+        };
         match groups.iter_mut().find(|(k, _)| *k == key) {
             Some((_, v)) => v.push(a),
             None => groups.push((key, vec![a])),

@@ -276,9 +276,33 @@ pub struct JsonPayment {
     pub due: String,
     /// The version that governed.
     pub version: String,
+    /// The balance carried forward after this period (left out when the payment carries none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub carried: Option<JsonCarry>,
+    /// The key of a metric declared `by KEY` (left out for other payments).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// A make-up credit owed back by the payment's payee (left out when false).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub make_up: bool,
     /// The interpretations this answer depends on, by name (left out when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub interpretations: Vec<String>,
+}
+
+/// A credit or shortfall carried forward (docs/language.md §4.7.6).
+#[derive(Debug, Serialize)]
+pub struct JsonCarry {
+    /// `excess_credit`, `make_up_credit` or `shortfall`.
+    pub kind: &'static str,
+    /// Taken from the balance in this period.
+    pub used: JsonMoney,
+    /// Added to the balance by this period.
+    pub added: JsonMoney,
+    /// Dropped because its time ran out.
+    pub expired: JsonMoney,
+    /// Carried to the next period.
+    pub balance: JsonMoney,
 }
 
 /// A status change.
@@ -377,6 +401,15 @@ fn payment(a: &Accrual, interpretations: Vec<String>) -> JsonPayment {
         cap_reached: a.cap_reached,
         due: a.due.to_string(),
         version: a.version.clone(),
+        carried: a.carry.map(|c| JsonCarry {
+            kind: c.kind.key(),
+            used: c.used.into(),
+            added: c.added.into(),
+            expired: c.expired.into(),
+            balance: c.balance.into(),
+        }),
+        key: a.key.clone(),
+        make_up: a.make_up,
         interpretations,
     }
 }

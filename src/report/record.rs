@@ -115,13 +115,28 @@ pub fn answers(ev: &Evaluation) -> Vec<Answer> {
         } else {
             format!("{}#{}", a.clause, a.payment + 1)
         };
+        // A share of a keyed metric answers per key (§3.7.1).
+        let clause = match (&a.key_word, &a.key) {
+            (Some(w), Some(k)) => format!("{clause} for {w} {k:?}"),
+            _ => clause,
+        };
         let parties = format!("{} pays {}", a.payer, a.payee);
         if !payers.iter().any(|(c, _)| *c == clause) {
             push(format!("{clause} parties"), parties.clone());
             payers.push((clause.clone(), parties));
         }
+        if a.make_up {
+            push(
+                format!("{clause} {} make-up", a.label),
+                format!("{} owes {} {}", a.payer, a.payee, a.owed),
+            );
+            continue;
+        }
         push(format!("{clause} {} owed", a.label), a.owed.to_string());
         push(format!("{clause} {} due", a.label), a.due.to_string());
+        if let Some(c) = &a.carry {
+            push(format!("{clause} {} carried", a.label), c.describe());
+        }
         if a.cap_reached {
             push(format!("{clause} cap reached"), a.label.clone());
         }

@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use crate::eval::{Accrual, Evaluation};
+use crate::eval::{Accrual, Evaluation, Limit};
 
 /// Renders one evaluation as a memo.
 pub fn render_evaluation(ev: &Evaluation, file: &str) -> String {
@@ -126,9 +126,23 @@ fn render_body(ev: &Evaluation, out: &mut String) {
     let mut groups: Vec<(String, Vec<&Accrual>)> = Vec::new();
     for a in &ev.accruals {
         let key = format!("{} #{}", a.clause, a.payment);
+        // A share of a keyed metric has a table per key (§3.7.1).
+        let key = match &a.key {
+            Some(k) => format!("{key} {k:?}"),
+            None => key,
+        };
+        // Make-up credits owed back (§4.7.6) get a table of their own, after the payment's.
+        let key = if a.make_up {
+            format!("{key} make-up")
+        } else {
+            key
+        };
         match groups.last_mut() {
             Some((k, list)) if *k == key => list.push(a),
-            _ => groups.push((key, vec![a])),
+            _ => match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, list)) => list.push(a),
+                None => groups.push((key, vec![a])),
+            },
         }
     }
     for (_, list) in &groups {
@@ -136,9 +150,13 @@ fn render_body(ev: &Evaluation, out: &mut String) {
             continue;
         };
         // The heading gives the latest terms; rows under other terms (before an amendment) say theirs.
+        let whose = match (&first.key_word, &first.key) {
+            (Some(w), Some(k)) => format!(" for {w} {k:?}"),
+            _ => String::new(),
+        };
         let _ = writeln!(
             out,
-            "  {}: {} pays {} — {}{}",
+            "  {}{whose}: {} pays {} — {}{}",
             first.clause,
             first.payer,
             first.payee,
@@ -289,7 +307,16 @@ fn payment_table(out: &mut String, list: &[&Accrual], heading_terms: &str) {
         if a.terms != heading_terms {
             remark.push(format!("terms then: {}", a.terms));
         }
-        remark.extend(a.limits.iter().map(|l| l.describe().to_owned()));
+        remark.extend(
+            a.limits
+                .iter()
+                // The carried balance below says it, with the amounts.
+                .filter(|l| !(a.carry.is_some() && **l == Limit::CarriedForward))
+                .map(|l| l.describe().to_owned()),
+        );
+        if let Some(c) = &a.carry {
+            remark.push(c.describe());
+        }
         if a.cap_reached {
             remark.push("total cap reached".to_owned());
         }

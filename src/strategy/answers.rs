@@ -99,10 +99,20 @@ pub fn key_answers(ev: &Evaluation) -> Vec<KeyAnswer> {
         push(key, AnswerKind::Total, m.to_string(), Some(m));
     }
     let clause_key = |a: &crate::eval::Accrual| {
-        if a.payment == 0 {
+        let clause = if a.payment == 0 {
             a.clause.clone()
         } else {
             format!("{}#{}", a.clause, a.payment + 1)
+        };
+        // Keys of a keyed metric and make-up credits answer on their own (§3.7.1, §4.7.6).
+        let clause = match (&a.key_word, &a.key) {
+            (Some(w), Some(k)) => format!("{clause} for {w} {k:?}"),
+            _ => clause,
+        };
+        if a.make_up {
+            format!("{clause} make-up")
+        } else {
+            clause
         }
     };
     let mut capped: Vec<String> = Vec::new();

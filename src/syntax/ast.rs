@@ -159,6 +159,8 @@ pub enum Decl {
     Metric(MetricDecl),
     /// `condition NAME default …`
     Condition(ConditionDecl),
+    /// `index NAME per UNIT`
+    Index(IndexDecl),
     /// `param NAME = VALUE` or `param NAME: TYPE`
     Param(ParamDecl),
     /// `PARTY may terminate … with DURATION notice`
@@ -467,7 +469,37 @@ pub struct MetricDecl {
     pub currency: Currency,
     /// How often a figure is reported.
     pub unit: PeriodUnit,
+    /// `by KEY`: one figure per period for each key (project, product, …).
+    pub key: Option<Name>,
     /// The whole line.
+    pub span: Span,
+}
+
+/// `index NAME per UNIT`: a published index, one number per period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexDecl {
+    /// The index's name.
+    pub name: Name,
+    /// How often a figure is published.
+    pub unit: PeriodUnit,
+    /// The whole line.
+    pub span: Span,
+}
+
+/// `adjusted by INDEX [from base PERIOD][, capped at RATE per year][, at least RATE per year][, never decreasing]`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexAdjust {
+    /// The index.
+    pub index: Name,
+    /// `from base PERIOD`, with its span.
+    pub base: Option<(Period, Span)>,
+    /// `capped at RATE per year`: the most a year's change may be.
+    pub cap: Option<Operand>,
+    /// `at least RATE per year`: the least a year's change may be.
+    pub floor: Option<Operand>,
+    /// `never decreasing`: a year's change is at least 0%.
+    pub never_decreasing: bool,
+    /// The line.
     pub span: Span,
 }
 
@@ -622,6 +654,21 @@ pub enum Modifier {
     Cumulative(Span),
     /// `recouping MONEY first`: an advance recouped before anything is owed.
     Recoup(Operand, Span),
+    /// `excess credited against later shortfalls [for DURATION]`,
+    /// `shortfall credited against later excess [for DURATION]` or
+    /// `shortfall carried forward to the next UNIT`.
+    Credit {
+        /// Which of the three.
+        kind: CreditKind,
+        /// `for DURATION`: how long a credit may be used.
+        within: Option<Operand>,
+        /// The line.
+        span: Span,
+    },
+    /// `adjusted by INDEX …`: the amount follows an index once per contract year.
+    Index(IndexAdjust),
+    /// `capped at MONEY per KEY in total`: a total cap for each key of a keyed metric.
+    CapPerKey(Operand, Name, Span),
     /// `increasing RATE each contract year [from year N]`
     Escalator {
         /// The yearly increase.
@@ -645,9 +692,26 @@ impl Modifier {
             | Modifier::WholeAmount(s)
             | Modifier::Cumulative(s)
             | Modifier::Recoup(_, s)
+            | Modifier::Credit { span: s, .. }
+            | Modifier::Index(IndexAdjust { span: s, .. })
+            | Modifier::CapPerKey(_, _, s)
             | Modifier::Escalator { span: s, .. } => *s,
         }
     }
+}
+
+/// What a period's amount carries forward to later periods (docs/language.md §4.7.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreditKind {
+    /// `excess credited against later shortfalls`: what a period pays above its
+    /// floor (or buys above its commitment) reduces later top-ups (or shortfalls).
+    Excess,
+    /// `shortfall credited against later excess`: a shortfall paid is credited
+    /// back against later purchases above the commitment (make-up).
+    MakeUp,
+    /// `shortfall carried forward to the next UNIT`: the shortfall is added to
+    /// the next period's commitment instead of being paid.
+    CarryForward(PeriodUnit),
 }
 
 /// A statement of a clause.
@@ -852,6 +916,8 @@ pub enum ScenarioItem {
         period_span: Span,
         /// The figure.
         amount: Operand,
+        /// `for KEY "VALUE"`: the key of a keyed metric.
+        key: Option<(Name, Text)>,
         /// The line.
         span: Span,
     },
@@ -1003,6 +1069,8 @@ pub enum ExpectKind {
         period: Period,
         /// Under which clause.
         clause: Name,
+        /// `for KEY "VALUE"`: only what accrues on that key of a keyed metric.
+        key: Option<(Name, Text)>,
     },
     /// `PARTY owes PARTY net MONEY for PERIOD`
     OwesNet {

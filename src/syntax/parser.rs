@@ -158,6 +158,20 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_recouping
             | Rule::kw_once
             | Rule::kw_stays
+            | Rule::kw_against
+            | Rule::kw_adjusted
+            | Rule::kw_base
+            | Rule::kw_decreasing
+            | Rule::kw_index
+            | Rule::kw_never
+            | Rule::kw_carried
+            | Rule::kw_credited
+            | Rule::kw_excess
+            | Rule::kw_forward
+            | Rule::kw_next
+            | Rule::kw_shortfalls
+            | Rule::kw_future
+            | Rule::kw_following
             | Rule::kw_net
             | Rule::kw_payments
             | Rule::kw_between
@@ -627,12 +641,22 @@ impl Lower {
                 let name = self.name(c.next()?);
                 let currency = self.currency(c.next()?);
                 let unit = self.unit(c.next()?);
+                let key = match c.next() {
+                    Some(k) => Some(self.name(children(k).next()?)),
+                    None => None,
+                };
                 Decl::Metric(MetricDecl {
                     name,
                     currency,
                     unit,
+                    key,
                     span,
                 })
+            }
+            Rule::index_decl => {
+                let name = self.name(c.next()?);
+                let unit = self.unit(c.next()?);
+                Decl::Index(IndexDecl { name, unit, span })
             }
             Rule::condition_decl => {
                 let name = self.name(c.next()?);
@@ -856,6 +880,69 @@ impl Lower {
             Rule::tiers_cumulative => ClauseItem::Modifier(Modifier::Cumulative(span)),
             Rule::recoup_mod => {
                 ClauseItem::Modifier(Modifier::Recoup(self.operand(c.next()?)?, span))
+            }
+            Rule::credit_excess => ClauseItem::Modifier(Modifier::Credit {
+                kind: CreditKind::Excess,
+                within: self.credit_for(c.next())?,
+                span,
+            }),
+            Rule::cap_key_total => {
+                let amount = self.operand(c.next()?)?;
+                let key = self.name(c.next()?);
+                ClauseItem::Modifier(Modifier::CapPerKey(amount, key, span))
+            }
+            Rule::index_mod => {
+                let index = self.name(c.next()?);
+                let mut adjust = IndexAdjust {
+                    index,
+                    base: None,
+                    cap: None,
+                    floor: None,
+                    never_decreasing: false,
+                    span,
+                };
+                for part in c {
+                    match part.as_rule() {
+                        Rule::index_base => {
+                            let p = children(part).next()?;
+                            let s = self.span(&p);
+                            adjust.base = Some((self.period(p), s));
+                        }
+                        _ => {
+                            let limit = children(part).next()?;
+                            match limit.as_rule() {
+                                Rule::index_cap => {
+                                    adjust.cap = Some(self.operand(children(limit).next()?)?)
+                                }
+                                Rule::index_floor => {
+                                    adjust.floor = Some(self.operand(children(limit).next()?)?)
+                                }
+                                _ => adjust.never_decreasing = true,
+                            }
+                        }
+                    }
+                }
+                ClauseItem::Modifier(Modifier::Index(adjust))
+            }
+            Rule::shortfall_mod => {
+                let form = c.next()?;
+                let rule = form.as_rule();
+                let mut parts = children(form);
+                match rule {
+                    Rule::credit_makeup => ClauseItem::Modifier(Modifier::Credit {
+                        kind: CreditKind::MakeUp,
+                        within: self.credit_for(parts.next())?,
+                        span,
+                    }),
+                    _ => {
+                        let unit = self.unit(parts.next()?);
+                        ClauseItem::Modifier(Modifier::Credit {
+                            kind: CreditKind::CarryForward(unit),
+                            within: None,
+                            span,
+                        })
+                    }
+                }
             }
             Rule::escalator_mod => {
                 let rate = self.operand(c.next()?)?;
@@ -1145,12 +1232,19 @@ impl Lower {
                 let period_pair = c.next()?;
                 let period_span = self.span(&period_pair);
                 let period = self.period(period_pair);
-                let amount = self.operand(c.next()?)?;
+                let mut next = c.next()?;
+                let mut key = None;
+                if next.as_rule() == Rule::figure_key {
+                    key = self.figure_key(next);
+                    next = c.next()?;
+                }
+                let amount = self.operand(next)?;
                 ScenarioItem::Figure {
                     metric,
                     period,
                     period_span,
                     amount,
+                    key,
                     span,
                 }
             }
@@ -1299,12 +1393,14 @@ impl Lower {
                 let amount = self.money(c.next()?);
                 let period = self.period(c.next()?);
                 let clause = self.name(c.next()?);
+                let key = c.next().and_then(|k| self.figure_key(k));
                 ExpectKind::Owes {
                     payer,
                     payee,
                     amount,
                     period,
                     clause,
+                    key,
                 }
             }
             Rule::ex_owes_net => {
@@ -1459,6 +1555,22 @@ impl Lower {
 
     fn exclusivity(&mut self, pair: Pair<'_, Rule>) -> bool {
         pair.into_inner().next().map(|k| k.as_rule()) == Some(Rule::kw_exclusive)
+    }
+
+    /// `for project "alpha"`: a key's word and value.
+    fn figure_key(&mut self, pair: Pair<'_, Rule>) -> Option<(Name, Text)> {
+        let mut p = children(pair);
+        let word = self.name(p.next()?);
+        let value = self.text(p.next()?);
+        Some((word, value))
+    }
+
+    /// The optional `for DURATION` of a credit line: `Some(None)` when it is not written.
+    fn credit_for(&mut self, pair: Option<Pair<'_, Rule>>) -> Option<Option<Operand>> {
+        match pair {
+            Some(p) => Some(Some(self.operand(children(p).next()?)?)),
+            None => Some(None),
+        }
     }
 
     fn unit(&mut self, pair: Pair<'_, Rule>) -> PeriodUnit {

@@ -265,6 +265,15 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) -> HashSet<Span> {
                 u.types.contains(&t),
                 "no action argument or param has this type",
             ),
+            Symbol::Index(i) => (
+                versions(model).any(|at| {
+                    at.version
+                        .payments
+                        .iter()
+                        .any(|p| p.index.as_ref().is_some_and(|l| l.index == i))
+                }),
+                "no payment is adjusted by it, so the figures scenarios give for it change nothing",
+            ),
             Symbol::Value(..) | Symbol::Clause(_) | Symbol::Event(_) => continue,
         };
         if is_used {
