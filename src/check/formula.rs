@@ -18,6 +18,7 @@ pub(crate) fn declare_let(r: &mut Resolver<'_>, decl: &ast::LetDecl, scope: Opti
     let Some((formula, ty)) = resolve(r, &decl.formula) else {
         return;
     };
+    let periodic = is_periodic(&formula, r.model);
     let id = r.model.params.len();
     let declared = match scope {
         Some(_) => r.declare_local(&decl.name, Symbol::Param(id)),
@@ -33,8 +34,68 @@ pub(crate) fn declare_let(r: &mut Resolver<'_>, decl: &ast::LetDecl, scope: Opti
             ty,
             default: None,
             formula: Some(formula),
+            periodic,
+            hidden: false,
             span: decl.span,
         });
+    }
+}
+
+/// A payment's amount written as a formula (`greater of (USD 250_000, 8% of
+/// net_sales)`): resolved like a let's formula, it must give money, and is
+/// kept as a hidden let that the payment's amount slot reads.
+pub(crate) fn declare_amount(
+    r: &mut Resolver<'_>,
+    f: &Formula,
+    statement: Span,
+) -> Option<super::model::Slot> {
+    let (formula, ty) = resolve(r, f)?;
+    if !matches!(ty, ValueType::Money(_)) {
+        return mismatch(
+            r,
+            f.span(),
+            format!(
+                "a payment's amount must be an amount of money, but this formula gives {}",
+                describe_type(r.model, ty)
+            ),
+            "write an amount, like `greater of (USD 250_000, 8% of net_sales)` or `price × seats`",
+        );
+    }
+    let periodic = is_periodic(&formula, r.model);
+    let id = r.model.params.len();
+    r.model.params.push(Param {
+        name: "the payment's amount".to_owned(),
+        ty,
+        default: None,
+        formula: Some(formula),
+        periodic,
+        hidden: true,
+        span: statement,
+    });
+    Some(super::model::Slot {
+        value: ValueRef::Param(id),
+        span: f.span(),
+    })
+}
+
+/// Whether a formula has a value only for a payment period: it reads a
+/// metric's figure for the period, a window relative to the period, or a let
+/// that does.
+pub(crate) fn is_periodic(f: &RFormula, model: &super::model::Model) -> bool {
+    match f {
+        RFormula::Figure(..) => true,
+        RFormula::Aggregate(a) => matches!(a.window, super::model::RWindow::Current(_)),
+        RFormula::Value(ValueRef::Param(p), _) => model.params.get(*p).is_some_and(|p| p.periodic),
+        RFormula::Value(..) | RFormula::EventDate(..) => false,
+        RFormula::Binary(_, a, b, _) | RFormula::Compare(a, _, b, _) => {
+            is_periodic(a, model) || is_periodic(b, model)
+        }
+        RFormula::ShareOf(rate, of, _) => {
+            matches!(rate, ValueRef::Param(p) if model.params.get(*p).is_some_and(|p| p.periodic))
+                || is_periodic(of, model)
+        }
+        RFormula::Extremum(_, terms, _) => terms.iter().any(|t| is_periodic(t, model)),
+        RFormula::Round(inner, ..) => is_periodic(inner, model),
     }
 }
 
@@ -48,6 +109,15 @@ fn resolve(r: &mut Resolver<'_>, f: &Formula) -> Option<(RFormula, ValueType)> {
                 Some(Symbol::Event(e)) => Some((RFormula::EventDate(e, n.span), ValueType::Date)),
                 _ => None,
             }
+        }
+        Formula::Operand(Operand::Name(n))
+            if matches!(r.symbol(&n.text), Some(Symbol::Metric(_))) =>
+        {
+            let Some(Symbol::Metric(m)) = r.symbol(&n.text) else {
+                return None;
+            };
+            let currency = r.model.metrics.get(m)?.currency;
+            Some((RFormula::Figure(m, n.span), ValueType::Money(Some(currency))))
         }
         Formula::Operand(o) => {
             let (value, ty) = operand(r, o)?;
@@ -164,16 +234,83 @@ fn resolve(r: &mut Resolver<'_>, f: &Formula) -> Option<(RFormula, ValueType)> {
     }
 }
 
-/// `FN of METRIC WINDOW`: an amount in the metric's currency, or a number for `count`.
+/// `FN of SOURCE WINDOW`: an amount in the metric's currency (or of the
+/// event's argument), a number for `count` or a number argument.
 fn aggregate(r: &mut Resolver<'_>, a: &ast::Aggregate) -> Option<(RFormula, ValueType)> {
-    let metric = match r.symbol(&a.metric.text) {
-        Some(Symbol::Metric(m)) => m,
+    use super::model::{AggregateSource, RWindow};
+    let (source, ty) = match (r.symbol(&a.metric.text), &a.arg) {
+        (Some(Symbol::Metric(m)), None) => {
+            let currency = r.model.metrics.get(m)?.currency;
+            (AggregateSource::Metric(m), ValueType::Money(Some(currency)))
+        }
+        (Some(Symbol::Event(e)), None) => {
+            if a.function != ast::AggregateFn::Count {
+                return mismatch(
+                    r,
+                    a.metric.span,
+                    format!(
+                        "an event's occurrences can be counted, but `{}` alone has no amount to add up",
+                        a.metric.text
+                    ),
+                    "write `count of EVENT …`, or name the argument to add up: `sum of claim.amount …`",
+                );
+            }
+            (AggregateSource::Event(e), ValueType::Number)
+        }
+        (Some(Symbol::Event(e)), Some(arg)) => {
+            let args = &r.model.events.get(e)?.args;
+            let Some((i, (_, ty))) = args.iter().enumerate().find(|(_, (n, _))| *n == arg.text)
+            else {
+                let known: Vec<String> = args.iter().map(|(n, _)| format!("`{n}`")).collect();
+                r.diagnostics.push(
+                    Diagnostic::error(
+                        Code::UnknownName,
+                        arg.span,
+                        format!("event `{}` has no argument `{}`", a.metric.text, arg.text),
+                    )
+                    .with_label("not one of its arguments")
+                    .with_help(if known.is_empty() {
+                        "this event is declared without data; declare it with arguments, like `event deal(price: money)`".to_owned()
+                    } else {
+                        format!("its arguments are {}", known.join(", "))
+                    }),
+                );
+                return None;
+            };
+            let ty = *ty;
+            if !matches!(ty, ValueType::Money(_) | ValueType::Number) {
+                return mismatch(
+                    r,
+                    arg.span,
+                    format!(
+                        "`{}.{}` is {}; only money and number arguments can be added up",
+                        a.metric.text,
+                        arg.text,
+                        describe_type(r.model, ty)
+                    ),
+                    "aggregate a money or number argument, or count the occurrences with `count of EVENT`",
+                );
+            }
+            let ty = if a.function == ast::AggregateFn::Count {
+                ValueType::Number
+            } else {
+                ty
+            };
+            (AggregateSource::EventArg(e, i), ty)
+        }
+        (Some(Symbol::Metric(_)), Some(arg)) => {
+            return mismatch(
+                r,
+                arg.span,
+                format!("metric `{}` has no arguments", a.metric.text),
+                "aggregate the metric itself, like `sum of net_sales in this period`",
+            );
+        }
         _ => {
-            r.lookup(&a.metric, "metric");
+            r.lookup(&a.metric, "metric or event");
             return None;
         }
     };
-    let currency = r.model.metrics.get(metric)?.currency;
     let typed = |r: &mut Resolver<'_>, o: &Operand, want: ValueType| {
         let (v, ty) = operand(r, o)?;
         if ty == want {
@@ -191,24 +328,49 @@ fn aggregate(r: &mut Resolver<'_>, a: &ast::Aggregate) -> Option<(RFormula, Valu
             )
         }
     };
-    let (length, day) = match &a.window {
-        ast::AggregateWindow::Before(length, day) => (
-            Some(typed(r, length, ValueType::Duration)?),
-            Some(typed(r, day, ValueType::Date)?),
-        ),
-        ast::AggregateWindow::Since(Some(day)) => (None, Some(typed(r, day, ValueType::Date)?)),
-        ast::AggregateWindow::Since(None) => (None, None),
+    // The window's day is a date formula: a date, a param or let, or an
+    // event's name (its first occurrence), computed through the same context.
+    let day = |r: &mut Resolver<'_>, o: &Operand| -> Option<Box<RFormula>> {
+        let (f, ty) = resolve(r, &Formula::Operand(o.clone()))?;
+        if ty != ValueType::Date {
+            return mismatch(
+                r,
+                o.span(),
+                format!("expected a date, found {}", describe_type(r.model, ty)),
+                "a window is `over the 12 months before DATE` or `since DATE`",
+            );
+        }
+        Some(Box::new(f))
     };
-    let ty = match a.function {
-        ast::AggregateFn::Count => ValueType::Number,
-        _ => ValueType::Money(Some(currency)),
+    let window = match &a.window {
+        ast::AggregateWindow::Before(length, d) => {
+            RWindow::Before(typed(r, length, ValueType::Duration)?, day(r, d)?)
+        }
+        ast::AggregateWindow::Since(Some(d)) => RWindow::Since(Some(day(r, d)?)),
+        ast::AggregateWindow::Since(None) => RWindow::Since(None),
+        ast::AggregateWindow::Current(unit, span) => {
+            if *unit == Some(crate::calendar::PeriodUnit::FiscalYear)
+                && r.model.fiscal_start.is_none()
+            {
+                r.diagnostics.push(
+                    Diagnostic::error(
+                        Code::NoFiscalYear,
+                        *span,
+                        "the current fiscal year is used, but the contract does not say when its fiscal year starts",
+                    )
+                    .with_label("which fiscal year?")
+                    .with_help("add `fiscal year starts MONTH DAY` to the contract"),
+                );
+                return None;
+            }
+            RWindow::Current(*unit)
+        }
     };
     Some((
         RFormula::Aggregate(super::model::RAggregate {
             function: a.function,
-            metric,
-            length,
-            day,
+            source,
+            window,
             pro_rata: a.pro_rata,
             span: a.span,
         }),
@@ -235,7 +397,6 @@ fn operand(r: &mut Resolver<'_>, o: &Operand) -> Option<(ValueRef, ValueType)> {
             )),
             Some(other) => {
                 let why = match other {
-                    Symbol::Metric(_) => "a metric has a figure per period, and a let has one value per scenario",
                     Symbol::Condition(_) => "a condition changes over time, and a let has one value per scenario; use the condition in `while` or `unless`",
                     _ => "a let is computed from literals, params and other lets",
                 };

@@ -283,6 +283,12 @@ pub struct Param {
     /// For a `let`: how the value is computed from params and earlier lets
     /// (scenarios cannot `set` it; it is computed when params are bound).
     pub formula: Option<RFormula>,
+    /// A let computed per payment period (it reads a metric's figure for the
+    /// period, a period-relative window, or another such let): usable only in
+    /// payment amounts, floors and caps.
+    pub periodic: bool,
+    /// A let Covenant made for a payment's inline formula: not listed in reports.
+    pub hidden: bool,
     /// Declaration.
     pub span: Span,
 }
@@ -306,6 +312,31 @@ pub enum RFormula {
     Compare(Box<RFormula>, CmpOp, Box<RFormula>, Span),
     /// `FN of METRIC WINDOW`: computed from the scenario's figures.
     Aggregate(RAggregate),
+    /// A metric's name outside an aggregate: its figure for the payment period.
+    Figure(MetricId, Span),
+}
+
+/// What an aggregate reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggregateSource {
+    /// A metric's figures.
+    Metric(MetricId),
+    /// A declared event's occurrences (`count of claim`).
+    Event(EventId),
+    /// An argument of a declared event's occurrences (`minimum of deal.price`), by position.
+    EventArg(EventId, usize),
+}
+
+/// The window of a resolved aggregate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RWindow {
+    /// `over the DURATION before DAY`: the day is a date formula (a date, a
+    /// param, a let, an event's name), computed through the same context.
+    Before(ValueRef, Box<RFormula>),
+    /// `since DAY` (`None`: `since effective`).
+    Since(Option<Box<RFormula>>),
+    /// `in this period` (`None`) or `in the current UNIT`: per period only.
+    Current(Option<PeriodUnit>),
 }
 
 /// A resolved aggregate of a metric's figures over a window of days.
@@ -313,12 +344,10 @@ pub enum RFormula {
 pub struct RAggregate {
     /// What is computed.
     pub function: AggregateFn,
-    /// The metric.
-    pub metric: MetricId,
-    /// `over the DURATION before DATE` (Some) or `since DATE` (None).
-    pub length: Option<ValueRef>,
-    /// The window's date (`before DATE`, `since DATE`); `None` for `since effective`.
-    pub day: Option<ValueRef>,
+    /// What it reads.
+    pub source: AggregateSource,
+    /// Over which days.
+    pub window: RWindow,
     /// Whether periods the window cuts count pro rata by days.
     pub pro_rata: bool,
     /// The whole aggregate.
@@ -335,7 +364,8 @@ impl RFormula {
             | RFormula::Extremum(.., s)
             | RFormula::Round(.., s)
             | RFormula::Compare(.., s)
-            | RFormula::EventDate(_, s) => *s,
+            | RFormula::EventDate(_, s)
+            | RFormula::Figure(_, s) => *s,
             RFormula::Aggregate(a) => a.span,
         }
     }

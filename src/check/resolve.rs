@@ -89,6 +89,9 @@ pub(crate) struct Resolver<'m> {
     pub diagnostics: Vec<Diagnostic>,
     /// Names local to the clause being read (its `let` lines), seen before the model's.
     pub locals: Vec<(String, Symbol)>,
+    /// Whether the slot being read may hold a value computed per payment
+    /// period (a payment's amount, floor, caps and advance).
+    pub periodic_ok: bool,
 }
 
 impl<'m> Resolver<'m> {
@@ -97,6 +100,7 @@ impl<'m> Resolver<'m> {
             model,
             diagnostics: Vec::new(),
             locals: Vec::new(),
+            periodic_ok: false,
         }
     }
 
@@ -371,6 +375,10 @@ impl<'m> Resolver<'m> {
             Operand::Name(n) => match self.symbol(&n.text) {
                 Some(Symbol::Param(p)) => {
                     let param = self.model.params.get(p)?.clone();
+                    if param.periodic && !self.periodic_ok {
+                        self.error(per_period_misuse(&n.text, span, param.span));
+                        return None;
+                    }
                     if !expected.accepts(param.ty) {
                         let d = Diagnostic::error(
                             Code::TypeMismatch,
@@ -695,10 +703,15 @@ impl<'m> Resolver<'m> {
                     return Some((ROperand::Arg(i), args.get(i)?.1));
                 }
                 match self.symbol(&n.text) {
-                    Some(Symbol::Param(p)) => Some((
-                        ROperand::Value(ValueRef::Param(p)),
-                        self.model.params.get(p)?.ty,
-                    )),
+                    Some(Symbol::Param(p)) => {
+                        let param = self.model.params.get(p)?;
+                        if param.periodic {
+                            let d = per_period_misuse(&n.text, n.span, param.span);
+                            self.error(d);
+                            return None;
+                        }
+                        Some((ROperand::Value(ValueRef::Param(p)), param.ty))
+                    }
                     Some(Symbol::Value(t, i)) => Some((
                         ROperand::Value(ValueRef::Lit(Value::Enum(t, i))),
                         ValueType::Enum(t),
@@ -986,6 +999,8 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
                     ty,
                     default,
                     formula: None,
+                    periodic: false,
+                    hidden: false,
                     span: p.span,
                 });
             }
@@ -1537,12 +1552,28 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                     });
                     metric_id.map(|metric| (Charge::Shortfall { metric, commitment }, currency))
                 }
+                ast::PaymentAmount::Formula(formula) => {
+                    let slot = super::formula::declare_amount(r, formula, *span);
+                    let currency = slot.as_ref().and_then(|s| slot_currency(r.model, s));
+                    slot.map(|amount| {
+                        (
+                            Charge::Fixed {
+                                amount,
+                                on: None,
+                                on_termination: false,
+                            },
+                            currency,
+                        )
+                    })
+                }
                 ast::PaymentAmount::Fixed {
                     amount,
                     on,
                     on_termination,
                 } => {
+                    r.periodic_ok = on.is_none() && !*on_termination;
                     let slot = r.slot(amount, Want::Money(None));
+                    r.periodic_ok = false;
                     let currency = slot.as_ref().and_then(|s| slot_currency(r.model, s));
                     let on = on.as_ref().and_then(|o| r.slot(o, Want::Date));
                     let on_termination = *on_termination;
@@ -1617,6 +1648,20 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
     }
 }
 
+/// A let computed per payment period, used where one value is needed.
+pub(crate) fn per_period_misuse(name: &str, at: Span, declared: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::PerPeriod,
+        at,
+        format!("`{name}` is computed per payment period, so it has no single value here"),
+    )
+    .with_label("one value per payment period")
+    .with_secondary(declared, "computed per period because it reads a metric's figure for the period")
+    .with_help(
+        "use it as a payment's amount, floor or cap; here, use a let that reads the metric only inside an aggregate over a window with fixed dates",
+    )
+}
+
 fn slot_currency(model: &Model, slot: &Slot) -> Option<Currency> {
     match &slot.value {
         ValueRef::Lit(Value::Money(m)) => Some(m.currency),
@@ -1670,11 +1715,15 @@ fn modifier(r: &mut Resolver<'_>, b: &mut BodyBuilder, m: &ast::Modifier) {
         ast::Modifier::CapTotal(o, _) => payment.cap_total = r.slot(o, Want::Money(currency)),
         ast::Modifier::CapPer(o, unit, span) => {
             payment.cap_per_unit = Some((*unit, *span));
+            r.periodic_ok = true;
             payment.cap_per = r.slot(o, Want::Money(currency));
+            r.periodic_ok = false;
         }
         ast::Modifier::Floor(o, unit, span) => {
             payment.floor_unit = Some((*unit, *span));
+            r.periodic_ok = true;
             payment.floor = r.slot(o, Want::Money(currency));
+            r.periodic_ok = false;
         }
         ast::Modifier::WholeAmount(span) => payment.whole_amount = Some(*span),
         ast::Modifier::Cumulative(span) => payment.cumulative = Some(*span),

@@ -24,6 +24,7 @@ use crate::check::scenario::{Figure, Plan};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::money::{Currency, Money};
 
+use super::formula;
 use super::outcome::{Accrual, Limit};
 use super::program::Program;
 
@@ -79,6 +80,9 @@ struct Running {
     tiers_owed: Decimal,
     /// For `recouping … first`: how much of the advance has been recouped so far.
     recouped: Decimal,
+    /// For an amount computed per period: periods whose formula read a metric
+    /// with no figure (counted as zero), with the metric's name.
+    zeroed: Vec<(Period, String)>,
 }
 
 fn accrue_payment(
@@ -121,6 +125,7 @@ fn accrue_payment(
         metric_total: Decimal::ZERO,
         tiers_owed: Decimal::ZERO,
         recouped: Decimal::ZERO,
+        zeroed: Vec::new(),
     };
 
     // One-off sums: accrue on their date if the clause is active then.
@@ -183,6 +188,7 @@ fn accrue_payment(
             };
             let mut accrual = settle(
                 program,
+                plan,
                 clause,
                 version,
                 payment,
@@ -270,6 +276,21 @@ fn accrue_payment(
             Some(next) => period = next,
             None => break,
         }
+    }
+    let mut zero_metrics: Vec<&str> = running.zeroed.iter().map(|(_, m)| m.as_str()).collect();
+    zero_metrics.dedup();
+    if !zero_metrics.is_empty() {
+        let periods: Vec<Period> = running.zeroed.iter().map(|(p, _)| *p).collect();
+        notes.push(format!(
+            "{}: no figure of {} was given for {}, so the amount's formula counted it as zero",
+            clause.name,
+            zero_metrics
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            join_runs(&periods),
+        ));
     }
     if !missing.is_empty() {
         notes.push(format!(
@@ -564,18 +585,52 @@ fn period_accrual(
             };
             (computed, currency, base, name, base.is_none(), terms)
         }
-        Charge::Fixed { amount, .. } => {
-            let amount = program.money(amount, payment.currency)?;
-            let (amount, shown, _) = escalate(program, payment, amount, last_active)?;
-            (
-                fraction(amount.amount).ok_or_else(|| overflow(span))?,
-                amount.currency,
-                None,
-                None,
-                false,
-                format!("fixed sum {shown}"),
-            )
-        }
+        Charge::Fixed { amount, .. } => match per_period(program, amount) {
+            Some(formula) => {
+                let (amount, mut terms, read) =
+                    compute_in_period(program, plan, formula, period, amount.span, payment.currency)?;
+                let (amount, shown, _) = escalate(program, payment, amount, last_active)?;
+                if payment.escalator.is_some() {
+                    terms = format!("{terms}; escalated: {shown}");
+                }
+                let (base, metric_name) = match read.as_slice() {
+                    [(m, figure, given)] => {
+                        if !given {
+                            running.zeroed.push((period, m.clone()));
+                        }
+                        (Some(*figure), Some(m.clone()))
+                    }
+                    _ => {
+                        for (m, _, given) in &read {
+                            if !given {
+                                running.zeroed.push((period, m.clone()));
+                            }
+                        }
+                        (None, None)
+                    }
+                };
+                (
+                    fraction(amount.amount).ok_or_else(|| overflow(span))?,
+                    amount.currency,
+                    base,
+                    metric_name,
+                    false,
+                    terms,
+                )
+            }
+            None => {
+                let amount = program.money(amount, payment.currency)?;
+                let (amount, shown, _) = escalate(program, payment, amount, last_active)?;
+                (
+                    fraction(amount.amount).ok_or_else(|| overflow(span))?,
+                    amount.currency,
+                    None,
+                    None,
+                    false,
+                    format!("fixed sum {shown}"),
+                )
+            }
+        },
     };
     let label = period.long_label();
     let terms = match &payment.recoup {
@@ -587,6 +642,7 @@ fn period_accrual(
     };
     settle(
         program,
+        plan,
         clause,
         version,
         payment,
@@ -602,6 +658,115 @@ fn period_accrual(
         running,
         terms,
     )
+}
+
+/// The formula behind a money slot whose value depends on the payment
+/// period: a let (or an inline amount) that reads figures or events.
+fn per_period<'m>(program: &Program<'m>, slot: &Slot) -> Option<&'m RFormula> {
+    let ValueRef::Param(p) = slot.value else {
+        return None;
+    };
+    let model = program.model;
+    let formula = model.params.get(p)?.formula.as_ref()?;
+    formula::reads_scenario(formula, model).then_some(formula)
+}
+
+/// A figure a formula read for a period: (metric, figure, whether one was given).
+type FigureRead = (String, Money, bool);
+
+/// Computes an amount for one payment period, with its terms in words (the
+/// formula, then the figures and lets it read for the period).
+fn compute_in_period(
+    program: &Program<'_>,
+    plan: &Plan,
+    f: &RFormula,
+    period: Period,
+    span: crate::source::Span,
+    currency: Option<Currency>,
+) -> Result<(Money, String, Vec<FigureRead>), Diagnostic> {
+    let model = program.model;
+    let pc = formula::PeriodContext::new(period);
+    let cx = formula::Context {
+        params: &program.params,
+        figures: Some((model, &plan.figures)),
+        events: Some(&plan.events),
+        period: Some(&pc),
+    };
+    let value = formula::compute(f, &cx).map_err(|(at, code, message)| {
+        Diagnostic::error(code, at, message)
+            .with_label(format!("cannot be computed for {}", period.long_label()))
+            .with_help("check the figures and params this amount uses for that period")
+    })?;
+    let Value::Money(amount) = value else {
+        return Err(Diagnostic::error(
+            Code::TypeMismatch,
+            span,
+            "this amount is not an amount of money",
+        )
+        .with_help("a payment's amount must be money"));
+    };
+    if let Some(c) = currency {
+        if amount.currency != c {
+            return Err(Diagnostic::error(
+                Code::CurrencyMismatch,
+                span,
+                format!(
+                    "this amount is in {}, but the payment is in {c}",
+                    amount.currency
+                ),
+            )
+            .with_help("one payment is in one currency"));
+        }
+    }
+    let read: Vec<FigureRead> = pc
+        .figures_read
+        .borrow()
+        .iter()
+        .filter_map(|(m, figure, given)| {
+            model
+                .metrics
+                .get(*m)
+                .map(|m| (m.name.clone(), *figure, *given))
+        })
+        .collect();
+    // One metric's figure shows in the report's figure column; several are listed.
+    let listed: &[FigureRead] = if read.len() > 1 { &read } else { &[] };
+    let mut parts: Vec<String> = listed
+        .iter()
+        .map(|(m, figure, given)| {
+            if *given {
+                format!("{m} {figure}")
+            } else {
+                format!("{m} {figure} (no figure)")
+            }
+        })
+        .collect();
+    for (p, v) in pc.lets() {
+        if let Some(param) = model.params.get(p).filter(|p| !p.hidden) {
+            parts.push(format!("{} {}", param.name, model.show_value(&v)));
+        }
+    }
+    let mut terms = format!("computed per period: {}", formula::show_formula(f, model));
+    if !parts.is_empty() {
+        terms.push_str(&format!(" with {}", parts.join(", ")));
+    }
+    Ok((amount, terms, read))
+}
+
+/// A floor or per-period cap: its value, computed for the period when it depends on it.
+fn limit_money(
+    program: &Program<'_>,
+    plan: &Plan,
+    slot: &Slot,
+    period: Period,
+    currency: Currency,
+) -> Result<Money, Diagnostic> {
+    match per_period(program, slot) {
+        Some(f) => {
+            compute_in_period(program, plan, f, period, slot.span, Some(currency)).map(|(m, ..)| m)
+        }
+        None => program.money(slot, Some(currency)),
+    }
 }
 
 fn describe_tiers(
@@ -636,6 +801,7 @@ fn describe_tiers(
 #[allow(clippy::too_many_arguments)]
 fn settle(
     program: &Program<'_>,
+    plan: &Plan,
     clause: &Clause,
     version: usize,
     payment: &Payment,
@@ -664,14 +830,14 @@ fn settle(
     let mut owed = computed;
     let mut limits = Vec::new();
     if let Some(floor) = &payment.floor {
-        let floor = scale(program.money(floor, Some(currency))?.amount)?;
+        let floor = scale(limit_money(program, plan, floor, period, currency)?.amount)?;
         if owed < floor {
             owed = floor;
             limits.push(Limit::Floor);
         }
     }
     if let Some(cap) = &payment.cap_per {
-        let cap = scale(program.money(cap, Some(currency))?.amount)?;
+        let cap = scale(limit_money(program, plan, cap, period, currency)?.amount)?;
         if owed > cap {
             owed = cap;
             limits.push(Limit::PeriodCap);

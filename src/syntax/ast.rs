@@ -318,6 +318,9 @@ pub enum AggregateWindow {
     Before(Operand, Operand),
     /// `since DATE`, or `since effective` (`None`): from that day on.
     Since(Option<Operand>),
+    /// `in this period` (`None`) or `in the current UNIT` (the one containing
+    /// the payment period): only in an amount computed per period.
+    Current(Option<crate::calendar::PeriodUnit>, Span),
 }
 
 /// `FN of METRIC WINDOW [counting …]`
@@ -325,8 +328,10 @@ pub enum AggregateWindow {
 pub struct Aggregate {
     /// What is computed.
     pub function: AggregateFn,
-    /// Of which metric.
+    /// Of which metric (or event).
     pub metric: Name,
+    /// `EVENT.ARG`: the argument of the event's occurrences.
+    pub arg: Option<Name>,
     /// Over which days.
     pub window: AggregateWindow,
     /// `counting days pro rata` (true) or whole periods only (false).
@@ -779,6 +784,8 @@ pub enum PaymentAmount {
         /// `on termination`: due on the last day of a contract ended by termination.
         on_termination: bool,
     },
+    /// `greater of (USD 250_000, 8% of net_sales)`: an amount computed per payment period.
+    Formula(Formula),
 }
 
 /// `amendment NAME "Title" { … }`

@@ -156,6 +156,8 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_let
             | Rule::kw_first
             | Rule::kw_recouping
+            | Rule::kw_this
+            | Rule::kw_current
             | Rule::kw_net
             | Rule::kw_payments
             | Rule::kw_between
@@ -996,6 +998,10 @@ impl Lower {
                             tiers,
                         }
                     }
+                    Rule::amount_formula => {
+                        self.formula_operations = 0;
+                        PaymentAmount::Formula(self.formula(children(how).next()?)?)
+                    }
                     _ => {
                         let mut f = children(how);
                         let amount = self.operand(f.next()?)?;
@@ -1730,7 +1736,9 @@ impl Lower {
             Some(Rule::kw_maximum) => AggregateFn::Maximum,
             _ => AggregateFn::Count,
         };
-        let metric = self.name(c.next()?);
+        let mut source = c.next()?.into_inner();
+        let metric = self.name(source.next()?);
+        let arg = source.next().map(|a| self.name(a));
         let window_pair = c.next()?.into_inner().next()?;
         let window = match window_pair.as_rule() {
             Rule::window_before => {
@@ -1740,6 +1748,14 @@ impl Lower {
                 let length = self.operand(w.next()?)?;
                 let day = self.operand(w.next()?)?;
                 AggregateWindow::Before(length, day)
+            }
+            Rule::window_current => {
+                let wspan = self.span(&window_pair);
+                let unit = window_pair
+                    .into_inner()
+                    .find(|p| p.as_rule() == Rule::unit)
+                    .map(|u| self.unit(u));
+                AggregateWindow::Current(unit, wspan)
             }
             _ => match window_pair
                 .into_inner()
@@ -1755,6 +1771,7 @@ impl Lower {
         Some(Aggregate {
             function,
             metric,
+            arg,
             window,
             pro_rata,
             span,

@@ -7,6 +7,7 @@ use chrono::Datelike;
 
 use crate::calendar::PeriodUnit;
 use crate::check::model::{
+    AggregateSource, RWindow,
     Charge, ConditionSource, DeadlineSlot, Model, NeededSubject, RExpr, RFormula, ROperand, Slot,
     Symbol, Value, ValueRef, ValueType,
 };
@@ -194,6 +195,9 @@ fn formula_uses(f: &RFormula, u: &mut Uses) {
     match f {
         RFormula::Value(v, _) => u.value(v),
         RFormula::EventDate(..) => {}
+        RFormula::Figure(m, _) => {
+            u.metrics.insert(*m);
+        }
         RFormula::Binary(_, a, b, _) | RFormula::Compare(a, _, b, _) => {
             formula_uses(a, u);
             formula_uses(b, u);
@@ -209,9 +213,16 @@ fn formula_uses(f: &RFormula, u: &mut Uses) {
         }
         RFormula::Round(inner, ..) => formula_uses(inner, u),
         RFormula::Aggregate(a) => {
-            u.metrics.insert(a.metric);
-            for v in a.length.iter().chain(a.day.iter()) {
-                u.value(v);
+            if let AggregateSource::Metric(m) = a.source {
+                u.metrics.insert(m);
+            }
+            match &a.window {
+                RWindow::Before(length, day) => {
+                    u.value(length);
+                    formula_uses(day, u);
+                }
+                RWindow::Since(Some(day)) => formula_uses(day, u),
+                RWindow::Since(None) | RWindow::Current(_) => {}
             }
         }
     }
