@@ -5,7 +5,7 @@
 //! [`crate::eval::formula`]), so every slot that accepts a param accepts a
 //! let, and sweeps, reports and the compiled program need nothing new.
 
-use super::model::{Param, RFormula, Symbol, ValueRef, ValueType};
+use super::model::{ClauseId, Model, Param, RFormula, Symbol, ValueRef, ValueType};
 use super::resolve::{describe_type, literal_value, Resolver};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
@@ -83,8 +83,15 @@ pub(crate) fn declare_amount(
 /// that does.
 pub(crate) fn is_periodic(f: &RFormula, model: &super::model::Model) -> bool {
     match f {
-        RFormula::Figure(..) => true,
-        RFormula::Aggregate(a) => matches!(a.window, super::model::RWindow::Current(_)),
+        RFormula::Figure(..) | RFormula::PeriodStart(_) => true,
+        RFormula::Aggregate(a) => match &a.window {
+            super::model::RWindow::Current(_) => true,
+            _ if matches!(a.source, super::model::AggregateSource::Payments(..)) => true,
+            super::model::RWindow::Before(_, day) | super::model::RWindow::Since(Some(day)) => {
+                is_periodic(day, model)
+            }
+            super::model::RWindow::Since(None) => false,
+        },
         RFormula::Value(ValueRef::Param(p), _) => model.params.get(*p).is_some_and(|p| p.periodic),
         RFormula::Value(..) | RFormula::EventDate(..) => false,
         RFormula::Binary(_, a, b, _) | RFormula::Compare(a, _, b, _) => {
@@ -237,7 +244,38 @@ fn resolve(r: &mut Resolver<'_>, f: &Formula) -> Option<(RFormula, ValueType)> {
 /// `FN of SOURCE WINDOW`: an amount in the metric's currency (or of the
 /// event's argument), a number for `count` or a number argument.
 fn aggregate(r: &mut Resolver<'_>, a: &ast::Aggregate) -> Option<(RFormula, ValueType)> {
-    use super::model::{AggregateSource, RWindow};
+    use super::model::AggregateSource;
+    if a.payments {
+        // Top-level lets are read before clause names are registered; such a
+        // name is looked up once they are (see `resolve_payment_sources`).
+        let clause = match r.symbol(&a.metric.text) {
+            Some(Symbol::Clause(c)) => c,
+            Some(_) => {
+                r.lookup(&a.metric, "clause");
+                return None;
+            }
+            None => {
+                r.pending_clauses.push((a.metric.span, a.metric.text.clone()));
+                usize::MAX
+            }
+        };
+        let ty = if a.function == ast::AggregateFn::Count {
+            ValueType::Number
+        } else {
+            ValueType::Money(None)
+        };
+        let window = window(r, a)?;
+        return Some((
+            RFormula::Aggregate(super::model::RAggregate {
+                function: a.function,
+                source: AggregateSource::Payments(clause, a.metric.span),
+                window,
+                pro_rata: a.pro_rata,
+                span: a.span,
+            }),
+            ty,
+        ));
+    }
     let (source, ty) = match (r.symbol(&a.metric.text), &a.arg) {
         (Some(Symbol::Metric(m)), None) => {
             let currency = r.model.metrics.get(m)?.currency;
@@ -311,6 +349,22 @@ fn aggregate(r: &mut Resolver<'_>, a: &ast::Aggregate) -> Option<(RFormula, Valu
             return None;
         }
     };
+    let window = window(r, a)?;
+    Some((
+        RFormula::Aggregate(super::model::RAggregate {
+            function: a.function,
+            source,
+            window,
+            pro_rata: a.pro_rata,
+            span: a.span,
+        }),
+        ty,
+    ))
+}
+
+/// An aggregate's window, resolved.
+fn window(r: &mut Resolver<'_>, a: &ast::Aggregate) -> Option<super::model::RWindow> {
+    use super::model::RWindow;
     let typed = |r: &mut Resolver<'_>, o: &Operand, want: ValueType| {
         let (v, ty) = operand(r, o)?;
         if ty == want {
@@ -342,10 +396,14 @@ fn aggregate(r: &mut Resolver<'_>, a: &ast::Aggregate) -> Option<(RFormula, Valu
         }
         Some(Box::new(f))
     };
-    let window = match &a.window {
+    Some(match &a.window {
         ast::AggregateWindow::Before(length, d) => {
             RWindow::Before(typed(r, length, ValueType::Duration)?, day(r, d)?)
         }
+        ast::AggregateWindow::BeforePeriod(length, span) => RWindow::Before(
+            typed(r, length, ValueType::Duration)?,
+            Box::new(RFormula::PeriodStart(*span)),
+        ),
         ast::AggregateWindow::Since(Some(d)) => RWindow::Since(Some(day(r, d)?)),
         ast::AggregateWindow::Since(None) => RWindow::Since(None),
         ast::AggregateWindow::Current(unit, span) => {
@@ -365,17 +423,7 @@ fn aggregate(r: &mut Resolver<'_>, a: &ast::Aggregate) -> Option<(RFormula, Valu
             }
             RWindow::Current(*unit)
         }
-    };
-    Some((
-        RFormula::Aggregate(super::model::RAggregate {
-            function: a.function,
-            source,
-            window,
-            pro_rata: a.pro_rata,
-            span: a.span,
-        }),
-        ty,
-    ))
+    })
 }
 
 /// A literal, param or earlier let inside a formula.
@@ -548,4 +596,230 @@ fn mismatch<T>(r: &mut Resolver<'_>, span: Span, message: String, help: &str) ->
             .with_help(help),
     );
     None
+}
+
+/// The clauses whose payments a formula reads (`payments under CLAUSE`),
+/// directly or through the lets it reads, with where each is named.
+pub fn payment_sources(f: &RFormula, model: &Model, out: &mut Vec<(ClauseId, Span)>) {
+    use super::model::{AggregateSource, RWindow};
+    let value = |v: &ValueRef, out: &mut Vec<(ClauseId, Span)>| {
+        if let ValueRef::Param(p) = v {
+            if let Some(f) = model.params.get(*p).and_then(|p| p.formula.as_ref()) {
+                payment_sources(f, model, out);
+            }
+        }
+    };
+    match f {
+        RFormula::Value(v, _) => value(v, out),
+        RFormula::Figure(..) | RFormula::EventDate(..) | RFormula::PeriodStart(_) => {}
+        RFormula::Binary(_, a, b, _) | RFormula::Compare(a, _, b, _) => {
+            payment_sources(a, model, out);
+            payment_sources(b, model, out);
+        }
+        RFormula::ShareOf(rate, of, _) => {
+            value(rate, out);
+            payment_sources(of, model, out);
+        }
+        RFormula::Extremum(_, terms, _) => {
+            for t in terms {
+                payment_sources(t, model, out);
+            }
+        }
+        RFormula::Round(inner, ..) => payment_sources(inner, model, out),
+        RFormula::Aggregate(a) => {
+            if let AggregateSource::Payments(c, span) = a.source {
+                out.push((c, span));
+            }
+            match &a.window {
+                RWindow::Before(length, day) => {
+                    value(length, out);
+                    payment_sources(day, model, out);
+                }
+                RWindow::Since(Some(day)) => payment_sources(day, model, out),
+                RWindow::Since(None) | RWindow::Current(_) => {}
+            }
+        }
+    }
+}
+
+/// The clauses one clause's payment amounts, floors and caps read, each with
+/// the slot that reads it and where the clause is named.
+fn clause_reads(model: &Model, cid: ClauseId) -> Vec<(ClauseId, Span, Span)> {
+    let mut found = Vec::new();
+    let Some(clause) = model.clauses.get(cid) else {
+        return found;
+    };
+    for p in clause.versions.iter().flat_map(|v| &v.payments) {
+        let amount = match &p.charge {
+            super::model::Charge::Fixed { amount, .. } => Some(amount),
+            _ => None,
+        };
+        for slot in amount.into_iter().chain(&p.floor).chain(&p.cap_per) {
+            if let ValueRef::Param(id) = slot.value {
+                if let Some(f) = model.params.get(id).and_then(|p| p.formula.as_ref()) {
+                    let mut out = Vec::new();
+                    payment_sources(f, model, &mut out);
+                    found.extend(out.into_iter().map(|(c, at)| (c, slot.span, at)));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The order in which clauses' payments are computed: a clause after the
+/// clauses whose payments its amounts read, otherwise in the contract's
+/// order. A cycle (reported by `covenant check`) keeps the contract's order.
+pub fn clause_order(model: &Model) -> Vec<ClauseId> {
+    let n = model.clauses.len();
+    let deps: Vec<Vec<ClauseId>> = (0..n)
+        .map(|c| {
+            clause_reads(model, c)
+                .into_iter()
+                .map(|(d, _, _)| d)
+                .filter(|d| *d != c && *d < n)
+                .collect()
+        })
+        .collect();
+    let mut placed = vec![false; n];
+    let mut order = Vec::with_capacity(n);
+    while order.len() < n {
+        let next = (0..n).find(|c| {
+            !placed.get(*c).copied().unwrap_or(true)
+                && deps
+                    .get(*c)
+                    .is_some_and(|ds| ds.iter().all(|d| placed.get(*d).copied().unwrap_or(true)))
+        });
+        let Some(c) = next.or_else(|| (0..n).find(|c| !placed.get(*c).copied().unwrap_or(true)))
+        else {
+            break;
+        };
+        if let Some(p) = placed.get_mut(c) {
+            *p = true;
+        }
+        order.push(c);
+    }
+    order
+}
+
+/// Clauses whose payments read each other's (or their own): each amount would
+/// wait for the other, so neither can be computed.
+pub fn payment_cycles(model: &Model) -> Vec<Diagnostic> {
+    let n = model.clauses.len();
+    let reads: Vec<Vec<(ClauseId, Span, Span)>> =
+        (0..n).map(|c| clause_reads(model, c)).collect();
+    let mut out = Vec::new();
+    let name = |c: ClauseId| model.clauses.get(c).map_or("", |c| c.name.as_str());
+    for (c, rs) in reads.iter().enumerate() {
+        for (d, slot, at) in rs {
+            if *d == c {
+                out.push(
+                    Diagnostic::error(
+                        Code::PaymentCycle,
+                        *at,
+                        format!("the payments under `{}` are computed from themselves", name(c)),
+                    )
+                    .with_label("reads its own clause's payments")
+                    .with_secondary(*slot, "in this amount")
+                    .with_help("compute the amount from metrics, events or another clause's payments"),
+                );
+                continue;
+            }
+            // The path back from `d` to `c`, if there is one.
+            let mut seen = vec![false; n];
+            let mut stack = vec![*d];
+            let mut back: Option<(Span, Span)> = None;
+            while let Some(x) = stack.pop() {
+                if seen.get(x).copied().unwrap_or(true) {
+                    continue;
+                }
+                if let Some(s) = seen.get_mut(x) {
+                    *s = true;
+                }
+                for (y, s2, at2) in reads.get(x).map(Vec::as_slice).unwrap_or(&[]) {
+                    if *y == c && x == *d {
+                        back = Some((*at2, *s2));
+                    } else if *y == c && back.is_none() {
+                        back = Some((*at2, *s2));
+                    }
+                    stack.push(*y);
+                }
+            }
+            // Reported once per pair, from the earlier clause.
+            if let Some((other, _)) = back {
+                if c < *d {
+                    out.push(
+                        Diagnostic::error(
+                            Code::PaymentCycle,
+                            *at,
+                            format!(
+                                "the payments under `{}` and `{}` are computed from each other",
+                                name(c),
+                                name(*d)
+                            ),
+                        )
+                        .with_label(format!("`{}` reads `{}` here", name(c), name(*d)))
+                        .with_secondary(other, "and the other way round here")
+                        .with_help("one of the two amounts must be computed without the other's payments"),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Looks up the clauses named by `payments under NAME` in top-level lets,
+/// once every clause name is registered.
+pub(crate) fn resolve_payment_sources(r: &mut Resolver<'_>) {
+    let pending = std::mem::take(&mut r.pending_clauses);
+    if pending.is_empty() {
+        return;
+    }
+    let mut found: Vec<(Span, ClauseId)> = Vec::new();
+    for (span, name) in &pending {
+        let n = ast::Name {
+            text: name.clone(),
+            span: *span,
+        };
+        if let Some(Symbol::Clause(c)) = r.lookup(&n, "clause") {
+            found.push((*span, c));
+        }
+    }
+    for p in &mut r.model.params {
+        if let Some(f) = &mut p.formula {
+            fix_sources(f, &found);
+        }
+    }
+}
+
+fn fix_sources(f: &mut RFormula, found: &[(Span, ClauseId)]) {
+    use super::model::{AggregateSource, RWindow};
+    match f {
+        RFormula::Aggregate(a) => {
+            if let AggregateSource::Payments(c, span) = &mut a.source {
+                if let Some((_, id)) = found.iter().find(|(s, _)| s == span) {
+                    *c = *id;
+                }
+            }
+            match &mut a.window {
+                RWindow::Before(_, day) | RWindow::Since(Some(day)) => fix_sources(day, found),
+                RWindow::Since(None) | RWindow::Current(_) => {}
+            }
+        }
+        RFormula::Binary(_, a, b, _) | RFormula::Compare(a, _, b, _) => {
+            fix_sources(a, found);
+            fix_sources(b, found);
+        }
+        RFormula::ShareOf(_, of, _) | RFormula::Round(of, ..) => fix_sources(of, found),
+        RFormula::Extremum(_, terms, _) => {
+            for t in terms {
+                fix_sources(t, found);
+            }
+        }
+        RFormula::Value(..)
+        | RFormula::Figure(..)
+        | RFormula::EventDate(..)
+        | RFormula::PeriodStart(_) => {}
+    }
 }

@@ -314,6 +314,8 @@ pub enum RFormula {
     Aggregate(RAggregate),
     /// A metric's name outside an aggregate: its figure for the payment period.
     Figure(MetricId, Span),
+    /// `this period` in a window: the payment period's first day.
+    PeriodStart(Span),
 }
 
 /// What an aggregate reads.
@@ -325,6 +327,9 @@ pub enum AggregateSource {
     Event(EventId),
     /// An argument of a declared event's occurrences (`minimum of deal.price`), by position.
     EventArg(EventId, usize),
+    /// What a clause's payments owe per payment period (`payments under
+    /// services`); the span names the clause, for the cycle diagnostic.
+    Payments(ClauseId, Span),
 }
 
 /// The window of a resolved aggregate.
@@ -365,7 +370,8 @@ impl RFormula {
             | RFormula::Round(.., s)
             | RFormula::Compare(.., s)
             | RFormula::EventDate(_, s)
-            | RFormula::Figure(_, s) => *s,
+            | RFormula::Figure(_, s)
+            | RFormula::PeriodStart(s) => *s,
             RFormula::Aggregate(a) => a.span,
         }
     }

@@ -92,6 +92,8 @@ pub(crate) struct Resolver<'m> {
     /// Whether the slot being read may hold a value computed per payment
     /// period (a payment's amount, floor, caps and advance).
     pub periodic_ok: bool,
+    /// `payments under NAME` read before clause names were registered: (span, name).
+    pub pending_clauses: Vec<(Span, String)>,
 }
 
 impl<'m> Resolver<'m> {
@@ -101,6 +103,7 @@ impl<'m> Resolver<'m> {
             diagnostics: Vec::new(),
             locals: Vec::new(),
             periodic_ok: false,
+            pending_clauses: Vec::new(),
         }
     }
 
@@ -1656,7 +1659,7 @@ pub(crate) fn per_period_misuse(name: &str, at: Span, declared: Span) -> Diagnos
         format!("`{name}` is computed per payment period, so it has no single value here"),
     )
     .with_label("one value per payment period")
-    .with_secondary(declared, "computed per period because it reads a metric's figure for the period")
+    .with_secondary(declared, "declared here: it reads a figure, window or payments of the payment period")
     .with_help(
         "use it as a payment's amount, floor or cap; here, use a let that reads the metric only inside an aggregate over a window with fixed dates",
     )

@@ -36,24 +36,28 @@ pub struct Context<'a> {
     /// The scenario's events, in date order (for the dates of declared events).
     pub events: Option<&'a [PlanEvent]>,
     /// The payment period an amount is computed for (`None` outside payments).
-    pub period: Option<&'a PeriodContext>,
+    pub period: Option<&'a PeriodContext<'a>>,
 }
 
 /// What an amount computed per payment period knows of its period.
-pub struct PeriodContext {
+pub struct PeriodContext<'a> {
     /// The payment period.
     pub period: Period,
+    /// What the clauses computed before this one owe, period by period (for
+    /// `payments under CLAUSE`).
+    pub accruals: &'a [super::outcome::Accrual],
     /// Lets already computed for this period, by param id.
     memo: RefCell<BTreeMap<usize, Value>>,
     /// Metrics read for the period: (metric, its figure, whether one was given).
     pub figures_read: RefCell<Vec<(MetricId, Money, bool)>>,
 }
 
-impl PeriodContext {
+impl<'a> PeriodContext<'a> {
     /// A fresh context for one payment period.
-    pub fn new(period: Period) -> Self {
+    pub fn new(period: Period, accruals: &'a [super::outcome::Accrual]) -> Self {
         PeriodContext {
             period,
+            accruals,
             memo: RefCell::new(BTreeMap::new()),
             figures_read: RefCell::new(Vec::new()),
         }
@@ -130,7 +134,10 @@ fn missing_event(f: &RFormula, cx: &Context<'_>) -> bool {
         RFormula::ShareOf(_, of, _) => missing_event(of, cx),
         RFormula::Extremum(_, terms, _) => terms.iter().any(|t| missing_event(t, cx)),
         RFormula::Round(inner, ..) => missing_event(inner, cx),
-        RFormula::Value(..) | RFormula::Aggregate(_) | RFormula::Figure(..) => false,
+        RFormula::Value(..)
+        | RFormula::Aggregate(_)
+        | RFormula::Figure(..)
+        | RFormula::PeriodStart(_) => false,
     }
 }
 
@@ -151,6 +158,10 @@ pub fn compute(f: &RFormula, cx: &Context<'_>) -> Result<Value, Failure> {
             None => fail(a.span, empty_message(a, cx)),
         },
         RFormula::Figure(m, span) => figure(*m, cx, *span),
+        RFormula::PeriodStart(span) => match cx.period {
+            Some(pc) => Ok(Value::Date(pc.period.start)),
+            None => fail(*span, "`this period` needs a payment period"),
+        },
         RFormula::EventDate(e, span) => match event_date(*e, cx) {
             Some(d) => Ok(Value::Date(d)),
             None => fail(
@@ -276,7 +287,10 @@ pub fn reads_scenario(f: &RFormula, model: &Model) -> bool {
         ValueRef::Lit(_) => false,
     };
     match f {
-        RFormula::Figure(..) | RFormula::Aggregate(_) | RFormula::EventDate(..) => true,
+        RFormula::Figure(..)
+        | RFormula::Aggregate(_)
+        | RFormula::EventDate(..)
+        | RFormula::PeriodStart(_) => true,
         RFormula::Value(v, _) => param(v),
         RFormula::Binary(_, a, b, _) | RFormula::Compare(a, _, b, _) => {
             reads_scenario(a, model) || reads_scenario(b, model)
@@ -347,11 +361,15 @@ fn empty_message(a: &RAggregate, cx: &Context<'_>) -> String {
             AggregateSource::Event(e) | AggregateSource::EventArg(e, _) => {
                 model.events.get(e).map(|e| e.name.clone())
             }
+            AggregateSource::Payments(c, _) => model.clauses.get(c).map(|c| c.name.clone()),
         })
         .unwrap_or_default();
     match a.source {
         AggregateSource::Metric(_) => {
             format!("the window covers no whole period of `{name}`, so it has no {what}")
+        }
+        AggregateSource::Payments(..) => {
+            format!("no payment period of `{name}` starts in the window, so it has no {what}")
         }
         _ => format!("`{name}` does not occur in the window, so it has no {what}"),
     }
@@ -422,6 +440,7 @@ fn aggregate(a: &RAggregate, cx: &Context<'_>) -> Result<Option<Value>, Failure>
         AggregateSource::EventArg(e, i) => {
             return occurrences_of(a, e, i, first, last, cx);
         }
+        AggregateSource::Payments(c, _) => return payments_in_window(a, c, first, last, cx),
     };
     let Some(metric) = model.metrics.get(metric_id) else {
         return fail(span, "unknown metric");
@@ -504,6 +523,82 @@ fn in_window<'e>(
     })
 }
 
+/// `FN of payments under CLAUSE WINDOW`: over what the clause owes for each of
+/// its payment periods that starts in the window (the day that places an
+/// accrual in a period for `owes … for PERIOD` and netting).
+fn payments_in_window(
+    a: &RAggregate,
+    clause: usize,
+    first: Date,
+    last: Option<Date>,
+    cx: &Context<'_>,
+) -> Result<Option<Value>, Failure> {
+    let span = a.span;
+    let (Some(pc), Some((model, _))) = (cx.period, cx.figures) else {
+        return fail(
+            span,
+            "what a clause's payments owe is known only while payments accrue",
+        );
+    };
+    let Some(name) = model.clauses.get(clause).map(|c| c.name.as_str()) else {
+        return fail(span, "unknown clause");
+    };
+    let values: Vec<Value> = pc
+        .accruals
+        .iter()
+        .filter(|x| {
+            x.clause == name
+                && x.period.start >= first
+                && last.is_none_or(|l| x.period.start <= l)
+        })
+        .map(|x| Value::Money(x.owed))
+        .collect();
+    if a.function == AggregateFn::Count {
+        return Ok(Some(Value::Number(Decimal::from(values.len()))));
+    }
+    let currency = model
+        .clauses
+        .get(clause)
+        .into_iter()
+        .flat_map(|c| &c.versions)
+        .flat_map(|v| &v.payments)
+        .find_map(|p| p.currency)
+        .unwrap_or(crate::money::Currency(*b"XXX"));
+    fold_values(a, values, Value::Money(Money::new(currency, Decimal::ZERO)))
+}
+
+/// Sum, average, minimum or maximum of values of one kind; `None` for an
+/// average, minimum or maximum of nothing.
+fn fold_values(a: &RAggregate, values: Vec<Value>, zero: Value) -> Result<Option<Value>, Failure> {
+    let span = a.span;
+    let Some(head) = values.first().cloned() else {
+        return Ok(match a.function {
+            AggregateFn::Sum => Some(zero),
+            _ => None,
+        });
+    };
+    let mut best = head.clone();
+    let mut sum = head;
+    for v in values.iter().skip(1) {
+        let o = order(&best, v, span)?;
+        let take = match a.function {
+            AggregateFn::Minimum => o.is_gt(),
+            _ => o.is_lt(),
+        };
+        if take {
+            best = v.clone();
+        }
+        sum = binary(ArithOp::Add, sum, v.clone(), span)?;
+    }
+    Ok(Some(match a.function {
+        AggregateFn::Minimum | AggregateFn::Maximum => best,
+        AggregateFn::Average => {
+            binary(ArithOp::Div, sum, Value::Number(Decimal::from(values.len())), span)?
+        }
+        _ => sum,
+    }))
+}
+
 /// `count of EVENT WINDOW`: how many times the event occurs in the window.
 fn occurrences(
     _a: &RAggregate,
@@ -528,42 +623,19 @@ fn occurrences_of(
     last: Option<Date>,
     cx: &Context<'_>,
 ) -> Result<Option<Value>, Failure> {
-    let span = a.span;
     if a.function == AggregateFn::Count {
         return occurrences(a, event, Some(arg), first, last, cx).map(Some);
     }
-    let mut values: Vec<Value> = Vec::new();
-    for args in in_window(event, first, last, cx) {
-        if let Some(v) = args.get(arg) {
-            values.push(v.clone());
-        }
-    }
-    let Some(head) = values.first().cloned() else {
-        return Ok(match a.function {
-            AggregateFn::Sum => Some(Value::Number(Decimal::ZERO)),
-            _ => None,
-        });
+    let values: Vec<Value> = in_window(event, first, last, cx)
+        .filter_map(|args| args.get(arg).cloned())
+        .collect();
+    // Nothing to add up is zero of the argument's kind: in the currency the
+    // scenario uses for it elsewhere, when it is money.
+    let zero = match in_window(event, Date::MIN, None, cx).find_map(|args| args.get(arg)) {
+        Some(Value::Money(m)) => Value::Money(Money::new(m.currency, Decimal::ZERO)),
+        _ => Value::Number(Decimal::ZERO),
     };
-    let mut best = head.clone();
-    let mut sum = head;
-    for v in values.iter().skip(1) {
-        let o = order(&best, v, span)?;
-        let take = match a.function {
-            AggregateFn::Minimum => o.is_gt(),
-            _ => o.is_lt(),
-        };
-        if take {
-            best = v.clone();
-        }
-        sum = binary(ArithOp::Add, sum, v.clone(), span)?;
-    }
-    Ok(Some(match a.function {
-        AggregateFn::Minimum | AggregateFn::Maximum => best,
-        AggregateFn::Average => {
-            binary(ArithOp::Div, sum, Value::Number(Decimal::from(values.len())), span)?
-        }
-        _ => sum,
-    }))
+    fold_values(a, values, zero)
 }
 
 /// A formula written back in words, for a payment's terms in reports:
@@ -605,6 +677,7 @@ pub fn show_formula(f: &RFormula, model: &Model) -> String {
             .get(*e)
             .map(|e| e.name.clone())
             .unwrap_or_default(),
+        RFormula::PeriodStart(_) => "this period".to_owned(),
         RFormula::Binary(op, a, b, _) => {
             let op = match op {
                 ArithOp::Add => "+",
@@ -645,6 +718,14 @@ pub fn show_formula(f: &RFormula, model: &Model) -> String {
                     .get(e)
                     .map(|e| e.name.clone())
                     .unwrap_or_default(),
+                AggregateSource::Payments(c, _) => format!(
+                    "payments under {}",
+                    model
+                        .clauses
+                        .get(c)
+                        .map(|c| c.name.as_str())
+                        .unwrap_or("")
+                ),
                 AggregateSource::EventArg(e, i) => model
                     .events
                     .get(e)
@@ -1067,7 +1148,10 @@ fn uses_only(f: &RFormula, known: &[bool]) -> bool {
         RFormula::Extremum(_, terms, _) => terms.iter().all(|t| uses_only(t, known)),
         RFormula::Round(inner, ..) => uses_only(inner, known),
         // Figures and events come from scenarios, so `covenant check` alone cannot compute these.
-        RFormula::Aggregate(_) | RFormula::EventDate(..) | RFormula::Figure(..) => false,
+        RFormula::Aggregate(_)
+        | RFormula::EventDate(..)
+        | RFormula::Figure(..)
+        | RFormula::PeriodStart(_) => false,
     }
 }
 

@@ -50,8 +50,13 @@ pub fn accruals(
     stop: Option<Date>,
     notes: &mut Vec<String>,
 ) -> Result<Vec<Accrual>, Diagnostic> {
-    let mut out = Vec::new();
-    for (cid, clause) in program.model.clauses.iter().enumerate() {
+    let mut out: Vec<Accrual> = Vec::new();
+    // A clause whose amounts read what another clause's payments owe is
+    // computed after it; reports keep the clauses' order.
+    for cid in crate::check::formula::clause_order(program.model) {
+        let Some(clause) = program.model.clauses.get(cid) else {
+            continue;
+        };
         let Some(intervals) = program.intervals.get(cid) else {
             continue;
         };
@@ -64,15 +69,28 @@ pub fn accruals(
             .map(|v| v.payments.len())
             .max()
             .unwrap_or(0);
+        let mut own = Vec::new();
         for k in 0..payment_count {
-            accrue_payment(program, plan, cid, k, stop, notes, &mut out)?;
+            accrue_payment(program, plan, cid, k, stop, notes, &mut own, &out)?;
         }
+        out.extend(own);
     }
+    let position = |name: &str| {
+        program
+            .model
+            .clauses
+            .iter()
+            .position(|c| c.name == name)
+            .unwrap_or(usize::MAX)
+    };
+    out.sort_by_key(|a| position(&a.clause));
     Ok(out)
 }
 
 /// What has accrued so far under one payment statement, across all its versions.
-struct Running {
+struct Running<'d> {
+    /// What the clauses computed before this one owe (for `payments under CLAUSE`).
+    done: &'d [Accrual],
     total: Decimal,
     /// For cumulative tiers: the metric counted so far (in-force days only).
     metric_total: Decimal,
@@ -85,6 +103,7 @@ struct Running {
     zeroed: Vec<(Period, String)>,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn accrue_payment(
     program: &Program<'_>,
     plan: &Plan,
@@ -93,6 +112,7 @@ fn accrue_payment(
     stop: Option<Date>,
     notes: &mut Vec<String>,
     out: &mut Vec<Accrual>,
+    done: &[Accrual],
 ) -> Result<(), Diagnostic> {
     let model = program.model;
     let Some(clause) = model.clauses.get(cid) else {
@@ -121,6 +141,7 @@ fn accrue_payment(
         return Ok(());
     };
     let mut running = Running {
+        done,
         total: Decimal::ZERO,
         metric_total: Decimal::ZERO,
         tiers_owed: Decimal::ZERO,
@@ -465,7 +486,7 @@ fn period_accrual(
     version: usize,
     payment: &Payment,
     at: PeriodDays,
-    running: &mut Running,
+    running: &mut Running<'_>,
     missing: &mut Vec<Period>,
 ) -> Result<Accrual, Diagnostic> {
     let PeriodDays {
@@ -588,7 +609,15 @@ fn period_accrual(
         Charge::Fixed { amount, .. } => match per_period(program, amount) {
             Some(formula) => {
                 let (amount, mut terms, read) =
-                    compute_in_period(program, plan, formula, period, amount.span, payment.currency)?;
+                    compute_in_period(
+                    program,
+                    plan,
+                    running.done,
+                    formula,
+                    period,
+                    amount.span,
+                    payment.currency,
+                )?;
                 let (amount, shown, _) = escalate(program, payment, amount, last_active)?;
                 if payment.escalator.is_some() {
                     terms = format!("{terms}; escalated: {shown}");
@@ -679,13 +708,14 @@ type FigureRead = (String, Money, bool);
 fn compute_in_period(
     program: &Program<'_>,
     plan: &Plan,
+    done: &[Accrual],
     f: &RFormula,
     period: Period,
     span: crate::source::Span,
     currency: Option<Currency>,
 ) -> Result<(Money, String, Vec<FigureRead>), Diagnostic> {
     let model = program.model;
-    let pc = formula::PeriodContext::new(period);
+    let pc = formula::PeriodContext::new(period, done);
     let cx = formula::Context {
         params: &program.params,
         figures: Some((model, &plan.figures)),
@@ -757,13 +787,15 @@ fn compute_in_period(
 fn limit_money(
     program: &Program<'_>,
     plan: &Plan,
+    done: &[Accrual],
     slot: &Slot,
     period: Period,
     currency: Currency,
 ) -> Result<Money, Diagnostic> {
     match per_period(program, slot) {
         Some(f) => {
-            compute_in_period(program, plan, f, period, slot.span, Some(currency)).map(|(m, ..)| m)
+            compute_in_period(program, plan, done, f, period, slot.span, Some(currency))
+                .map(|(m, ..)| m)
         }
         None => program.money(slot, Some(currency)),
     }
@@ -814,7 +846,7 @@ fn settle(
     currency: Currency,
     days: i64,
     period_days: i64,
-    running: &mut Running,
+    running: &mut Running<'_>,
     terms: String,
 ) -> Result<Accrual, Diagnostic> {
     let span = payment.span;
@@ -830,14 +862,14 @@ fn settle(
     let mut owed = computed;
     let mut limits = Vec::new();
     if let Some(floor) = &payment.floor {
-        let floor = scale(limit_money(program, plan, floor, period, currency)?.amount)?;
+        let floor = scale(limit_money(program, plan, running.done, floor, period, currency)?.amount)?;
         if owed < floor {
             owed = floor;
             limits.push(Limit::Floor);
         }
     }
     if let Some(cap) = &payment.cap_per {
-        let cap = scale(limit_money(program, plan, cap, period, currency)?.amount)?;
+        let cap = scale(limit_money(program, plan, running.done, cap, period, currency)?.amount)?;
         if owed > cap {
             owed = cap;
             limits.push(Limit::PeriodCap);

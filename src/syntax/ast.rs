@@ -318,6 +318,9 @@ pub enum AggregateWindow {
     Before(Operand, Operand),
     /// `since DATE`, or `since effective` (`None`): from that day on.
     Since(Option<Operand>),
+    /// `over the DURATION before this period`: the DURATION before the payment
+    /// period's first day (only in an amount computed per period).
+    BeforePeriod(Operand, Span),
     /// `in this period` (`None`) or `in the current UNIT` (the one containing
     /// the payment period): only in an amount computed per period.
     Current(Option<crate::calendar::PeriodUnit>, Span),
@@ -332,6 +335,8 @@ pub struct Aggregate {
     pub metric: Name,
     /// `EVENT.ARG`: the argument of the event's occurrences.
     pub arg: Option<Name>,
+    /// `payments under CLAUSE`: `metric` then names the clause.
+    pub payments: bool,
     /// Over which days.
     pub window: AggregateWindow,
     /// `counting days pro rata` (true) or whole periods only (false).

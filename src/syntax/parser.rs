@@ -1736,18 +1736,27 @@ impl Lower {
             Some(Rule::kw_maximum) => AggregateFn::Maximum,
             _ => AggregateFn::Count,
         };
-        let mut source = c.next()?.into_inner();
+        let source_pair = c.next()?;
+        let payments = source_pair.as_rule() == Rule::payments_source;
+        let mut source = children(source_pair);
         let metric = self.name(source.next()?);
         let arg = source.next().map(|a| self.name(a));
         let window_pair = c.next()?.into_inner().next()?;
         let window = match window_pair.as_rule() {
             Rule::window_before => {
-                let mut w = window_pair
-                    .into_inner()
-                    .filter(|p| matches!(p.as_rule(), Rule::duration_ref | Rule::date_ref));
+                let mut w = window_pair.into_inner().filter(|p| {
+                    matches!(
+                        p.as_rule(),
+                        Rule::duration_ref | Rule::date_ref | Rule::this_period
+                    )
+                });
                 let length = self.operand(w.next()?)?;
-                let day = self.operand(w.next()?)?;
-                AggregateWindow::Before(length, day)
+                let day = w.next()?;
+                if day.as_rule() == Rule::this_period {
+                    AggregateWindow::BeforePeriod(length, self.span(&day))
+                } else {
+                    AggregateWindow::Before(length, self.operand(day)?)
+                }
             }
             Rule::window_current => {
                 let wspan = self.span(&window_pair);
@@ -1772,6 +1781,7 @@ impl Lower {
             function,
             metric,
             arg,
+            payments,
             window,
             pro_rata,
             span,
