@@ -1513,6 +1513,31 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
             let payer = r.party(payer);
             let payee = r.party(payee);
             let charge = match amount {
+                // `8% of royalty_base`, where the base is a let (or param)
+                // rather than a metric: a share of an amount, computed per period.
+                ast::PaymentAmount::Share {
+                    rate,
+                    metric,
+                    tiers,
+                } if tiers.is_empty() && matches!(r.symbol(&metric.text), Some(Symbol::Param(_))) => {
+                    let formula = ast::Formula::ShareOf(
+                        rate.clone(),
+                        Box::new(ast::Formula::Operand(Operand::Name(metric.clone()))),
+                        rate.span().to(metric.span),
+                    );
+                    let slot = super::formula::declare_amount(r, &formula, *span);
+                    let currency = slot.as_ref().and_then(|s| slot_currency(r.model, s));
+                    slot.map(|amount| {
+                        (
+                            Charge::Fixed {
+                                amount,
+                                on: None,
+                                on_termination: false,
+                            },
+                            currency,
+                        )
+                    })
+                }
                 ast::PaymentAmount::Share {
                     rate,
                     metric,

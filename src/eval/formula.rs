@@ -141,6 +141,19 @@ fn missing_event(f: &RFormula, cx: &Context<'_>) -> bool {
     }
 }
 
+/// Whether a term of `greater of` / `lesser of` takes an average, minimum or
+/// maximum over a window with nothing in it (the term is then left out).
+fn empty_aggregate(f: &RFormula, cx: &Context<'_>) -> Result<bool, Failure> {
+    Ok(match f {
+        RFormula::Aggregate(a) => a.function != AggregateFn::Sum
+            && a.function != AggregateFn::Count
+            && aggregate(a, cx)?.is_none(),
+        RFormula::Binary(_, a, b, _) => empty_aggregate(a, cx)? || empty_aggregate(b, cx)?,
+        RFormula::ShareOf(_, of, _) | RFormula::Round(of, ..) => empty_aggregate(of, cx)?,
+        _ => false,
+    })
+}
+
 /// Why a formula could not be computed: where, which code, and the message.
 type Failure = (Span, Code, String);
 
@@ -198,13 +211,10 @@ pub fn compute(f: &RFormula, cx: &Context<'_>) -> Result<Value, Failure> {
                 }
                 // A minimum, maximum or average over a window with nothing in
                 // it is left out, as long as another term has a value.
-                let v = match term {
-                    RFormula::Aggregate(a) => match aggregate(a, cx)? {
-                        Some(v) => v,
-                        None => continue,
-                    },
-                    _ => compute(term, cx)?,
-                };
+                if empty_aggregate(term, cx)? {
+                    continue;
+                }
+                let v = compute(term, cx)?;
                 best = Some(match best {
                     None => v,
                     Some(b) => {

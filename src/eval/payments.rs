@@ -224,6 +224,7 @@ fn accrue_payment(
                 1,
                 &mut running,
                 format!("fixed sum {amount}"),
+                Vec::new(),
             )?;
             accrual.payment = k;
             out.push(accrual);
@@ -504,6 +505,7 @@ fn period_accrual(
                 .checked_div(Decimal::from(period_days))
         }
     };
+    let mut values = Vec::new();
     let (computed, currency, base, metric_name, figure_missing, terms) = match &payment.charge {
         Charge::Share {
             metric,
@@ -608,7 +610,7 @@ fn period_accrual(
         }
         Charge::Fixed { amount, .. } => match per_period(program, amount) {
             Some(formula) => {
-                let (amount, mut terms, read) =
+                let (amount, mut terms, read_values, read) =
                     compute_in_period(
                     program,
                     plan,
@@ -618,6 +620,7 @@ fn period_accrual(
                     amount.span,
                     payment.currency,
                 )?;
+                values = read_values;
                 let (amount, shown, _) = escalate(program, payment, amount, last_active)?;
                 if payment.escalator.is_some() {
                     terms = format!("{terms}; escalated: {shown}");
@@ -686,6 +689,7 @@ fn period_accrual(
         period_days,
         running,
         terms,
+        values,
     )
 }
 
@@ -713,7 +717,7 @@ fn compute_in_period(
     period: Period,
     span: crate::source::Span,
     currency: Option<Currency>,
-) -> Result<(Money, String, Vec<FigureRead>), Diagnostic> {
+) -> Result<(Money, String, Vec<String>, Vec<FigureRead>), Diagnostic> {
     let model = program.model;
     let pc = formula::PeriodContext::new(period, done);
     let cx = formula::Context {
@@ -776,11 +780,8 @@ fn compute_in_period(
             parts.push(format!("{} {}", param.name, model.show_value(&v)));
         }
     }
-    let mut terms = format!("computed per period: {}", formula::show_formula(f, model));
-    if !parts.is_empty() {
-        terms.push_str(&format!(" with {}", parts.join(", ")));
-    }
-    Ok((amount, terms, read))
+    let terms = format!("computed per period: {}", formula::show_formula(f, model));
+    Ok((amount, terms, parts, read))
 }
 
 /// A floor or per-period cap: its value, computed for the period when it depends on it.
@@ -848,6 +849,7 @@ fn settle(
     period_days: i64,
     running: &mut Running<'_>,
     terms: String,
+    values: Vec<String>,
 ) -> Result<Accrual, Diagnostic> {
     let span = payment.span;
     let scale = |x: Decimal| -> Result<Decimal, Diagnostic> {
@@ -934,6 +936,7 @@ fn settle(
         metric,
         figure_missing,
         terms,
+        values,
         days_in_force: days,
         days_in_period: period_days,
         computed: Money::new(currency, computed),
