@@ -87,9 +87,11 @@ pub(crate) fn is_periodic(f: &RFormula, model: &super::model::Model) -> bool {
         RFormula::Aggregate(a) => match &a.window {
             super::model::RWindow::Current(_) => true,
             _ if matches!(a.source, super::model::AggregateSource::Payments(..)) => true,
-            super::model::RWindow::Before(_, day) | super::model::RWindow::Since(Some(day)) => {
-                is_periodic(day, model)
+            super::model::RWindow::Before(length, day) => {
+                matches!(length, ValueRef::Param(p) if model.params.get(*p).is_some_and(|p| p.periodic))
+                    || is_periodic(day, model)
             }
+            super::model::RWindow::Since(Some(day)) => is_periodic(day, model),
             super::model::RWindow::Since(None) => false,
         },
         RFormula::Value(ValueRef::Param(p), _) => model.params.get(*p).is_some_and(|p| p.periodic),

@@ -1581,18 +1581,24 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                     metric_id.map(|metric| (Charge::Shortfall { metric, commitment }, currency))
                 }
                 ast::PaymentAmount::Formula(formula) => {
+                    // A formula that is reported keeps the payment with a
+                    // placeholder, so that its modifiers are still checked.
                     let slot = super::formula::declare_amount(r, formula, *span);
                     let currency = slot.as_ref().and_then(|s| slot_currency(r.model, s));
-                    slot.map(|amount| {
-                        (
-                            Charge::Fixed {
-                                amount,
-                                on: None,
-                                on_termination: false,
-                            },
-                            currency,
-                        )
-                    })
+                    let amount = slot.unwrap_or(Slot {
+                        value: ValueRef::Lit(Value::Money(crate::money::Money::zero(Currency(
+                            *b"XXX",
+                        )))),
+                        span: formula.span(),
+                    });
+                    Some((
+                        Charge::Fixed {
+                            amount,
+                            on: None,
+                            on_termination: false,
+                        },
+                        currency,
+                    ))
                 }
                 ast::PaymentAmount::Fixed {
                     amount,

@@ -212,6 +212,7 @@ pub fn pest_error_to_diagnostic(error: &Error<Rule>, text: &str, file: FileId) -
                 Rule::kw_in
                     | Rule::kw_over
                     | Rule::kw_since
+                    | Rule::kw_under
                     | Rule::kw_rounded
                     | Rule::mul_op
                     | Rule::add_op
