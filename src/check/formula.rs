@@ -83,7 +83,7 @@ pub(crate) fn declare_amount(
 /// that does.
 pub(crate) fn is_periodic(f: &RFormula, model: &super::model::Model) -> bool {
     match f {
-        RFormula::Figure(..) | RFormula::PeriodStart(_) => true,
+        RFormula::Figure(..) | RFormula::PeriodStart(_) | RFormula::Termination(_) => true,
         RFormula::Aggregate(a) => match &a.window {
             super::model::RWindow::Current(_) => true,
             _ if matches!(a.source, super::model::AggregateSource::Payments(..)) => true,
@@ -406,6 +406,10 @@ fn window(r: &mut Resolver<'_>, a: &ast::Aggregate) -> Option<super::model::RWin
             typed(r, length, ValueType::Duration)?,
             Box::new(RFormula::PeriodStart(*span)),
         ),
+        ast::AggregateWindow::BeforeTermination(length, span) => RWindow::Before(
+            typed(r, length, ValueType::Duration)?,
+            Box::new(RFormula::Termination(*span)),
+        ),
         ast::AggregateWindow::Since(Some(d)) => RWindow::Since(Some(day(r, d)?)),
         ast::AggregateWindow::Since(None) => RWindow::Since(None),
         ast::AggregateWindow::Current(unit, span) => {
@@ -613,7 +617,10 @@ pub fn payment_sources(f: &RFormula, model: &Model, out: &mut Vec<(ClauseId, Spa
     };
     match f {
         RFormula::Value(v, _) => value(v, out),
-        RFormula::Figure(..) | RFormula::EventDate(..) | RFormula::PeriodStart(_) => {}
+        RFormula::Figure(..)
+        | RFormula::EventDate(..)
+        | RFormula::PeriodStart(_)
+        | RFormula::Termination(_) => {}
         RFormula::Binary(_, a, b, _) | RFormula::Compare(a, _, b, _) => {
             payment_sources(a, model, out);
             payment_sources(b, model, out);
@@ -822,6 +829,7 @@ fn fix_sources(f: &mut RFormula, found: &[(Span, ClauseId)]) {
         RFormula::Value(..)
         | RFormula::Figure(..)
         | RFormula::EventDate(..)
-        | RFormula::PeriodStart(_) => {}
+        | RFormula::PeriodStart(_)
+        | RFormula::Termination(_) => {}
     }
 }

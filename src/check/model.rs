@@ -316,6 +316,9 @@ pub enum RFormula {
     Figure(MetricId, Span),
     /// `this period` in a window: the payment period's first day.
     PeriodStart(Span),
+    /// `termination` in a window: the day after the contract's last day, when
+    /// a termination ends it (so `before termination` ends on the last day).
+    Termination(Span),
 }
 
 /// What an aggregate reads.
@@ -371,7 +374,8 @@ impl RFormula {
             | RFormula::Compare(.., s)
             | RFormula::EventDate(_, s)
             | RFormula::Figure(_, s)
-            | RFormula::PeriodStart(s) => *s,
+            | RFormula::PeriodStart(s)
+            | RFormula::Termination(s) => *s,
             RFormula::Aggregate(a) => a.span,
         }
     }

@@ -1605,7 +1605,7 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                     on,
                     on_termination,
                 } => {
-                    r.periodic_ok = on.is_none() && !*on_termination;
+                    r.periodic_ok = on.is_none();
                     let slot = r.slot(amount, Want::Money(None));
                     r.periodic_ok = false;
                     let currency = slot.as_ref().and_then(|s| slot_currency(r.model, s));

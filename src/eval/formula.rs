@@ -46,6 +46,8 @@ pub struct PeriodContext<'a> {
     /// What the clauses computed before this one owe, period by period (for
     /// `payments under CLAUSE`).
     pub accruals: &'a [super::outcome::Accrual],
+    /// The contract's last day, when a termination ends it.
+    pub terminated: Option<Date>,
     /// Lets already computed for this period, by param id.
     memo: RefCell<BTreeMap<usize, Value>>,
     /// Metrics read for the period: (metric, its figure, whether one was given).
@@ -54,10 +56,15 @@ pub struct PeriodContext<'a> {
 
 impl<'a> PeriodContext<'a> {
     /// A fresh context for one payment period.
-    pub fn new(period: Period, accruals: &'a [super::outcome::Accrual]) -> Self {
+    pub fn new(
+        period: Period,
+        accruals: &'a [super::outcome::Accrual],
+        terminated: Option<Date>,
+    ) -> Self {
         PeriodContext {
             period,
             accruals,
+            terminated,
             memo: RefCell::new(BTreeMap::new()),
             figures_read: RefCell::new(Vec::new()),
         }
@@ -137,7 +144,8 @@ fn missing_event(f: &RFormula, cx: &Context<'_>) -> bool {
         RFormula::Value(..)
         | RFormula::Aggregate(_)
         | RFormula::Figure(..)
-        | RFormula::PeriodStart(_) => false,
+        | RFormula::PeriodStart(_)
+        | RFormula::Termination(_) => false,
     }
 }
 
@@ -174,6 +182,16 @@ pub fn compute(f: &RFormula, cx: &Context<'_>) -> Result<Value, Failure> {
         RFormula::PeriodStart(span) => match cx.period {
             Some(pc) => Ok(Value::Date(pc.period.start)),
             None => fail(*span, "`this period` needs a payment period"),
+        },
+        RFormula::Termination(span) => match cx.period.map(|pc| pc.terminated) {
+            Some(Some(last)) => last
+                .succ_opt()
+                .map_or_else(|| fail(*span, "the date falls outside the calendar"), |d| Ok(Value::Date(d))),
+            Some(None) => fail(
+                *span,
+                "the contract is not ended by a termination in this scenario, so `termination` has no date",
+            ),
+            None => fail(*span, "`termination` is known only when payments accrue"),
         },
         RFormula::EventDate(e, span) => match event_date(*e, cx) {
             Some(d) => Ok(Value::Date(d)),
@@ -300,7 +318,8 @@ pub fn reads_scenario(f: &RFormula, model: &Model) -> bool {
         RFormula::Figure(..)
         | RFormula::Aggregate(_)
         | RFormula::EventDate(..)
-        | RFormula::PeriodStart(_) => true,
+        | RFormula::PeriodStart(_)
+        | RFormula::Termination(_) => true,
         RFormula::Value(v, _) => param(v),
         RFormula::Binary(_, a, b, _) | RFormula::Compare(a, _, b, _) => {
             reads_scenario(a, model) || reads_scenario(b, model)
@@ -688,6 +707,7 @@ pub fn show_formula(f: &RFormula, model: &Model) -> String {
             .map(|e| e.name.clone())
             .unwrap_or_default(),
         RFormula::PeriodStart(_) => "this period".to_owned(),
+        RFormula::Termination(_) => "termination".to_owned(),
         RFormula::Binary(op, a, b, _) => {
             let op = match op {
                 ArithOp::Add => "+",
@@ -1161,7 +1181,8 @@ fn uses_only(f: &RFormula, known: &[bool]) -> bool {
         RFormula::Aggregate(_)
         | RFormula::EventDate(..)
         | RFormula::Figure(..)
-        | RFormula::PeriodStart(_) => false,
+        | RFormula::PeriodStart(_)
+        | RFormula::Termination(_) => false,
     }
 }
 

@@ -200,12 +200,35 @@ fn accrue_payment(
             let Charge::Fixed { amount, .. } = &payment.charge else {
                 continue;
             };
-            let amount = program.money(amount, payment.currency)?;
             let period = Period {
                 start: date,
                 end: date,
                 unit: PeriodUnit::Month,
                 ordinal: 0,
+            };
+            // A sum due on termination may be computed on the day (`3 ×
+            // average of payments under services over the 12 months before termination`).
+            let periodic = match amount.value {
+                ValueRef::Param(p) => program.model.params.get(p).is_some_and(|p| p.periodic),
+                ValueRef::Lit(_) => false,
+            };
+            let (amount, terms, values) = match per_period(program, amount).filter(|_| periodic) {
+                Some(f) => {
+                    let (m, terms, values, _) = compute_in_period(
+                        program,
+                        plan,
+                        done,
+                        f,
+                        period,
+                        amount.span,
+                        payment.currency,
+                    )?;
+                    (m, terms.replacen("computed per period", "computed on the day", 1), values)
+                }
+                None => {
+                    let m = program.money(amount, payment.currency)?;
+                    (m, format!("fixed sum {m}"), Vec::new())
+                }
             };
             let mut accrual = settle(
                 program,
@@ -223,8 +246,8 @@ fn accrue_payment(
                 1,
                 1,
                 &mut running,
-                format!("fixed sum {amount}"),
-                Vec::new(),
+                terms,
+                values,
             )?;
             accrual.payment = k;
             out.push(accrual);
@@ -719,7 +742,11 @@ fn compute_in_period(
     currency: Option<Currency>,
 ) -> Result<(Money, String, Vec<String>, Vec<FigureRead>), Diagnostic> {
     let model = program.model;
-    let pc = formula::PeriodContext::new(period, done);
+    let pc = formula::PeriodContext::new(
+        period,
+        done,
+        program.last_day.filter(|_| program.terminated),
+    );
     let cx = formula::Context {
         params: &program.params,
         figures: Some((model, &plan.figures)),

@@ -321,6 +321,9 @@ pub enum AggregateWindow {
     /// `over the DURATION before this period`: the DURATION before the payment
     /// period's first day (only in an amount computed per period).
     BeforePeriod(Operand, Span),
+    /// `over the DURATION before termination`: the DURATION before the day
+    /// after the contract's last day, when a termination ends it.
+    BeforeTermination(Operand, Span),
     /// `in this period` (`None`) or `in the current UNIT` (the one containing
     /// the payment period): only in an amount computed per period.
     Current(Option<crate::calendar::PeriodUnit>, Span),

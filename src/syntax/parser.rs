@@ -1747,13 +1747,18 @@ impl Lower {
                 let mut w = window_pair.into_inner().filter(|p| {
                     matches!(
                         p.as_rule(),
-                        Rule::duration_ref | Rule::date_ref | Rule::this_period
+                        Rule::duration_ref
+                            | Rule::date_ref
+                            | Rule::this_period
+                            | Rule::window_termination
                     )
                 });
                 let length = self.operand(w.next()?)?;
                 let day = w.next()?;
                 if day.as_rule() == Rule::this_period {
                     AggregateWindow::BeforePeriod(length, self.span(&day))
+                } else if day.as_rule() == Rule::window_termination {
+                    AggregateWindow::BeforeTermination(length, self.span(&day))
                 } else {
                     AggregateWindow::Before(length, self.operand(day)?)
                 }

@@ -194,7 +194,7 @@ fn uses(model: &Model) -> Uses {
 fn formula_uses(f: &RFormula, u: &mut Uses) {
     match f {
         RFormula::Value(v, _) => u.value(v),
-        RFormula::EventDate(..) | RFormula::PeriodStart(_) => {}
+        RFormula::EventDate(..) | RFormula::PeriodStart(_) | RFormula::Termination(_) => {}
         RFormula::Figure(m, _) => {
             u.metrics.insert(*m);
         }
