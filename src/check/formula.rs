@@ -126,7 +126,10 @@ fn resolve(r: &mut Resolver<'_>, f: &Formula) -> Option<(RFormula, ValueType)> {
                 return None;
             };
             let currency = r.model.metrics.get(m)?.currency;
-            Some((RFormula::Figure(m, n.span), ValueType::Money(Some(currency))))
+            Some((
+                RFormula::Figure(m, n.span),
+                ValueType::Money(Some(currency)),
+            ))
         }
         Formula::Operand(o) => {
             let (value, ty) = operand(r, o)?;
@@ -257,7 +260,8 @@ fn aggregate(r: &mut Resolver<'_>, a: &ast::Aggregate) -> Option<(RFormula, Valu
                 return None;
             }
             None => {
-                r.pending_clauses.push((a.metric.span, a.metric.text.clone()));
+                r.pending_clauses
+                    .push((a.metric.span, a.metric.text.clone()));
                 usize::MAX
             }
         };
@@ -690,23 +694,53 @@ pub fn clause_order(model: &Model) -> Vec<ClauseId> {
                 .collect()
         })
         .collect();
+    if deps.iter().all(Vec::is_empty) {
+        return (0..n).collect();
+    }
+    // Kahn's algorithm, taking the first ready clause in the contract's order;
+    // on a cycle, the first clause not yet placed goes next.
+    let mut waiting: Vec<usize> = deps.iter().map(Vec::len).collect();
+    let mut readers: Vec<Vec<ClauseId>> = vec![Vec::new(); n];
+    for (c, ds) in deps.iter().enumerate() {
+        for d in ds {
+            if let Some(r) = readers.get_mut(*d) {
+                r.push(c);
+            }
+        }
+    }
+    let mut ready: std::collections::BTreeSet<ClauseId> =
+        (0..n).filter(|c| waiting.get(*c) == Some(&0)).collect();
     let mut placed = vec![false; n];
     let mut order = Vec::with_capacity(n);
+    let mut next_unplaced = 0;
     while order.len() < n {
-        let next = (0..n).find(|c| {
-            !placed.get(*c).copied().unwrap_or(true)
-                && deps
-                    .get(*c)
-                    .is_some_and(|ds| ds.iter().all(|d| placed.get(*d).copied().unwrap_or(true)))
-        });
-        let Some(c) = next.or_else(|| (0..n).find(|c| !placed.get(*c).copied().unwrap_or(true)))
-        else {
-            break;
+        let c = match ready.pop_first() {
+            Some(c) => c,
+            None => {
+                while placed.get(next_unplaced).copied().unwrap_or(false) {
+                    next_unplaced += 1;
+                }
+                if next_unplaced >= n {
+                    break;
+                }
+                next_unplaced
+            }
         };
+        if placed.get(c).copied().unwrap_or(true) {
+            continue;
+        }
         if let Some(p) = placed.get_mut(c) {
             *p = true;
         }
         order.push(c);
+        for r in readers.get(c).map(Vec::as_slice).unwrap_or(&[]) {
+            if let Some(w) = waiting.get_mut(*r) {
+                *w = w.saturating_sub(1);
+                if *w == 0 && !placed.get(*r).copied().unwrap_or(true) {
+                    ready.insert(*r);
+                }
+            }
+        }
     }
     order
 }
@@ -715,9 +749,11 @@ pub fn clause_order(model: &Model) -> Vec<ClauseId> {
 /// wait for the other, so neither can be computed.
 pub fn payment_cycles(model: &Model) -> Vec<Diagnostic> {
     let n = model.clauses.len();
-    let reads: Vec<Vec<(ClauseId, Span, Span)>> =
-        (0..n).map(|c| clause_reads(model, c)).collect();
+    let reads: Vec<Vec<(ClauseId, Span, Span)>> = (0..n).map(|c| clause_reads(model, c)).collect();
     let mut out = Vec::new();
+    if reads.iter().all(Vec::is_empty) {
+        return out;
+    }
     let name = |c: ClauseId| model.clauses.get(c).map_or("", |c| c.name.as_str());
     for (c, rs) in reads.iter().enumerate() {
         for (d, slot, at) in rs {
@@ -726,11 +762,16 @@ pub fn payment_cycles(model: &Model) -> Vec<Diagnostic> {
                     Diagnostic::error(
                         Code::PaymentCycle,
                         *at,
-                        format!("the payments under `{}` are computed from themselves", name(c)),
+                        format!(
+                            "the payments under `{}` are computed from themselves",
+                            name(c)
+                        ),
                     )
                     .with_label("reads its own clause's payments")
                     .with_secondary(*slot, "in this amount")
-                    .with_help("compute the amount from metrics, events or another clause's payments"),
+                    .with_help(
+                        "compute the amount from metrics, events or another clause's payments",
+                    ),
                 );
                 continue;
             }
@@ -746,9 +787,8 @@ pub fn payment_cycles(model: &Model) -> Vec<Diagnostic> {
                     *s = true;
                 }
                 for (y, s2, at2) in reads.get(x).map(Vec::as_slice).unwrap_or(&[]) {
-                    if *y == c && x == *d {
-                        back = Some((*at2, *s2));
-                    } else if *y == c && back.is_none() {
+                    // The edge straight back from `d` is the clearest to show.
+                    if *y == c && (x == *d || back.is_none()) {
                         back = Some((*at2, *s2));
                     }
                     stack.push(*y);
@@ -769,7 +809,9 @@ pub fn payment_cycles(model: &Model) -> Vec<Diagnostic> {
                         )
                         .with_label(format!("`{}` reads `{}` here", name(c), name(*d)))
                         .with_secondary(other, "and the other way round here")
-                        .with_help("one of the two amounts must be computed without the other's payments"),
+                        .with_help(
+                            "one of the two amounts must be computed without the other's payments",
+                        ),
                     );
                 }
             }

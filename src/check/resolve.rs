@@ -1519,7 +1519,9 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                     rate,
                     metric,
                     tiers,
-                } if tiers.is_empty() && matches!(r.symbol(&metric.text), Some(Symbol::Param(_))) => {
+                } if tiers.is_empty()
+                    && matches!(r.symbol(&metric.text), Some(Symbol::Param(_))) =>
+                {
                     let formula = ast::Formula::ShareOf(
                         rate.clone(),
                         Box::new(ast::Formula::Operand(Operand::Name(metric.clone()))),

@@ -153,9 +153,11 @@ fn missing_event(f: &RFormula, cx: &Context<'_>) -> bool {
 /// maximum over a window with nothing in it (the term is then left out).
 fn empty_aggregate(f: &RFormula, cx: &Context<'_>) -> Result<bool, Failure> {
     Ok(match f {
-        RFormula::Aggregate(a) => a.function != AggregateFn::Sum
-            && a.function != AggregateFn::Count
-            && aggregate(a, cx)?.is_none(),
+        RFormula::Aggregate(a) => {
+            a.function != AggregateFn::Sum
+                && a.function != AggregateFn::Count
+                && aggregate(a, cx)?.is_none()
+        }
         RFormula::Binary(_, a, b, _) => empty_aggregate(a, cx)? || empty_aggregate(b, cx)?,
         RFormula::ShareOf(_, of, _) | RFormula::Round(of, ..) => empty_aggregate(of, cx)?,
         _ => false,
@@ -407,7 +409,11 @@ fn empty_message(a: &RAggregate, cx: &Context<'_>) -> String {
 /// The days of an aggregate's window, from the first to the last (inclusive);
 /// `None` as the last day for a `since` window outside a payment period (it
 /// then runs to the last figure or occurrence).
-fn window_days(a: &RAggregate, cx: &Context<'_>, model: &Model) -> Result<(Date, Option<Date>), Failure> {
+fn window_days(
+    a: &RAggregate,
+    cx: &Context<'_>,
+    model: &Model,
+) -> Result<(Date, Option<Date>), Failure> {
     let span = a.span;
     let day = |f: &RFormula| -> Result<Date, Failure> {
         match compute(f, cx)? {
@@ -440,12 +446,16 @@ fn window_days(a: &RAggregate, cx: &Context<'_>, model: &Model) -> Result<(Date,
         }
         RWindow::Current(unit) => {
             let Some(p) = period else {
-                return fail(span, "a window of the current period needs a payment period");
+                return fail(
+                    span,
+                    "a window of the current period needs a payment period",
+                );
             };
             let first = match unit {
                 None => p.start,
-                Some(u) => Period::containing(*u, p.start, model.anchors())
-                    .map_or(p.start, |c| c.start),
+                Some(u) => {
+                    Period::containing(*u, p.start, model.anchors()).map_or(p.start, |c| c.start)
+                }
             };
             Ok((first, Some(p.end)))
         }
@@ -542,14 +552,17 @@ fn in_window<'e>(
     last: Option<Date>,
     cx: &Context<'e>,
 ) -> impl Iterator<Item = &'e [Value]> {
-    cx.events.unwrap_or(&[]).iter().filter_map(move |e| match &e.kind {
-        PlanEventKind::Event { event: x, args }
-            if *x == event && e.date >= first && last.is_none_or(|l| e.date <= l) =>
-        {
-            Some(args.as_slice())
-        }
-        _ => None,
-    })
+    cx.events
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(move |e| match &e.kind {
+            PlanEventKind::Event { event: x, args }
+                if *x == event && e.date >= first && last.is_none_or(|l| e.date <= l) =>
+            {
+                Some(args.as_slice())
+            }
+            _ => None,
+        })
 }
 
 /// `FN of payments under CLAUSE WINDOW`: over what the clause owes for each of
@@ -576,9 +589,7 @@ fn payments_in_window(
         .accruals
         .iter()
         .filter(|x| {
-            x.clause == name
-                && x.period.start >= first
-                && last.is_none_or(|l| x.period.start <= l)
+            x.clause == name && x.period.start >= first && last.is_none_or(|l| x.period.start <= l)
         })
         .map(|x| Value::Money(x.owed))
         .collect();
@@ -621,9 +632,12 @@ fn fold_values(a: &RAggregate, values: Vec<Value>, zero: Value) -> Result<Option
     }
     Ok(Some(match a.function {
         AggregateFn::Minimum | AggregateFn::Maximum => best,
-        AggregateFn::Average => {
-            binary(ArithOp::Div, sum, Value::Number(Decimal::from(values.len())), span)?
-        }
+        AggregateFn::Average => binary(
+            ArithOp::Div,
+            sum,
+            Value::Number(Decimal::from(values.len())),
+            span,
+        )?,
         _ => sum,
     }))
 }
@@ -750,11 +764,7 @@ pub fn show_formula(f: &RFormula, model: &Model) -> String {
                     .unwrap_or_default(),
                 AggregateSource::Payments(c, _) => format!(
                     "payments under {}",
-                    model
-                        .clauses
-                        .get(c)
-                        .map(|c| c.name.as_str())
-                        .unwrap_or("")
+                    model.clauses.get(c).map(|c| c.name.as_str()).unwrap_or("")
                 ),
                 AggregateSource::EventArg(e, i) => model
                     .events
@@ -770,7 +780,11 @@ pub fn show_formula(f: &RFormula, model: &Model) -> String {
             };
             let window = match &a.window {
                 RWindow::Before(length, day) => {
-                    format!("over the {} before {}", value(length), show_formula(day, model))
+                    format!(
+                        "over the {} before {}",
+                        value(length),
+                        show_formula(day, model)
+                    )
                 }
                 RWindow::Since(Some(day)) => format!("since {}", show_formula(day, model)),
                 RWindow::Since(None) => "since effective".to_owned(),

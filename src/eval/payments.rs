@@ -223,7 +223,11 @@ fn accrue_payment(
                         amount.span,
                         payment.currency,
                     )?;
-                    (m, terms.replacen("computed per period", "computed on the day", 1), values)
+                    (
+                        m,
+                        terms.replacen("computed per period", "computed on the day", 1),
+                        values,
+                    )
                 }
                 None => {
                     let m = program.money(amount, payment.currency)?;
@@ -633,8 +637,7 @@ fn period_accrual(
         }
         Charge::Fixed { amount, .. } => match per_period(program, amount) {
             Some(formula) => {
-                let (amount, mut terms, read_values, read) =
-                    compute_in_period(
+                let (amount, mut terms, read_values, read) = compute_in_period(
                     program,
                     plan,
                     running.done,
@@ -821,10 +824,8 @@ fn limit_money(
     currency: Currency,
 ) -> Result<Money, Diagnostic> {
     match per_period(program, slot) {
-        Some(f) => {
-            compute_in_period(program, plan, done, f, period, slot.span, Some(currency))
-                .map(|(m, ..)| m)
-        }
+        Some(f) => compute_in_period(program, plan, done, f, period, slot.span, Some(currency))
+            .map(|(m, ..)| m),
         None => program.money(slot, Some(currency)),
     }
 }
@@ -891,7 +892,8 @@ fn settle(
     let mut owed = computed;
     let mut limits = Vec::new();
     if let Some(floor) = &payment.floor {
-        let floor = scale(limit_money(program, plan, running.done, floor, period, currency)?.amount)?;
+        let floor =
+            scale(limit_money(program, plan, running.done, floor, period, currency)?.amount)?;
         if owed < floor {
             owed = floor;
             limits.push(Limit::Floor);

@@ -7,9 +7,8 @@ use chrono::Datelike;
 
 use crate::calendar::PeriodUnit;
 use crate::check::model::{
-    AggregateSource, RWindow,
-    Charge, ConditionSource, DeadlineSlot, Model, NeededSubject, RExpr, RFormula, ROperand, Slot,
-    Symbol, Value, ValueRef, ValueType,
+    AggregateSource, Charge, ConditionSource, DeadlineSlot, Model, NeededSubject, RExpr, RFormula,
+    ROperand, RWindow, Slot, Symbol, Value, ValueRef, ValueType,
 };
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
