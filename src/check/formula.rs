@@ -875,3 +875,43 @@ fn fix_sources(f: &mut RFormula, found: &[(Span, ClauseId)]) {
         | RFormula::Termination(_) => {}
     }
 }
+
+/// `when FN of METRIC in the current UNIT OP AMOUNT`: the aggregate, taken over
+/// each UNIT in turn (as over `in this period` of a payment every UNIT).
+pub(crate) fn condition_aggregate(
+    r: &mut Resolver<'_>,
+    a: &ast::Aggregate,
+) -> Option<(super::model::RAggregate, crate::calendar::PeriodUnit)> {
+    let unit = match (&a.window, a.arg.is_some() || a.payments) {
+        (ast::AggregateWindow::Current(Some(unit), _), false) => *unit,
+        _ => {
+            return mismatch(
+                r,
+                a.span,
+                "a condition computed from a metric tests one period's figure, or an aggregate of the metric over `the current UNIT`".to_owned(),
+                "write `when sum of net_sales in the current contract year >= USD 10 million`",
+            )
+        }
+    };
+    let (RFormula::Aggregate(mut agg), _) = aggregate(r, a)? else {
+        return None;
+    };
+    if !matches!(agg.source, super::model::AggregateSource::Metric(_)) {
+        return mismatch(
+            r,
+            a.metric.span,
+            format!("`{}` is not a metric", a.metric.text),
+            "a condition is computed from a metric's figures",
+        );
+    }
+    if a.function == ast::AggregateFn::Count {
+        return mismatch(
+            r,
+            a.span,
+            "a count of periods is a number, and the condition compares with an amount".to_owned(),
+            "use sum, average, minimum or maximum",
+        );
+    }
+    agg.window = super::model::RWindow::Current(None);
+    Some((agg, unit))
+}

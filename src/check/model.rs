@@ -253,6 +253,9 @@ pub enum ConditionSource {
         op: CmpOp,
         /// The threshold (an amount).
         threshold: Slot,
+        /// `when FN of METRIC in the current UNIT …`: the aggregate (over
+        /// `in this period`) and the UNIT it is taken over.
+        over: Option<(RAggregate, PeriodUnit)>,
     },
     /// True in the windows that the occurrences of an event open (a clause's
     /// `within|for DURATION after EVENT`); not declared by name.

@@ -958,10 +958,20 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
                     let Some(threshold) = r.slot(&t.threshold, Want::Money(currency)) else {
                         return;
                     };
+                    let over = match &t.aggregate {
+                        None => None,
+                        Some(a) => {
+                            let Some(over) = super::formula::condition_aggregate(r, a) else {
+                                return;
+                            };
+                            Some(over)
+                        }
+                    };
                     ConditionSource::Metric {
                         metric,
                         op: t.op,
                         threshold,
+                        over,
                     }
                 }
             };

@@ -502,6 +502,8 @@ pub struct ConditionDecl {
 pub struct MetricTest {
     /// The metric.
     pub metric: Name,
+    /// `FN of METRIC in the current UNIT`: the test is on each UNIT's aggregate.
+    pub aggregate: Option<Aggregate>,
     /// The comparison.
     pub op: CmpOp,
     /// The threshold.

@@ -642,11 +642,18 @@ impl Lower {
                     if part.as_rule() == Rule::metric_test {
                         let test_span = self.span(&part);
                         let mut t = children(part);
-                        let metric = self.name(t.next()?);
+                        let first = t.next()?;
+                        let (metric, aggregate) = if first.as_rule() == Rule::aggregate {
+                            let a = self.aggregate(first)?;
+                            (a.metric.clone(), Some(a))
+                        } else {
+                            (self.name(first), None)
+                        };
                         let op = self.cmp_op(t.next()?);
                         let threshold = self.operand(t.next()?)?;
                         metric_test = Some(MetricTest {
                             metric,
+                            aggregate,
                             op,
                             threshold,
                             span: test_span,
