@@ -19,6 +19,7 @@ pub(crate) fn declare_let(r: &mut Resolver<'_>, decl: &ast::LetDecl, scope: Opti
         return;
     };
     let periodic = is_periodic(&formula, r.model);
+    let reads_scenario = crate::eval::formula::reads_scenario(&formula, r.model);
     let id = r.model.params.len();
     let declared = match scope {
         Some(_) => r.declare_local(&decl.name, Symbol::Param(id)),
@@ -36,6 +37,7 @@ pub(crate) fn declare_let(r: &mut Resolver<'_>, decl: &ast::LetDecl, scope: Opti
             formula: Some(formula),
             periodic,
             hidden: false,
+            reads_scenario,
             span: decl.span,
         });
     }
@@ -62,6 +64,7 @@ pub(crate) fn declare_amount(
         );
     }
     let periodic = is_periodic(&formula, r.model);
+    let reads_scenario = crate::eval::formula::reads_scenario(&formula, r.model);
     let id = r.model.params.len();
     r.model.params.push(Param {
         name: "the payment's amount".to_owned(),
@@ -70,6 +73,7 @@ pub(crate) fn declare_amount(
         formula: Some(formula),
         periodic,
         hidden: true,
+        reads_scenario,
         span: statement,
     });
     Some(super::model::Slot {
@@ -611,44 +615,56 @@ fn mismatch<T>(r: &mut Resolver<'_>, span: Span, message: String, help: &str) ->
 /// The clauses whose payments a formula reads (`payments under CLAUSE`),
 /// directly or through the lets it reads, with where each is named.
 pub fn payment_sources(f: &RFormula, model: &Model, out: &mut Vec<(ClauseId, Span)>) {
+    let mut seen = vec![false; model.params.len()];
+    sources_in(f, model, out, &mut seen);
+}
+
+/// [`payment_sources`], visiting each let once (a let may be read many times).
+fn sources_in(f: &RFormula, model: &Model, out: &mut Vec<(ClauseId, Span)>, seen: &mut Vec<bool>) {
     use super::model::{AggregateSource, RWindow};
-    let value = |v: &ValueRef, out: &mut Vec<(ClauseId, Span)>| {
+    let value = |v: &ValueRef, out: &mut Vec<(ClauseId, Span)>, seen: &mut Vec<bool>| {
         if let ValueRef::Param(p) = v {
+            if seen.get(*p).copied().unwrap_or(true) {
+                return;
+            }
+            if let Some(s) = seen.get_mut(*p) {
+                *s = true;
+            }
             if let Some(f) = model.params.get(*p).and_then(|p| p.formula.as_ref()) {
-                payment_sources(f, model, out);
+                sources_in(f, model, out, seen);
             }
         }
     };
     match f {
-        RFormula::Value(v, _) => value(v, out),
+        RFormula::Value(v, _) => value(v, out, seen),
         RFormula::Figure(..)
         | RFormula::EventDate(..)
         | RFormula::PeriodStart(_)
         | RFormula::Termination(_) => {}
         RFormula::Binary(_, a, b, _) | RFormula::Compare(a, _, b, _) => {
-            payment_sources(a, model, out);
-            payment_sources(b, model, out);
+            sources_in(a, model, out, seen);
+            sources_in(b, model, out, seen);
         }
         RFormula::ShareOf(rate, of, _) => {
-            value(rate, out);
-            payment_sources(of, model, out);
+            value(rate, out, seen);
+            sources_in(of, model, out, seen);
         }
         RFormula::Extremum(_, terms, _) => {
             for t in terms {
-                payment_sources(t, model, out);
+                sources_in(t, model, out, seen);
             }
         }
-        RFormula::Round(inner, ..) => payment_sources(inner, model, out),
+        RFormula::Round(inner, ..) => sources_in(inner, model, out, seen),
         RFormula::Aggregate(a) => {
             if let AggregateSource::Payments(c, span) = a.source {
                 out.push((c, span));
             }
             match &a.window {
                 RWindow::Before(length, day) => {
-                    value(length, out);
-                    payment_sources(day, model, out);
+                    value(length, out, seen);
+                    sources_in(day, model, out, seen);
                 }
-                RWindow::Since(Some(day)) => payment_sources(day, model, out),
+                RWindow::Since(Some(day)) => sources_in(day, model, out, seen),
                 RWindow::Since(None) | RWindow::Current(_) => {}
             }
         }

@@ -292,6 +292,10 @@ pub struct Param {
     pub periodic: bool,
     /// A let Covenant made for a payment's inline formula: not listed in reports.
     pub hidden: bool,
+    /// A let that reads figures, events or payments (directly or through
+    /// another let), so that its value within a payment period may differ
+    /// from its value for the scenario.
+    pub reads_scenario: bool,
     /// Declaration.
     pub span: Span,
 }

@@ -1014,6 +1014,7 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
                     formula: None,
                     periodic: false,
                     hidden: false,
+                    reads_scenario: false,
                     span: p.span,
                 });
             }

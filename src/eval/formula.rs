@@ -291,12 +291,14 @@ fn param_in_period(p: usize, cx: &Context<'_>, span: Span) -> Result<Value, Fail
     let (Some(pc), Some((model, _))) = (cx.period, cx.figures) else {
         return value(&ValueRef::Param(p), cx.params, span);
     };
-    let Some(formula) = model.params.get(p).and_then(|param| param.formula.as_ref()) else {
+    let Some(formula) = model
+        .params
+        .get(p)
+        .filter(|param| param.reads_scenario)
+        .and_then(|param| param.formula.as_ref())
+    else {
         return value(&ValueRef::Param(p), cx.params, span);
     };
-    if !reads_scenario(formula, model) {
-        return value(&ValueRef::Param(p), cx.params, span);
-    }
     if let Some(v) = pc.memo.borrow().get(&p) {
         return Ok(v.clone());
     }
@@ -308,12 +310,10 @@ fn param_in_period(p: usize, cx: &Context<'_>, span: Span) -> Result<Value, Fail
 /// Whether a formula reads figures or events (directly or through a let), so
 /// that its value within a payment period may differ from its value for the scenario.
 pub fn reads_scenario(f: &RFormula, model: &Model) -> bool {
+    // A let's own flag is worked out when it is declared, so this never
+    // walks a chain of lets more than once.
     let param = |v: &ValueRef| match v {
-        ValueRef::Param(p) => model
-            .params
-            .get(*p)
-            .and_then(|p| p.formula.as_ref())
-            .is_some_and(|f| reads_scenario(f, model)),
+        ValueRef::Param(p) => model.params.get(*p).is_some_and(|p| p.reads_scenario),
         ValueRef::Lit(_) => false,
     };
     match f {

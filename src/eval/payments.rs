@@ -726,8 +726,8 @@ fn per_period<'m>(program: &Program<'m>, slot: &Slot) -> Option<&'m RFormula> {
         return None;
     };
     let model = program.model;
-    let formula = model.params.get(p)?.formula.as_ref()?;
-    formula::reads_scenario(formula, model).then_some(formula)
+    let param = model.params.get(p)?;
+    param.formula.as_ref().filter(|_| param.reads_scenario)
 }
 
 /// A figure a formula read for a period: (metric, figure, whether one was given).
