@@ -1897,11 +1897,20 @@ fn check_payment(r: &mut Resolver<'_>, p: &Payment) {
             );
         }
         if p.every.is_none() && !*on_termination {
-            r.diagnostics.push(
+            let d = if computed_amount(r.model, amount) {
+                Diagnostic::error(
+                    Code::MissingDeclaration,
+                    amount.span,
+                    "an amount computed per period needs `every UNIT`",
+                )
+                .with_label("for which periods?")
+                .with_help("add `every quarter` (or the payment's period) on the next line")
+            } else {
                 Diagnostic::error(Code::MissingDeclaration, amount.span, "a fixed sum needs `on DATE` or `every UNIT`")
                     .with_label("when is it paid?")
-                    .with_help("write `USD 1 million on 2027-01-01` for a one-off payment or add `every year` on the next line"),
-            );
+                    .with_help("write `USD 1 million on 2027-01-01` for a one-off payment or add `every year` on the next line")
+            };
+            r.diagnostics.push(d);
         }
     }
     if let (Some((floor, floor_span)), Some((cap, cap_span))) =
@@ -1935,6 +1944,11 @@ fn check_payment(r: &mut Resolver<'_>, p: &Payment) {
     }
 }
 
+/// Whether a payment's amount is a formula written in the payment (or a share of a let).
+fn computed_amount(model: &Model, amount: &Slot) -> bool {
+    matches!(amount.value, ValueRef::Param(p) if model.params.get(p).is_some_and(|p| p.hidden))
+}
+
 /// Tiers lines only fit a share, and an escalator only a periodic fixed sum or a shortfall.
 fn check_payment_form(r: &mut Resolver<'_>, p: &Payment) {
     let form = match &p.charge {
@@ -1945,6 +1959,9 @@ fn check_payment_form(r: &mut Resolver<'_>, p: &Payment) {
             on_termination: true,
             ..
         } => "a one-off sum",
+        Charge::Fixed {
+            on: None, amount, ..
+        } if computed_amount(r.model, amount) => "an amount computed per period",
         Charge::Fixed { on: None, .. } => "a fixed sum",
     };
     if !matches!(p.charge, Charge::Share { .. }) {
