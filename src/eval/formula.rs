@@ -731,7 +731,10 @@ pub fn show_formula(f: &RFormula, model: &Model) -> String {
             };
             format!("{} {op} {}", nested(a), nested(b))
         }
-        RFormula::ShareOf(rate, of, _) => format!("{} of {}", value(rate), nested(of)),
+        RFormula::ShareOf(rate, of, _) => match of.as_ref() {
+            RFormula::Aggregate(_) => format!("{} of ({})", value(rate), show_formula(of, model)),
+            _ => format!("{} of {}", value(rate), nested(of)),
+        },
         RFormula::Extremum(greater, terms, _) => format!(
             "{} of ({})",
             if *greater { "greater" } else { "lesser" },
