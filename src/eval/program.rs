@@ -706,6 +706,68 @@ pub fn computed_timelines(program: &mut Program<'_>, plan: &Plan, until: Date) {
     }
 }
 
+/// A condition computed from an aggregate of a metric over each UNIT: on the
+/// day after each UNIT with a figure ends, whether the aggregate over it
+/// compares with the threshold (a UNIT without a figure changes nothing).
+fn aggregate_changes(
+    program: &Program<'_>,
+    plan: &Plan,
+    metric: MetricId,
+    aggregate: &RAggregate,
+    unit: crate::calendar::PeriodUnit,
+    until: Date,
+    compare: impl Fn(Decimal) -> bool,
+) -> Vec<(Date, bool)> {
+    let model = program.model;
+    let mut out = Vec::new();
+    let mut figures = plan
+        .figures
+        .range((metric, Date::MIN)..=(metric, Date::MAX))
+        .map(|(_, f)| f.period);
+    let Some(first) = figures.next() else {
+        return out;
+    };
+    let last = plan
+        .figures
+        .range((metric, Date::MIN)..=(metric, Date::MAX))
+        .map(|(_, f)| f.period.end)
+        .max()
+        .unwrap_or(first.end);
+    let formula = RFormula::Aggregate(aggregate.clone());
+    let mut period = crate::calendar::Period::containing(unit, first.start, model.anchors());
+    let mut steps = 0usize;
+    while let Some(p) = period {
+        steps += 1;
+        if p.start > last || steps > super::payments::MAX_PERIODS {
+            break;
+        }
+        let Some(day) = p.end.succ_opt() else {
+            break;
+        };
+        if day > until {
+            break;
+        }
+        let any = plan
+            .figures
+            .range((metric, Date::MIN)..=(metric, p.end))
+            .any(|(_, f)| f.period.end >= p.start);
+        if any {
+            let pc = super::formula::PeriodContext::new(p, &[], None);
+            let cx = super::formula::Context {
+                params: &program.params,
+                figures: Some((model, &plan.figures)),
+                events: Some(&plan.events),
+                period: Some(&pc),
+            };
+            if let Ok(Value::Money(v)) = super::formula::compute(&formula, &cx) {
+                out.push((day, compare(v.amount)));
+            }
+        }
+        period = p.next(model.anchors());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -961,66 +1023,4 @@ scenario s {
         assert_eq!(compiled.program.last_day, Some(d("2026-03-16")));
         assert!(compiled.program.terminated);
     }
-}
-
-/// A condition computed from an aggregate of a metric over each UNIT: on the
-/// day after each UNIT with a figure ends, whether the aggregate over it
-/// compares with the threshold (a UNIT without a figure changes nothing).
-fn aggregate_changes(
-    program: &Program<'_>,
-    plan: &Plan,
-    metric: MetricId,
-    aggregate: &RAggregate,
-    unit: crate::calendar::PeriodUnit,
-    until: Date,
-    compare: impl Fn(Decimal) -> bool,
-) -> Vec<(Date, bool)> {
-    let model = program.model;
-    let mut out = Vec::new();
-    let mut figures = plan
-        .figures
-        .range((metric, Date::MIN)..=(metric, Date::MAX))
-        .map(|(_, f)| f.period);
-    let Some(first) = figures.next() else {
-        return out;
-    };
-    let last = plan
-        .figures
-        .range((metric, Date::MIN)..=(metric, Date::MAX))
-        .map(|(_, f)| f.period.end)
-        .max()
-        .unwrap_or(first.end);
-    let formula = RFormula::Aggregate(aggregate.clone());
-    let mut period = crate::calendar::Period::containing(unit, first.start, model.anchors());
-    let mut steps = 0usize;
-    while let Some(p) = period {
-        steps += 1;
-        if p.start > last || steps > super::payments::MAX_PERIODS {
-            break;
-        }
-        let Some(day) = p.end.succ_opt() else {
-            break;
-        };
-        if day > until {
-            break;
-        }
-        let any = plan
-            .figures
-            .range((metric, Date::MIN)..=(metric, p.end))
-            .any(|(_, f)| f.period.end >= p.start);
-        if any {
-            let pc = super::formula::PeriodContext::new(p, &[], None);
-            let cx = super::formula::Context {
-                params: &program.params,
-                figures: Some((model, &plan.figures)),
-                events: Some(&plan.events),
-                period: Some(&pc),
-            };
-            if let Ok(Value::Money(v)) = super::formula::compute(&formula, &cx) {
-                out.push((day, compare(v.amount)));
-            }
-        }
-        period = p.next(model.anchors());
-    }
-    out
 }

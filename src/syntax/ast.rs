@@ -503,7 +503,7 @@ pub struct MetricTest {
     /// The metric.
     pub metric: Name,
     /// `FN of METRIC in the current UNIT`: the test is on each UNIT's aggregate.
-    pub aggregate: Option<Aggregate>,
+    pub aggregate: Option<Box<Aggregate>>,
     /// The comparison.
     pub op: CmpOp,
     /// The threshold.

@@ -645,7 +645,7 @@ impl Lower {
                         let first = t.next()?;
                         let (metric, aggregate) = if first.as_rule() == Rule::aggregate {
                             let a = self.aggregate(first)?;
-                            (a.metric.clone(), Some(a))
+                            (a.metric.clone(), Some(Box::new(a)))
                         } else {
                             (self.name(first), None)
                         };
