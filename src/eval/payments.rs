@@ -822,10 +822,28 @@ fn limit_money(
     slot: &Slot,
     period: Period,
     currency: Currency,
+    values: &mut Vec<String>,
 ) -> Result<Money, Diagnostic> {
     match per_period(program, slot) {
-        Some(f) => compute_in_period(program, plan, done, f, period, slot.span, Some(currency))
-            .map(|(m, ..)| m),
+        Some(f) => {
+            let (m, _, read, _) =
+                compute_in_period(program, plan, done, f, period, slot.span, Some(currency))?;
+            // What it read, then the let itself as the floor or cap for the period.
+            for v in read {
+                if !values.contains(&v) {
+                    values.push(v);
+                }
+            }
+            if let ValueRef::Param(p) = slot.value {
+                if let Some(param) = program.model.params.get(p) {
+                    let own = format!("{} {m}", param.name);
+                    if !values.contains(&own) {
+                        values.push(own);
+                    }
+                }
+            }
+            Ok(m)
+        }
         None => program.money(slot, Some(currency)),
     }
 }
@@ -877,7 +895,7 @@ fn settle(
     period_days: i64,
     running: &mut Running<'_>,
     terms: String,
-    values: Vec<String>,
+    mut values: Vec<String>,
 ) -> Result<Accrual, Diagnostic> {
     let span = payment.span;
     let scale = |x: Decimal| -> Result<Decimal, Diagnostic> {
@@ -892,15 +910,36 @@ fn settle(
     let mut owed = computed;
     let mut limits = Vec::new();
     if let Some(floor) = &payment.floor {
-        let floor =
-            scale(limit_money(program, plan, running.done, floor, period, currency)?.amount)?;
+        let floor = scale(
+            limit_money(
+                program,
+                plan,
+                running.done,
+                floor,
+                period,
+                currency,
+                &mut values,
+            )?
+            .amount,
+        )?;
         if owed < floor {
             owed = floor;
             limits.push(Limit::Floor);
         }
     }
     if let Some(cap) = &payment.cap_per {
-        let cap = scale(limit_money(program, plan, running.done, cap, period, currency)?.amount)?;
+        let cap = scale(
+            limit_money(
+                program,
+                plan,
+                running.done,
+                cap,
+                period,
+                currency,
+                &mut values,
+            )?
+            .amount,
+        )?;
         if owed > cap {
             owed = cap;
             limits.push(Limit::PeriodCap);
