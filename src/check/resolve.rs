@@ -90,7 +90,7 @@ pub(crate) struct Resolver<'m> {
     /// Names local to the clause being read (its `let` lines), seen before the model's.
     pub locals: Vec<(String, Symbol)>,
     /// Whether the slot being read may hold a value computed per payment
-    /// period (a payment's amount, floor, caps and advance).
+    /// period (a periodic payment's amount, its floor and its per-period cap).
     pub periodic_ok: bool,
     /// `payments under NAME` read before clause names were registered: (span, name).
     pub pending_clauses: Vec<(Span, String)>,
