@@ -315,7 +315,7 @@ fn render(
             model
                 .params
                 .iter()
-                .filter(|p| !p.name.contains('.'))
+                .filter(|p| !p.name.contains('.') && !p.hidden)
                 .map(|p| p.span),
         )
         .chain(model.terminations.iter().map(|t| t.span))

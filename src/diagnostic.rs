@@ -118,6 +118,8 @@ codes! {
     UnusedAllow => "unused_allow", "an `allow` line that silences nothing";
     FormulaError => "formula_error", "a formula that cannot be computed (a division by zero, a negative duration, days added to months)";
     SetComputed => "set_computed", "a scenario sets a value that the contract computes with `let`";
+    PerPeriod => "per_period", "a value computed per payment period is used where one value is needed";
+    PaymentCycle => "payment_cycle", "clauses whose payment amounts are computed from each other's payments";
     UngrantedLicence => "ungranted_licence", "an action needs a licence to a subject that no clause of the contract grants";
     NoLicenceNeeded => "no_licence_needed", "an expectation asks about a missing licence for an action that needs none";
     NoFiscalYear => "no_fiscal_year", "a fiscal year is used but the contract does not say when its fiscal year starts";

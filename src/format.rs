@@ -169,7 +169,7 @@ fn is_spaced_literal(rule: Rule) -> bool {
 
 /// Literals printed exactly as written.
 fn is_exact_literal(rule: Rule) -> bool {
-    matches!(rule, Rule::string | Rule::percent)
+    matches!(rule, Rule::string | Rule::percent | Rule::aggregate_source)
 }
 
 /// Lays the pair tree out as lines.

@@ -5,7 +5,7 @@
 //! [`crate::eval::formula`]), so every slot that accepts a param accepts a
 //! let, and sweeps, reports and the compiled program need nothing new.
 
-use super::model::{Param, RFormula, Symbol, ValueRef, ValueType};
+use super::model::{ClauseId, Model, Param, RFormula, Symbol, ValueRef, ValueType};
 use super::resolve::{describe_type, literal_value, Resolver};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
@@ -18,6 +18,8 @@ pub(crate) fn declare_let(r: &mut Resolver<'_>, decl: &ast::LetDecl, scope: Opti
     let Some((formula, ty)) = resolve(r, &decl.formula) else {
         return;
     };
+    let periodic = is_periodic(&formula, r.model);
+    let reads_scenario = crate::eval::formula::reads_scenario(&formula, r.model);
     let id = r.model.params.len();
     let declared = match scope {
         Some(_) => r.declare_local(&decl.name, Symbol::Param(id)),
@@ -33,8 +35,80 @@ pub(crate) fn declare_let(r: &mut Resolver<'_>, decl: &ast::LetDecl, scope: Opti
             ty,
             default: None,
             formula: Some(formula),
+            periodic,
+            hidden: false,
+            reads_scenario,
             span: decl.span,
         });
+    }
+}
+
+/// A payment's amount written as a formula (`greater of (USD 250_000, 8% of
+/// net_sales)`): resolved like a let's formula, it must give money, and is
+/// kept as a hidden let that the payment's amount slot reads.
+pub(crate) fn declare_amount(
+    r: &mut Resolver<'_>,
+    f: &Formula,
+    statement: Span,
+) -> Option<super::model::Slot> {
+    let (formula, ty) = resolve(r, f)?;
+    if !matches!(ty, ValueType::Money(_)) {
+        return mismatch(
+            r,
+            f.span(),
+            format!(
+                "a payment's amount must be an amount of money, but this formula gives {}",
+                describe_type(r.model, ty)
+            ),
+            "write an amount, like `greater of (USD 250_000, 8% of net_sales)` or `price × seats`",
+        );
+    }
+    let periodic = is_periodic(&formula, r.model);
+    let reads_scenario = crate::eval::formula::reads_scenario(&formula, r.model);
+    let id = r.model.params.len();
+    r.model.params.push(Param {
+        name: "the payment's amount".to_owned(),
+        ty,
+        default: None,
+        formula: Some(formula),
+        periodic,
+        hidden: true,
+        reads_scenario,
+        span: statement,
+    });
+    Some(super::model::Slot {
+        value: ValueRef::Param(id),
+        span: f.span(),
+    })
+}
+
+/// Whether a formula has a value only for a payment period: it reads a
+/// metric's figure for the period, a window relative to the period, or a let
+/// that does.
+pub(crate) fn is_periodic(f: &RFormula, model: &super::model::Model) -> bool {
+    match f {
+        RFormula::Figure(..) | RFormula::PeriodStart(_) | RFormula::Termination(_) => true,
+        RFormula::Aggregate(a) => match &a.window {
+            super::model::RWindow::Current(_) => true,
+            _ if matches!(a.source, super::model::AggregateSource::Payments(..)) => true,
+            super::model::RWindow::Before(length, day) => {
+                matches!(length, ValueRef::Param(p) if model.params.get(*p).is_some_and(|p| p.periodic))
+                    || is_periodic(day, model)
+            }
+            super::model::RWindow::Since(Some(day)) => is_periodic(day, model),
+            super::model::RWindow::Since(None) => false,
+        },
+        RFormula::Value(ValueRef::Param(p), _) => model.params.get(*p).is_some_and(|p| p.periodic),
+        RFormula::Value(..) | RFormula::EventDate(..) => false,
+        RFormula::Binary(_, a, b, _) | RFormula::Compare(a, _, b, _) => {
+            is_periodic(a, model) || is_periodic(b, model)
+        }
+        RFormula::ShareOf(rate, of, _) => {
+            matches!(rate, ValueRef::Param(p) if model.params.get(*p).is_some_and(|p| p.periodic))
+                || is_periodic(of, model)
+        }
+        RFormula::Extremum(_, terms, _) => terms.iter().any(|t| is_periodic(t, model)),
+        RFormula::Round(inner, ..) => is_periodic(inner, model),
     }
 }
 
@@ -48,6 +122,18 @@ fn resolve(r: &mut Resolver<'_>, f: &Formula) -> Option<(RFormula, ValueType)> {
                 Some(Symbol::Event(e)) => Some((RFormula::EventDate(e, n.span), ValueType::Date)),
                 _ => None,
             }
+        }
+        Formula::Operand(Operand::Name(n))
+            if matches!(r.symbol(&n.text), Some(Symbol::Metric(_))) =>
+        {
+            let Some(Symbol::Metric(m)) = r.symbol(&n.text) else {
+                return None;
+            };
+            let currency = r.model.metrics.get(m)?.currency;
+            Some((
+                RFormula::Figure(m, n.span),
+                ValueType::Money(Some(currency)),
+            ))
         }
         Formula::Operand(o) => {
             let (value, ty) = operand(r, o)?;
@@ -164,16 +250,131 @@ fn resolve(r: &mut Resolver<'_>, f: &Formula) -> Option<(RFormula, ValueType)> {
     }
 }
 
-/// `FN of METRIC WINDOW`: an amount in the metric's currency, or a number for `count`.
+/// `FN of SOURCE WINDOW`: an amount in the metric's currency (or of the
+/// event's argument), a number for `count` or a number argument.
 fn aggregate(r: &mut Resolver<'_>, a: &ast::Aggregate) -> Option<(RFormula, ValueType)> {
-    let metric = match r.symbol(&a.metric.text) {
-        Some(Symbol::Metric(m)) => m,
+    use super::model::AggregateSource;
+    if a.payments {
+        // Top-level lets are read before clause names are registered; such a
+        // name is looked up once they are (see `resolve_payment_sources`).
+        let clause = match r.symbol(&a.metric.text) {
+            Some(Symbol::Clause(c)) => c,
+            Some(_) => {
+                r.lookup(&a.metric, "clause");
+                return None;
+            }
+            None => {
+                r.pending_clauses
+                    .push((a.metric.span, a.metric.text.clone()));
+                usize::MAX
+            }
+        };
+        let ty = if a.function == ast::AggregateFn::Count {
+            ValueType::Number
+        } else {
+            ValueType::Money(None)
+        };
+        let window = window(r, a)?;
+        return Some((
+            RFormula::Aggregate(super::model::RAggregate {
+                function: a.function,
+                source: AggregateSource::Payments(clause, a.metric.span),
+                window,
+                pro_rata: a.pro_rata,
+                span: a.span,
+            }),
+            ty,
+        ));
+    }
+    let (source, ty) = match (r.symbol(&a.metric.text), &a.arg) {
+        (Some(Symbol::Metric(m)), None) => {
+            let currency = r.model.metrics.get(m)?.currency;
+            (AggregateSource::Metric(m), ValueType::Money(Some(currency)))
+        }
+        (Some(Symbol::Event(e)), None) => {
+            if a.function != ast::AggregateFn::Count {
+                return mismatch(
+                    r,
+                    a.metric.span,
+                    format!(
+                        "an event's occurrences can be counted, but `{}` alone has no amount to add up",
+                        a.metric.text
+                    ),
+                    "write `count of EVENT …`, or name the argument to add up: `sum of claim.amount …`",
+                );
+            }
+            (AggregateSource::Event(e), ValueType::Number)
+        }
+        (Some(Symbol::Event(e)), Some(arg)) => {
+            let args = &r.model.events.get(e)?.args;
+            let Some((i, (_, ty))) = args.iter().enumerate().find(|(_, (n, _))| *n == arg.text)
+            else {
+                let known: Vec<String> = args.iter().map(|(n, _)| format!("`{n}`")).collect();
+                r.diagnostics.push(
+                    Diagnostic::error(
+                        Code::UnknownName,
+                        arg.span,
+                        format!("event `{}` has no argument `{}`", a.metric.text, arg.text),
+                    )
+                    .with_label("not one of its arguments")
+                    .with_help(if known.is_empty() {
+                        "this event is declared without data; declare it with arguments, like `event deal(price: money)`".to_owned()
+                    } else {
+                        format!("its arguments are {}", known.join(", "))
+                    }),
+                );
+                return None;
+            };
+            let ty = *ty;
+            if !matches!(ty, ValueType::Money(_) | ValueType::Number) {
+                return mismatch(
+                    r,
+                    arg.span,
+                    format!(
+                        "`{}.{}` is {}; only money and number arguments can be added up",
+                        a.metric.text,
+                        arg.text,
+                        describe_type(r.model, ty)
+                    ),
+                    "aggregate a money or number argument, or count the occurrences with `count of EVENT`",
+                );
+            }
+            let ty = if a.function == ast::AggregateFn::Count {
+                ValueType::Number
+            } else {
+                ty
+            };
+            (AggregateSource::EventArg(e, i), ty)
+        }
+        (Some(Symbol::Metric(_)), Some(arg)) => {
+            return mismatch(
+                r,
+                arg.span,
+                format!("metric `{}` has no arguments", a.metric.text),
+                "aggregate the metric itself, like `sum of net_sales in this period`",
+            );
+        }
         _ => {
-            r.lookup(&a.metric, "metric");
+            r.lookup(&a.metric, "metric or event");
             return None;
         }
     };
-    let currency = r.model.metrics.get(metric)?.currency;
+    let window = window(r, a)?;
+    Some((
+        RFormula::Aggregate(super::model::RAggregate {
+            function: a.function,
+            source,
+            window,
+            pro_rata: a.pro_rata,
+            span: a.span,
+        }),
+        ty,
+    ))
+}
+
+/// An aggregate's window, resolved.
+fn window(r: &mut Resolver<'_>, a: &ast::Aggregate) -> Option<super::model::RWindow> {
+    use super::model::RWindow;
     let typed = |r: &mut Resolver<'_>, o: &Operand, want: ValueType| {
         let (v, ty) = operand(r, o)?;
         if ty == want {
@@ -191,29 +392,52 @@ fn aggregate(r: &mut Resolver<'_>, a: &ast::Aggregate) -> Option<(RFormula, Valu
             )
         }
     };
-    let (length, day) = match &a.window {
-        ast::AggregateWindow::Before(length, day) => (
-            Some(typed(r, length, ValueType::Duration)?),
-            Some(typed(r, day, ValueType::Date)?),
+    // The window's day is a date formula: a date, a param or let, or an
+    // event's name (its first occurrence), computed through the same context.
+    let day = |r: &mut Resolver<'_>, o: &Operand| -> Option<Box<RFormula>> {
+        let (f, ty) = resolve(r, &Formula::Operand(o.clone()))?;
+        if ty != ValueType::Date {
+            return mismatch(
+                r,
+                o.span(),
+                format!("expected a date, found {}", describe_type(r.model, ty)),
+                "a window is `over the 12 months before DATE` or `since DATE`",
+            );
+        }
+        Some(Box::new(f))
+    };
+    Some(match &a.window {
+        ast::AggregateWindow::Before(length, d) => {
+            RWindow::Before(typed(r, length, ValueType::Duration)?, day(r, d)?)
+        }
+        ast::AggregateWindow::BeforePeriod(length, span) => RWindow::Before(
+            typed(r, length, ValueType::Duration)?,
+            Box::new(RFormula::PeriodStart(*span)),
         ),
-        ast::AggregateWindow::Since(Some(day)) => (None, Some(typed(r, day, ValueType::Date)?)),
-        ast::AggregateWindow::Since(None) => (None, None),
-    };
-    let ty = match a.function {
-        ast::AggregateFn::Count => ValueType::Number,
-        _ => ValueType::Money(Some(currency)),
-    };
-    Some((
-        RFormula::Aggregate(super::model::RAggregate {
-            function: a.function,
-            metric,
-            length,
-            day,
-            pro_rata: a.pro_rata,
-            span: a.span,
-        }),
-        ty,
-    ))
+        ast::AggregateWindow::BeforeTermination(length, span) => RWindow::Before(
+            typed(r, length, ValueType::Duration)?,
+            Box::new(RFormula::Termination(*span)),
+        ),
+        ast::AggregateWindow::Since(Some(d)) => RWindow::Since(Some(day(r, d)?)),
+        ast::AggregateWindow::Since(None) => RWindow::Since(None),
+        ast::AggregateWindow::Current(unit, span) => {
+            if *unit == Some(crate::calendar::PeriodUnit::FiscalYear)
+                && r.model.fiscal_start.is_none()
+            {
+                r.diagnostics.push(
+                    Diagnostic::error(
+                        Code::NoFiscalYear,
+                        *span,
+                        "the current fiscal year is used, but the contract does not say when its fiscal year starts",
+                    )
+                    .with_label("which fiscal year?")
+                    .with_help("add `fiscal year starts MONTH DAY` to the contract"),
+                );
+                return None;
+            }
+            RWindow::Current(*unit)
+        }
+    })
 }
 
 /// A literal, param or earlier let inside a formula.
@@ -235,7 +459,6 @@ fn operand(r: &mut Resolver<'_>, o: &Operand) -> Option<(ValueRef, ValueType)> {
             )),
             Some(other) => {
                 let why = match other {
-                    Symbol::Metric(_) => "a metric has a figure per period, and a let has one value per scenario",
                     Symbol::Condition(_) => "a condition changes over time, and a let has one value per scenario; use the condition in `while` or `unless`",
                     _ => "a let is computed from literals, params and other lets",
                 };
@@ -387,4 +610,324 @@ fn mismatch<T>(r: &mut Resolver<'_>, span: Span, message: String, help: &str) ->
             .with_help(help),
     );
     None
+}
+
+/// The clauses whose payments a formula reads (`payments under CLAUSE`),
+/// directly or through the lets it reads, with where each is named.
+pub fn payment_sources(f: &RFormula, model: &Model, out: &mut Vec<(ClauseId, Span)>) {
+    let mut seen = vec![false; model.params.len()];
+    sources_in(f, model, out, &mut seen);
+}
+
+/// [`payment_sources`], visiting each let once (a let may be read many times).
+fn sources_in(f: &RFormula, model: &Model, out: &mut Vec<(ClauseId, Span)>, seen: &mut Vec<bool>) {
+    use super::model::{AggregateSource, RWindow};
+    let value = |v: &ValueRef, out: &mut Vec<(ClauseId, Span)>, seen: &mut Vec<bool>| {
+        if let ValueRef::Param(p) = v {
+            if seen.get(*p).copied().unwrap_or(true) {
+                return;
+            }
+            if let Some(s) = seen.get_mut(*p) {
+                *s = true;
+            }
+            if let Some(f) = model.params.get(*p).and_then(|p| p.formula.as_ref()) {
+                sources_in(f, model, out, seen);
+            }
+        }
+    };
+    match f {
+        RFormula::Value(v, _) => value(v, out, seen),
+        RFormula::Figure(..)
+        | RFormula::EventDate(..)
+        | RFormula::PeriodStart(_)
+        | RFormula::Termination(_) => {}
+        RFormula::Binary(_, a, b, _) | RFormula::Compare(a, _, b, _) => {
+            sources_in(a, model, out, seen);
+            sources_in(b, model, out, seen);
+        }
+        RFormula::ShareOf(rate, of, _) => {
+            value(rate, out, seen);
+            sources_in(of, model, out, seen);
+        }
+        RFormula::Extremum(_, terms, _) => {
+            for t in terms {
+                sources_in(t, model, out, seen);
+            }
+        }
+        RFormula::Round(inner, ..) => sources_in(inner, model, out, seen),
+        RFormula::Aggregate(a) => {
+            if let AggregateSource::Payments(c, span) = a.source {
+                out.push((c, span));
+            }
+            match &a.window {
+                RWindow::Before(length, day) => {
+                    value(length, out, seen);
+                    sources_in(day, model, out, seen);
+                }
+                RWindow::Since(Some(day)) => sources_in(day, model, out, seen),
+                RWindow::Since(None) | RWindow::Current(_) => {}
+            }
+        }
+    }
+}
+
+/// The clauses one clause's payment amounts, floors and caps read, each with
+/// the slot that reads it and where the clause is named.
+fn clause_reads(model: &Model, cid: ClauseId) -> Vec<(ClauseId, Span, Span)> {
+    let mut found = Vec::new();
+    let Some(clause) = model.clauses.get(cid) else {
+        return found;
+    };
+    for p in clause.versions.iter().flat_map(|v| &v.payments) {
+        let amount = match &p.charge {
+            super::model::Charge::Fixed { amount, .. } => Some(amount),
+            _ => None,
+        };
+        for slot in amount.into_iter().chain(&p.floor).chain(&p.cap_per) {
+            if let ValueRef::Param(id) = slot.value {
+                if let Some(f) = model.params.get(id).and_then(|p| p.formula.as_ref()) {
+                    let mut out = Vec::new();
+                    payment_sources(f, model, &mut out);
+                    found.extend(out.into_iter().map(|(c, at)| (c, slot.span, at)));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The order in which clauses' payments are computed: a clause after the
+/// clauses whose payments its amounts read, otherwise in the contract's
+/// order. A cycle (reported by `covenant check`) keeps the contract's order.
+pub fn clause_order(model: &Model) -> Vec<ClauseId> {
+    let n = model.clauses.len();
+    let deps: Vec<Vec<ClauseId>> = (0..n)
+        .map(|c| {
+            clause_reads(model, c)
+                .into_iter()
+                .map(|(d, _, _)| d)
+                .filter(|d| *d != c && *d < n)
+                .collect()
+        })
+        .collect();
+    if deps.iter().all(Vec::is_empty) {
+        return (0..n).collect();
+    }
+    // Kahn's algorithm, taking the first ready clause in the contract's order;
+    // on a cycle, the first clause not yet placed goes next.
+    let mut waiting: Vec<usize> = deps.iter().map(Vec::len).collect();
+    let mut readers: Vec<Vec<ClauseId>> = vec![Vec::new(); n];
+    for (c, ds) in deps.iter().enumerate() {
+        for d in ds {
+            if let Some(r) = readers.get_mut(*d) {
+                r.push(c);
+            }
+        }
+    }
+    let mut ready: std::collections::BTreeSet<ClauseId> =
+        (0..n).filter(|c| waiting.get(*c) == Some(&0)).collect();
+    let mut placed = vec![false; n];
+    let mut order = Vec::with_capacity(n);
+    let mut next_unplaced = 0;
+    while order.len() < n {
+        let c = match ready.pop_first() {
+            Some(c) => c,
+            None => {
+                while placed.get(next_unplaced).copied().unwrap_or(false) {
+                    next_unplaced += 1;
+                }
+                if next_unplaced >= n {
+                    break;
+                }
+                next_unplaced
+            }
+        };
+        if placed.get(c).copied().unwrap_or(true) {
+            continue;
+        }
+        if let Some(p) = placed.get_mut(c) {
+            *p = true;
+        }
+        order.push(c);
+        for r in readers.get(c).map(Vec::as_slice).unwrap_or(&[]) {
+            if let Some(w) = waiting.get_mut(*r) {
+                *w = w.saturating_sub(1);
+                if *w == 0 && !placed.get(*r).copied().unwrap_or(true) {
+                    ready.insert(*r);
+                }
+            }
+        }
+    }
+    order
+}
+
+/// Clauses whose payments read each other's (or their own): each amount would
+/// wait for the other, so neither can be computed.
+pub fn payment_cycles(model: &Model) -> Vec<Diagnostic> {
+    let n = model.clauses.len();
+    let reads: Vec<Vec<(ClauseId, Span, Span)>> = (0..n).map(|c| clause_reads(model, c)).collect();
+    let mut out = Vec::new();
+    if reads.iter().all(Vec::is_empty) {
+        return out;
+    }
+    let name = |c: ClauseId| model.clauses.get(c).map_or("", |c| c.name.as_str());
+    for (c, rs) in reads.iter().enumerate() {
+        for (d, slot, at) in rs {
+            if *d == c {
+                out.push(
+                    Diagnostic::error(
+                        Code::PaymentCycle,
+                        *at,
+                        format!(
+                            "the payments under `{}` are computed from themselves",
+                            name(c)
+                        ),
+                    )
+                    .with_label("reads its own clause's payments")
+                    .with_secondary(*slot, "in this amount")
+                    .with_help(
+                        "compute the amount from metrics, events or another clause's payments",
+                    ),
+                );
+                continue;
+            }
+            // The path back from `d` to `c`, if there is one.
+            let mut seen = vec![false; n];
+            let mut stack = vec![*d];
+            let mut back: Option<(Span, Span)> = None;
+            while let Some(x) = stack.pop() {
+                if seen.get(x).copied().unwrap_or(true) {
+                    continue;
+                }
+                if let Some(s) = seen.get_mut(x) {
+                    *s = true;
+                }
+                for (y, s2, at2) in reads.get(x).map(Vec::as_slice).unwrap_or(&[]) {
+                    // The edge straight back from `d` is the clearest to show.
+                    if *y == c && (x == *d || back.is_none()) {
+                        back = Some((*at2, *s2));
+                    }
+                    stack.push(*y);
+                }
+            }
+            // Reported once per pair, from the earlier clause.
+            if let Some((other, _)) = back {
+                if c < *d {
+                    out.push(
+                        Diagnostic::error(
+                            Code::PaymentCycle,
+                            *at,
+                            format!(
+                                "the payments under `{}` and `{}` are computed from each other",
+                                name(c),
+                                name(*d)
+                            ),
+                        )
+                        .with_label(format!("`{}` reads `{}` here", name(c), name(*d)))
+                        .with_secondary(other, "and the other way round here")
+                        .with_help(
+                            "one of the two amounts must be computed without the other's payments",
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Looks up the clauses named by `payments under NAME` in top-level lets,
+/// once every clause name is registered.
+pub(crate) fn resolve_payment_sources(r: &mut Resolver<'_>) {
+    let pending = std::mem::take(&mut r.pending_clauses);
+    if pending.is_empty() {
+        return;
+    }
+    let mut found: Vec<(Span, ClauseId)> = Vec::new();
+    for (span, name) in &pending {
+        let n = ast::Name {
+            text: name.clone(),
+            span: *span,
+        };
+        if let Some(Symbol::Clause(c)) = r.lookup(&n, "clause") {
+            found.push((*span, c));
+        }
+    }
+    for p in &mut r.model.params {
+        if let Some(f) = &mut p.formula {
+            fix_sources(f, &found);
+        }
+    }
+}
+
+fn fix_sources(f: &mut RFormula, found: &[(Span, ClauseId)]) {
+    use super::model::{AggregateSource, RWindow};
+    match f {
+        RFormula::Aggregate(a) => {
+            if let AggregateSource::Payments(c, span) = &mut a.source {
+                if let Some((_, id)) = found.iter().find(|(s, _)| s == span) {
+                    *c = *id;
+                }
+            }
+            match &mut a.window {
+                RWindow::Before(_, day) | RWindow::Since(Some(day)) => fix_sources(day, found),
+                RWindow::Since(None) | RWindow::Current(_) => {}
+            }
+        }
+        RFormula::Binary(_, a, b, _) | RFormula::Compare(a, _, b, _) => {
+            fix_sources(a, found);
+            fix_sources(b, found);
+        }
+        RFormula::ShareOf(_, of, _) | RFormula::Round(of, ..) => fix_sources(of, found),
+        RFormula::Extremum(_, terms, _) => {
+            for t in terms {
+                fix_sources(t, found);
+            }
+        }
+        RFormula::Value(..)
+        | RFormula::Figure(..)
+        | RFormula::EventDate(..)
+        | RFormula::PeriodStart(_)
+        | RFormula::Termination(_) => {}
+    }
+}
+
+/// `when FN of METRIC in the current UNIT OP AMOUNT`: the aggregate, taken over
+/// each UNIT in turn (as over `in this period` of a payment every UNIT).
+pub(crate) fn condition_aggregate(
+    r: &mut Resolver<'_>,
+    a: &ast::Aggregate,
+) -> Option<(super::model::RAggregate, crate::calendar::PeriodUnit)> {
+    let unit = match (&a.window, a.arg.is_some() || a.payments) {
+        (ast::AggregateWindow::Current(Some(unit), _), false) => *unit,
+        _ => {
+            return mismatch(
+                r,
+                a.span,
+                "a condition computed from a metric tests one period's figure, or an aggregate of the metric over `the current UNIT`".to_owned(),
+                "write `when sum of net_sales in the current contract year >= USD 10 million`",
+            )
+        }
+    };
+    let (RFormula::Aggregate(mut agg), _) = aggregate(r, a)? else {
+        return None;
+    };
+    if !matches!(agg.source, super::model::AggregateSource::Metric(_)) {
+        return mismatch(
+            r,
+            a.metric.span,
+            format!("`{}` is not a metric", a.metric.text),
+            "a condition is computed from a metric's figures",
+        );
+    }
+    if a.function == ast::AggregateFn::Count {
+        return mismatch(
+            r,
+            a.span,
+            "a count of periods is a number, and the condition compares with an amount".to_owned(),
+            "use sum, average, minimum or maximum",
+        );
+    }
+    agg.window = super::model::RWindow::Current(None);
+    Some((agg, unit))
 }

@@ -13,7 +13,7 @@
 
 pub mod allows;
 mod calendars;
-mod formula;
+pub(crate) mod formula;
 pub mod lint;
 pub mod model;
 mod resolve;
@@ -307,6 +307,7 @@ pub fn build_model(chain: &[Loaded]) -> Checked<Model> {
             registered.push((id, *c));
         }
     }
+    formula::resolve_payment_sources(&mut r);
     // Top-level allows may name clauses, so they are read once every clause name is known.
     resolve_allows(&mut r, &contract.decls);
     for (id, c) in registered {
@@ -349,6 +350,9 @@ pub fn build_model(chain: &[Loaded]) -> Checked<Model> {
         .any(|d| matches!(d, ast::Decl::FiscalYear(_)));
     calendars::check_fiscal_uses(&mut r, fiscal_declared);
     unused_interpretations(&mut r);
+    formula::resolve_payment_sources(&mut r);
+    let cycles = formula::payment_cycles(r.model);
+    r.diagnostics.extend(cycles);
 
     let diagnostics = r.diagnostics;
     if has_errors(&diagnostics) {

@@ -287,6 +287,9 @@ pub enum ConditionSource {
         /// `once false stays false` (Some(false)): the first period giving that
         /// value fixes it for the rest of the contract.
         settles: Option<bool>,
+        /// `when FN of METRIC in the current UNIT …`: the aggregate (over
+        /// `in this period`) and the UNIT it is taken over.
+        over: Option<(RAggregate, PeriodUnit)>,
     },
     /// True in the windows that the occurrences of an event open (a clause's
     /// `within|for DURATION after EVENT`); not declared by name.
@@ -317,6 +320,16 @@ pub struct Param {
     /// For a `let`: how the value is computed from params and earlier lets
     /// (scenarios cannot `set` it; it is computed when params are bound).
     pub formula: Option<RFormula>,
+    /// A let computed per payment period (it reads a metric's figure for the
+    /// period, a period-relative window, or another such let): usable only in
+    /// payment amounts, floors and caps.
+    pub periodic: bool,
+    /// A let Covenant made for a payment's inline formula: not listed in reports.
+    pub hidden: bool,
+    /// A let that reads figures, events or payments (directly or through
+    /// another let), so that its value within a payment period may differ
+    /// from its value for the scenario.
+    pub reads_scenario: bool,
     /// Declaration.
     pub span: Span,
 }
@@ -340,6 +353,39 @@ pub enum RFormula {
     Compare(Box<RFormula>, CmpOp, Box<RFormula>, Span),
     /// `FN of METRIC WINDOW`: computed from the scenario's figures.
     Aggregate(RAggregate),
+    /// A metric's name outside an aggregate: its figure for the payment period.
+    Figure(MetricId, Span),
+    /// `this period` in a window: the payment period's first day.
+    PeriodStart(Span),
+    /// `termination` in a window: the day after the contract's last day, when
+    /// a termination ends it (so `before termination` ends on the last day).
+    Termination(Span),
+}
+
+/// What an aggregate reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggregateSource {
+    /// A metric's figures.
+    Metric(MetricId),
+    /// A declared event's occurrences (`count of claim`).
+    Event(EventId),
+    /// An argument of a declared event's occurrences (`minimum of deal.price`), by position.
+    EventArg(EventId, usize),
+    /// What a clause's payments owe per payment period (`payments under
+    /// services`); the span names the clause, for the cycle diagnostic.
+    Payments(ClauseId, Span),
+}
+
+/// The window of a resolved aggregate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RWindow {
+    /// `over the DURATION before DAY`: the day is a date formula (a date, a
+    /// param, a let, an event's name), computed through the same context.
+    Before(ValueRef, Box<RFormula>),
+    /// `since DAY` (`None`: `since effective`).
+    Since(Option<Box<RFormula>>),
+    /// `in this period` (`None`) or `in the current UNIT`: per period only.
+    Current(Option<PeriodUnit>),
 }
 
 /// A resolved aggregate of a metric's figures over a window of days.
@@ -347,12 +393,10 @@ pub enum RFormula {
 pub struct RAggregate {
     /// What is computed.
     pub function: AggregateFn,
-    /// The metric.
-    pub metric: MetricId,
-    /// `over the DURATION before DATE` (Some) or `since DATE` (None).
-    pub length: Option<ValueRef>,
-    /// The window's date (`before DATE`, `since DATE`); `None` for `since effective`.
-    pub day: Option<ValueRef>,
+    /// What it reads.
+    pub source: AggregateSource,
+    /// Over which days.
+    pub window: RWindow,
     /// Whether periods the window cuts count pro rata by days.
     pub pro_rata: bool,
     /// The whole aggregate.
@@ -369,7 +413,10 @@ impl RFormula {
             | RFormula::Extremum(.., s)
             | RFormula::Round(.., s)
             | RFormula::Compare(.., s)
-            | RFormula::EventDate(_, s) => *s,
+            | RFormula::EventDate(_, s)
+            | RFormula::Figure(_, s)
+            | RFormula::PeriodStart(s)
+            | RFormula::Termination(s) => *s,
             RFormula::Aggregate(a) => a.span,
         }
     }

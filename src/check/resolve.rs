@@ -89,6 +89,11 @@ pub(crate) struct Resolver<'m> {
     pub diagnostics: Vec<Diagnostic>,
     /// Names local to the clause being read (its `let` lines), seen before the model's.
     pub locals: Vec<(String, Symbol)>,
+    /// Whether the slot being read may hold a value computed per payment
+    /// period (a periodic payment's amount, its floor and its per-period cap).
+    pub periodic_ok: bool,
+    /// `payments under NAME` read before clause names were registered: (span, name).
+    pub pending_clauses: Vec<(Span, String)>,
 }
 
 impl<'m> Resolver<'m> {
@@ -97,6 +102,8 @@ impl<'m> Resolver<'m> {
             model,
             diagnostics: Vec::new(),
             locals: Vec::new(),
+            periodic_ok: false,
+            pending_clauses: Vec::new(),
         }
     }
 
@@ -378,6 +385,10 @@ impl<'m> Resolver<'m> {
             Operand::Name(n) => match self.symbol(&n.text) {
                 Some(Symbol::Param(p)) => {
                     let param = self.model.params.get(p)?.clone();
+                    if param.periodic && !self.periodic_ok {
+                        self.error(per_period_misuse(&n.text, span, param.span));
+                        return None;
+                    }
                     if !expected.accepts(param.ty) {
                         let d = Diagnostic::error(
                             Code::TypeMismatch,
@@ -702,10 +713,15 @@ impl<'m> Resolver<'m> {
                     return Some((ROperand::Arg(i), args.get(i)?.1));
                 }
                 match self.symbol(&n.text) {
-                    Some(Symbol::Param(p)) => Some((
-                        ROperand::Value(ValueRef::Param(p)),
-                        self.model.params.get(p)?.ty,
-                    )),
+                    Some(Symbol::Param(p)) => {
+                        let param = self.model.params.get(p)?;
+                        if param.periodic {
+                            let d = per_period_misuse(&n.text, n.span, param.span);
+                            self.error(d);
+                            return None;
+                        }
+                        Some((ROperand::Value(ValueRef::Param(p)), param.ty))
+                    }
                     Some(Symbol::Value(t, i)) => Some((
                         ROperand::Value(ValueRef::Lit(Value::Enum(t, i))),
                         ValueType::Enum(t),
@@ -978,11 +994,21 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
                     let Some(threshold) = r.slot(&t.threshold, Want::Money(currency)) else {
                         return;
                     };
+                    let over = match &t.aggregate {
+                        None => None,
+                        Some(a) => {
+                            let Some(over) = super::formula::condition_aggregate(r, a) else {
+                                return;
+                            };
+                            Some(over)
+                        }
+                    };
                     ConditionSource::Metric {
                         metric,
                         op: t.op,
                         threshold,
                         settles: t.settles,
+                        over,
                     }
                 }
             };
@@ -1023,6 +1049,9 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
                     ty,
                     default,
                     formula: None,
+                    periodic: false,
+                    hidden: false,
+                    reads_scenario: false,
                     span: p.span,
                 });
             }
@@ -1532,6 +1561,33 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
             let payer = r.party(payer);
             let payee = r.party(payee);
             let charge = match amount {
+                // `8% of royalty_base`, where the base is a let (or param)
+                // rather than a metric: a share of an amount, computed per period.
+                ast::PaymentAmount::Share {
+                    rate,
+                    metric,
+                    tiers,
+                } if tiers.is_empty()
+                    && matches!(r.symbol(&metric.text), Some(Symbol::Param(_))) =>
+                {
+                    let formula = ast::Formula::ShareOf(
+                        rate.clone(),
+                        Box::new(ast::Formula::Operand(Operand::Name(metric.clone()))),
+                        rate.span().to(metric.span),
+                    );
+                    let slot = super::formula::declare_amount(r, &formula, *span);
+                    let currency = slot.as_ref().and_then(|s| slot_currency(r.model, s));
+                    slot.map(|amount| {
+                        (
+                            Charge::Fixed {
+                                amount,
+                                on: None,
+                                on_termination: false,
+                            },
+                            currency,
+                        )
+                    })
+                }
                 ast::PaymentAmount::Share {
                     rate,
                     metric,
@@ -1574,12 +1630,34 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                     });
                     metric_id.map(|metric| (Charge::Shortfall { metric, commitment }, currency))
                 }
+                ast::PaymentAmount::Formula(formula) => {
+                    // A formula that is reported keeps the payment with a
+                    // placeholder, so that its modifiers are still checked.
+                    let slot = super::formula::declare_amount(r, formula, *span);
+                    let currency = slot.as_ref().and_then(|s| slot_currency(r.model, s));
+                    let amount = slot.unwrap_or(Slot {
+                        value: ValueRef::Lit(Value::Money(crate::money::Money::zero(Currency(
+                            *b"XXX",
+                        )))),
+                        span: formula.span(),
+                    });
+                    Some((
+                        Charge::Fixed {
+                            amount,
+                            on: None,
+                            on_termination: false,
+                        },
+                        currency,
+                    ))
+                }
                 ast::PaymentAmount::Fixed {
                     amount,
                     on,
                     on_termination,
                 } => {
+                    r.periodic_ok = on.is_none();
                     let slot = r.slot(amount, Want::Money(None));
+                    r.periodic_ok = false;
                     let currency = slot.as_ref().and_then(|s| slot_currency(r.model, s));
                     let on = on.as_ref().and_then(|o| r.slot(o, Want::Date));
                     let on_termination = *on_termination;
@@ -1660,6 +1738,20 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
     }
 }
 
+/// A let computed per payment period, used where one value is needed.
+pub(crate) fn per_period_misuse(name: &str, at: Span, declared: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::PerPeriod,
+        at,
+        format!("`{name}` is computed per payment period, so it has no single value here"),
+    )
+    .with_label("one value per payment period")
+    .with_secondary(declared, "declared here: it reads a figure, window or payments of the payment period")
+    .with_help(
+        "use it as a payment's amount, floor or cap; here, use a let that reads the metric only inside an aggregate over a window with fixed dates",
+    )
+}
+
 fn slot_currency(model: &Model, slot: &Slot) -> Option<Currency> {
     match &slot.value {
         ValueRef::Lit(Value::Money(m)) => Some(m.currency),
@@ -1713,11 +1805,15 @@ fn modifier(r: &mut Resolver<'_>, b: &mut BodyBuilder, m: &ast::Modifier) {
         ast::Modifier::CapTotal(o, _) => payment.cap_total = r.slot(o, Want::Money(currency)),
         ast::Modifier::CapPer(o, unit, span) => {
             payment.cap_per_unit = Some((*unit, *span));
+            r.periodic_ok = true;
             payment.cap_per = r.slot(o, Want::Money(currency));
+            r.periodic_ok = false;
         }
         ast::Modifier::Floor(o, unit, span) => {
             payment.floor_unit = Some((*unit, *span));
+            r.periodic_ok = true;
             payment.floor = r.slot(o, Want::Money(currency));
+            r.periodic_ok = false;
         }
         ast::Modifier::WholeAmount(span) => payment.whole_amount = Some(*span),
         ast::Modifier::Cumulative(span) => payment.cumulative = Some(*span),
@@ -1923,11 +2019,20 @@ fn check_payment(r: &mut Resolver<'_>, p: &Payment) {
             );
         }
         if p.every.is_none() && !*on_termination {
-            r.diagnostics.push(
+            let d = if computed_amount(r.model, amount) {
+                Diagnostic::error(
+                    Code::MissingDeclaration,
+                    amount.span,
+                    "an amount computed per period needs `every UNIT`",
+                )
+                .with_label("for which periods?")
+                .with_help("add `every quarter` (or the payment's period) on the next line")
+            } else {
                 Diagnostic::error(Code::MissingDeclaration, amount.span, "a fixed sum needs `on DATE` or `every UNIT`")
                     .with_label("when is it paid?")
-                    .with_help("write `USD 1 million on 2027-01-01` for a one-off payment or add `every year` on the next line"),
-            );
+                    .with_help("write `USD 1 million on 2027-01-01` for a one-off payment or add `every year` on the next line")
+            };
+            r.diagnostics.push(d);
         }
     }
     if let (Some((floor, floor_span)), Some((cap, cap_span))) =
@@ -1961,6 +2066,11 @@ fn check_payment(r: &mut Resolver<'_>, p: &Payment) {
     }
 }
 
+/// Whether a payment's amount is a formula written in the payment (or a share of a let).
+fn computed_amount(model: &Model, amount: &Slot) -> bool {
+    matches!(amount.value, ValueRef::Param(p) if model.params.get(p).is_some_and(|p| p.hidden))
+}
+
 /// Tiers lines only fit a share, and an escalator only a periodic fixed sum or a shortfall.
 fn check_payment_form(r: &mut Resolver<'_>, p: &Payment) {
     let form = match &p.charge {
@@ -1971,6 +2081,9 @@ fn check_payment_form(r: &mut Resolver<'_>, p: &Payment) {
             on_termination: true,
             ..
         } => "a one-off sum",
+        Charge::Fixed {
+            on: None, amount, ..
+        } if computed_amount(r.model, amount) => "an amount computed per period",
         Charge::Fixed { on: None, .. } => "a fixed sum",
     };
     if !matches!(p.charge, Charge::Share { .. }) {

@@ -9,10 +9,13 @@
 use chrono::{Datelike, Months};
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use crate::calendar::{Date, Duration, DurationUnit, Period};
-use crate::check::model::{MetricId, Model, RAggregate, RFormula, Value, ValueRef};
+use crate::check::model::{
+    AggregateSource, MetricId, Model, RAggregate, RFormula, RWindow, Value, ValueRef,
+};
 use crate::check::scenario::{Figure, PlanEvent, PlanEventKind};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::money::{Money, Rate};
@@ -32,6 +35,49 @@ pub struct Context<'a> {
     pub figures: Option<(&'a Model, &'a Figures)>,
     /// The scenario's events, in date order (for the dates of declared events).
     pub events: Option<&'a [PlanEvent]>,
+    /// The payment period an amount is computed for (`None` outside payments).
+    pub period: Option<&'a PeriodContext<'a>>,
+}
+
+/// What an amount computed per payment period knows of its period.
+pub struct PeriodContext<'a> {
+    /// The payment period.
+    pub period: Period,
+    /// What the clauses computed before this one owe, period by period (for
+    /// `payments under CLAUSE`).
+    pub accruals: &'a [super::outcome::Accrual],
+    /// The contract's last day, when a termination ends it.
+    pub terminated: Option<Date>,
+    /// Lets already computed for this period, by param id.
+    memo: RefCell<BTreeMap<usize, Value>>,
+    /// Metrics read for the period: (metric, its figure, whether one was given).
+    pub figures_read: RefCell<Vec<(MetricId, Money, bool)>>,
+}
+
+impl<'a> PeriodContext<'a> {
+    /// A fresh context for one payment period.
+    pub fn new(
+        period: Period,
+        accruals: &'a [super::outcome::Accrual],
+        terminated: Option<Date>,
+    ) -> Self {
+        PeriodContext {
+            period,
+            accruals,
+            terminated,
+            memo: RefCell::new(BTreeMap::new()),
+            figures_read: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The lets computed for the period, by param id.
+    pub fn lets(&self) -> Vec<(usize, Value)> {
+        self.memo
+            .borrow()
+            .iter()
+            .map(|(k, v)| (*k, v.clone()))
+            .collect()
+    }
 }
 
 /// Computes every let from the bound params (and the scenario's figures), in place.
@@ -55,10 +101,15 @@ pub fn bind_lets_with_events(
         let Some(formula) = &param.formula else {
             continue;
         };
+        // Computed for each payment period, when the payment accrues.
+        if param.periodic {
+            continue;
+        }
         let context = Context {
             params,
             figures: figures.map(|f| (model, f)),
             events,
+            period: None,
         };
         let value = compute(formula, &context).map_err(|(span, code, message)| {
             Diagnostic::error(code, span, message)
@@ -90,8 +141,27 @@ fn missing_event(f: &RFormula, cx: &Context<'_>) -> bool {
         RFormula::ShareOf(_, of, _) => missing_event(of, cx),
         RFormula::Extremum(_, terms, _) => terms.iter().any(|t| missing_event(t, cx)),
         RFormula::Round(inner, ..) => missing_event(inner, cx),
-        RFormula::Value(..) | RFormula::Aggregate(_) => false,
+        RFormula::Value(..)
+        | RFormula::Aggregate(_)
+        | RFormula::Figure(..)
+        | RFormula::PeriodStart(_)
+        | RFormula::Termination(_) => false,
     }
+}
+
+/// Whether a term of `greater of` / `lesser of` takes an average, minimum or
+/// maximum over a window with nothing in it (the term is then left out).
+fn empty_aggregate(f: &RFormula, cx: &Context<'_>) -> Result<bool, Failure> {
+    Ok(match f {
+        RFormula::Aggregate(a) => {
+            a.function != AggregateFn::Sum
+                && a.function != AggregateFn::Count
+                && aggregate(a, cx)?.is_none()
+        }
+        RFormula::Binary(_, a, b, _) => empty_aggregate(a, cx)? || empty_aggregate(b, cx)?,
+        RFormula::ShareOf(_, of, _) | RFormula::Round(of, ..) => empty_aggregate(of, cx)?,
+        _ => false,
+    })
 }
 
 /// Why a formula could not be computed: where, which code, and the message.
@@ -104,8 +174,27 @@ fn fail<T>(span: Span, message: impl Into<String>) -> Result<T, Failure> {
 /// The value of a formula under bound params.
 pub fn compute(f: &RFormula, cx: &Context<'_>) -> Result<Value, Failure> {
     match f {
+        RFormula::Value(ValueRef::Param(p), span) if cx.period.is_some() => param_in_period(*p, cx, *span),
         RFormula::Value(v, span) => value(v, cx.params, *span),
-        RFormula::Aggregate(a) => aggregate(a, cx),
+        RFormula::Aggregate(a) => match aggregate(a, cx)? {
+            Some(v) => Ok(v),
+            None => fail(a.span, empty_message(a, cx)),
+        },
+        RFormula::Figure(m, span) => figure(*m, cx, *span),
+        RFormula::PeriodStart(span) => match cx.period {
+            Some(pc) => Ok(Value::Date(pc.period.start)),
+            None => fail(*span, "`this period` needs a payment period"),
+        },
+        RFormula::Termination(span) => match cx.period.map(|pc| pc.terminated) {
+            Some(Some(last)) => last
+                .succ_opt()
+                .map_or_else(|| fail(*span, "the date falls outside the calendar"), |d| Ok(Value::Date(d))),
+            Some(None) => fail(
+                *span,
+                "the contract is not ended by a termination in this scenario, so `termination` has no date",
+            ),
+            None => fail(*span, "`termination` is known only when payments accrue"),
+        },
         RFormula::EventDate(e, span) => match event_date(*e, cx) {
             Some(d) => Ok(Value::Date(d)),
             None => fail(
@@ -140,6 +229,11 @@ pub fn compute(f: &RFormula, cx: &Context<'_>) -> Result<Value, Failure> {
                 if !*greater && missing_event(term, cx) {
                     continue;
                 }
+                // A minimum, maximum or average over a window with nothing in
+                // it is left out, as long as another term has a value.
+                if empty_aggregate(term, cx)? {
+                    continue;
+                }
                 let v = compute(term, cx)?;
                 best = Some(match best {
                     None => v,
@@ -158,7 +252,15 @@ pub fn compute(f: &RFormula, cx: &Context<'_>) -> Result<Value, Failure> {
                     }
                 });
             }
-            best.map_or_else(|| fail(*span, "nothing to compare"), Ok)
+            best.map_or_else(
+                || {
+                    fail(
+                        *span,
+                        "none of these has a value (an event that does not occur, or a window with nothing in it)",
+                    )
+                },
+                Ok,
+            )
         }
         RFormula::Round(inner, mode, target, span) => round(inner, *mode, *target, cx, *span),
         RFormula::Compare(a, op, b, span) => {
@@ -182,28 +284,147 @@ pub fn compute(f: &RFormula, cx: &Context<'_>) -> Result<Value, Failure> {
     }
 }
 
-/// An aggregate of a metric's figures over its window: the metric's periods
-/// that the window covers (wholly, or in part when counted pro rata by days),
-/// a missing figure counting as zero, as it does for payments.
-fn aggregate(a: &RAggregate, cx: &Context<'_>) -> Result<Value, Failure> {
-    let span = a.span;
-    let Some((model, figures)) = cx.figures else {
-        return fail(span, "an aggregate needs a scenario's figures");
+/// A let read inside a payment period: a let whose value depends on figures
+/// or events is computed again for the period (its `since` windows then run
+/// to the period's end, and a metric's name is its figure for the period).
+fn param_in_period(p: usize, cx: &Context<'_>, span: Span) -> Result<Value, Failure> {
+    let (Some(pc), Some((model, _))) = (cx.period, cx.figures) else {
+        return value(&ValueRef::Param(p), cx.params, span);
     };
-    let Some(metric) = model.metrics.get(a.metric) else {
+    let Some(formula) = model
+        .params
+        .get(p)
+        .filter(|param| param.reads_scenario)
+        .and_then(|param| param.formula.as_ref())
+    else {
+        return value(&ValueRef::Param(p), cx.params, span);
+    };
+    if let Some(v) = pc.memo.borrow().get(&p) {
+        return Ok(v.clone());
+    }
+    let v = compute(formula, cx)?;
+    pc.memo.borrow_mut().insert(p, v.clone());
+    Ok(v)
+}
+
+/// Whether a formula reads figures or events (directly or through a let), so
+/// that its value within a payment period may differ from its value for the scenario.
+pub fn reads_scenario(f: &RFormula, model: &Model) -> bool {
+    // A let's own flag is worked out when it is declared, so this never
+    // walks a chain of lets more than once.
+    let param = |v: &ValueRef| match v {
+        ValueRef::Param(p) => model.params.get(*p).is_some_and(|p| p.reads_scenario),
+        ValueRef::Lit(_) => false,
+    };
+    match f {
+        RFormula::Figure(..)
+        | RFormula::Aggregate(_)
+        | RFormula::EventDate(..)
+        | RFormula::PeriodStart(_)
+        | RFormula::Termination(_) => true,
+        RFormula::Value(v, _) => param(v),
+        RFormula::Binary(_, a, b, _) | RFormula::Compare(a, _, b, _) => {
+            reads_scenario(a, model) || reads_scenario(b, model)
+        }
+        RFormula::ShareOf(rate, of, _) => param(rate) || reads_scenario(of, model),
+        RFormula::Extremum(_, terms, _) => terms.iter().any(|t| reads_scenario(t, model)),
+        RFormula::Round(inner, ..) => reads_scenario(inner, model),
+    }
+}
+
+/// A metric's figure for the payment period: the figures overlapping it, each
+/// counted by its share of days, as for a share; no figure counts as zero.
+fn figure(metric: MetricId, cx: &Context<'_>, span: Span) -> Result<Value, Failure> {
+    let (Some(pc), Some((model, figures))) = (cx.period, cx.figures) else {
+        return fail(
+            span,
+            "a metric's name outside an aggregate is its figure for a payment period, and there is no payment period here",
+        );
+    };
+    let Some(m) = model.metrics.get(metric) else {
         return fail(span, "unknown metric");
     };
-    let day = |v: &Option<ValueRef>| -> Result<Option<Date>, Failure> {
-        match v {
-            None => Ok(None),
-            Some(v) => match value(v, cx.params, span)? {
-                Value::Date(d) => Ok(Some(d)),
-                _ => fail(span, "the window's day is not a date"),
-            },
+    let period = pc.period;
+    let from = period
+        .start
+        .checked_sub_days(chrono::Days::new(400))
+        .unwrap_or(period.start);
+    let mut total = Decimal::ZERO;
+    let mut any = false;
+    for (_, f) in figures.range((metric, from)..=(metric, period.end)) {
+        let s = f.period.start.max(period.start);
+        let e = f.period.end.min(period.end);
+        if s > e {
+            continue;
+        }
+        any = true;
+        let overlap = (e - s).num_days() + 1;
+        let length = f.period.days();
+        let part = if overlap == length {
+            f.amount.amount
+        } else {
+            div(
+                mul(f.amount.amount, Decimal::from(overlap), span)?,
+                Decimal::from(length),
+                span,
+            )?
+        };
+        total = add(total, part, span)?;
+    }
+    let money = Money::new(m.currency, total);
+    let mut read = pc.figures_read.borrow_mut();
+    if !read.iter().any(|(x, _, _)| *x == metric) {
+        read.push((metric, money, any));
+    }
+    Ok(Value::Money(money))
+}
+
+fn empty_message(a: &RAggregate, cx: &Context<'_>) -> String {
+    let what = match a.function {
+        AggregateFn::Average => "average",
+        AggregateFn::Minimum => "minimum",
+        _ => "maximum",
+    };
+    let name = cx
+        .figures
+        .and_then(|(model, _)| match a.source {
+            AggregateSource::Metric(m) => model.metrics.get(m).map(|m| m.name.clone()),
+            AggregateSource::Event(e) | AggregateSource::EventArg(e, _) => {
+                model.events.get(e).map(|e| e.name.clone())
+            }
+            AggregateSource::Payments(c, _) => model.clauses.get(c).map(|c| c.name.clone()),
+        })
+        .unwrap_or_default();
+    match a.source {
+        AggregateSource::Metric(_) => {
+            format!("the window covers no whole period of `{name}`, so it has no {what}")
+        }
+        AggregateSource::Payments(..) => {
+            format!("no payment period of `{name}` starts in the window, so it has no {what}")
+        }
+        _ => format!("`{name}` does not occur in the window, so it has no {what}"),
+    }
+}
+
+/// The days of an aggregate's window, from the first to the last (inclusive);
+/// `None` as the last day for a `since` window outside a payment period (it
+/// then runs to the last figure or occurrence).
+fn window_days(
+    a: &RAggregate,
+    cx: &Context<'_>,
+    model: &Model,
+) -> Result<(Date, Option<Date>), Failure> {
+    let span = a.span;
+    let day = |f: &RFormula| -> Result<Date, Failure> {
+        match compute(f, cx)? {
+            Value::Date(d) => Ok(d),
+            _ => fail(span, "the window's day is not a date"),
         }
     };
-    let (first, last) = match (&a.length, day(&a.day)?) {
-        (Some(length), Some(before)) => {
+    let period = cx.period.map(|pc| pc.period);
+    match &a.window {
+        RWindow::Before(length, before) => {
+            let before = day(before)?;
             let Value::Duration(length) = value(length, cx.params, span)? else {
                 return fail(span, "the window's length is not a duration");
             };
@@ -213,18 +434,64 @@ fn aggregate(a: &RAggregate, cx: &Context<'_>) -> Result<Value, Failure> {
             let Some(last) = before.pred_opt() else {
                 return fail(span, "the window ends before the calendar does");
             };
-            (first, last)
+            Ok((first, Some(last)))
         }
-        (_, since) => {
-            let first = since.unwrap_or(model.effective);
-            // An open window runs to the last figure given for the metric.
-            let last = figures
-                .range((a.metric, Date::MIN)..=(a.metric, Date::MAX))
-                .map(|(_, f)| f.period.end)
-                .max()
-                .unwrap_or(first);
-            (first, last)
+        RWindow::Since(since) => {
+            let first = match since {
+                Some(f) => day(f)?,
+                None => model.effective,
+            };
+            // Within a payment period, a running total up to the period's end.
+            Ok((first, period.map(|p| p.end)))
         }
+        RWindow::Current(unit) => {
+            let Some(p) = period else {
+                return fail(
+                    span,
+                    "a window of the current period needs a payment period",
+                );
+            };
+            let first = match unit {
+                None => p.start,
+                Some(u) => {
+                    Period::containing(*u, p.start, model.anchors()).map_or(p.start, |c| c.start)
+                }
+            };
+            Ok((first, Some(p.end)))
+        }
+    }
+}
+
+/// An aggregate over its window: of a metric's figures (the metric's periods
+/// the window covers, wholly or in part when counted pro rata by days, a
+/// missing figure counting as zero, as it does for payments), or of an
+/// event's occurrences on the window's days. `None` when an average, minimum
+/// or maximum has nothing to work on.
+fn aggregate(a: &RAggregate, cx: &Context<'_>) -> Result<Option<Value>, Failure> {
+    let span = a.span;
+    let Some((model, figures)) = cx.figures else {
+        return fail(span, "an aggregate needs a scenario's figures");
+    };
+    let (first, last) = window_days(a, cx, model)?;
+    let metric_id = match a.source {
+        AggregateSource::Metric(m) => m,
+        AggregateSource::Event(e) => return Ok(Some(occurrences(a, e, None, first, last, cx)?)),
+        AggregateSource::EventArg(e, i) => {
+            return occurrences_of(a, e, i, first, last, cx);
+        }
+        AggregateSource::Payments(c, _) => return payments_in_window(a, c, first, last, cx),
+    };
+    let Some(metric) = model.metrics.get(metric_id) else {
+        return fail(span, "unknown metric");
+    };
+    // An open window runs to the last figure given for the metric.
+    let last = match last {
+        Some(l) => l,
+        None => figures
+            .range((metric_id, Date::MIN)..=(metric_id, Date::MAX))
+            .map(|(_, f)| f.period.end)
+            .max()
+            .unwrap_or(first),
     };
     let zero = Decimal::ZERO;
     let (mut sum, mut covered, mut counted) = (zero, zero, zero);
@@ -250,7 +517,7 @@ fn aggregate(a: &RAggregate, cx: &Context<'_>) -> Result<Value, Failure> {
             } else {
                 Decimal::from(overlap) / Decimal::from(p.days())
             };
-            let figure = figures.get(&(a.metric, p.start));
+            let figure = figures.get(&(metric_id, p.start));
             let amount = mul(figure.map_or(zero, |f| f.amount.amount), weight, span)?;
             sum = add(sum, amount, span)?;
             covered = add(covered, weight, span)?;
@@ -265,31 +532,271 @@ fn aggregate(a: &RAggregate, cx: &Context<'_>) -> Result<Value, Failure> {
         period = p.next(model.anchors());
     }
     let money = |amount: Decimal| Value::Money(Money::new(metric.currency, amount));
-    let empty = || -> Result<Value, Failure> {
-        fail(
-            span,
-            format!(
-                "the window covers no whole period of `{}`, so it has no {}",
-                metric.name,
-                match a.function {
-                    AggregateFn::Average => "average",
-                    AggregateFn::Minimum => "minimum",
-                    _ => "maximum",
-                }
-            ),
-        )
-    };
     Ok(match a.function {
-        AggregateFn::Sum => money(sum),
-        AggregateFn::Count => Value::Number(counted),
-        AggregateFn::Average if covered.is_zero() => return empty(),
-        AggregateFn::Average => money(div(sum, covered, span)?),
+        AggregateFn::Sum => Some(money(sum)),
+        AggregateFn::Count => Some(Value::Number(counted)),
+        AggregateFn::Average if covered.is_zero() => None,
+        AggregateFn::Average => Some(money(div(sum, covered, span)?)),
         AggregateFn::Minimum | AggregateFn::Maximum => match extremes {
-            None => return empty(),
-            Some((low, _)) if a.function == AggregateFn::Minimum => money(low),
-            Some((_, high)) => money(high),
+            None => None,
+            Some((low, _)) if a.function == AggregateFn::Minimum => Some(money(low)),
+            Some((_, high)) => Some(money(high)),
         },
     })
+}
+
+/// The occurrences of an event on the window's days, with their data.
+fn in_window<'e>(
+    event: usize,
+    first: Date,
+    last: Option<Date>,
+    cx: &Context<'e>,
+) -> impl Iterator<Item = &'e [Value]> {
+    cx.events
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(move |e| match &e.kind {
+            PlanEventKind::Event { event: x, args }
+                if *x == event && e.date >= first && last.is_none_or(|l| e.date <= l) =>
+            {
+                Some(args.as_slice())
+            }
+            _ => None,
+        })
+}
+
+/// `FN of payments under CLAUSE WINDOW`: over what the clause owes for each of
+/// its payment periods that starts in the window (the day that places an
+/// accrual in a period for `owes … for PERIOD` and netting).
+fn payments_in_window(
+    a: &RAggregate,
+    clause: usize,
+    first: Date,
+    last: Option<Date>,
+    cx: &Context<'_>,
+) -> Result<Option<Value>, Failure> {
+    let span = a.span;
+    let (Some(pc), Some((model, _))) = (cx.period, cx.figures) else {
+        return fail(
+            span,
+            "what a clause's payments owe is known only while payments accrue",
+        );
+    };
+    let Some(name) = model.clauses.get(clause).map(|c| c.name.as_str()) else {
+        return fail(span, "unknown clause");
+    };
+    let values: Vec<Value> = pc
+        .accruals
+        .iter()
+        .filter(|x| {
+            x.clause == name && x.period.start >= first && last.is_none_or(|l| x.period.start <= l)
+        })
+        .map(|x| Value::Money(x.owed))
+        .collect();
+    if a.function == AggregateFn::Count {
+        return Ok(Some(Value::Number(Decimal::from(values.len()))));
+    }
+    let currency = model
+        .clauses
+        .get(clause)
+        .into_iter()
+        .flat_map(|c| &c.versions)
+        .flat_map(|v| &v.payments)
+        .find_map(|p| p.currency)
+        .unwrap_or(crate::money::Currency(*b"XXX"));
+    fold_values(a, values, Value::Money(Money::new(currency, Decimal::ZERO)))
+}
+
+/// Sum, average, minimum or maximum of values of one kind; `None` for an
+/// average, minimum or maximum of nothing.
+fn fold_values(a: &RAggregate, values: Vec<Value>, zero: Value) -> Result<Option<Value>, Failure> {
+    let span = a.span;
+    let Some(head) = values.first().cloned() else {
+        return Ok(match a.function {
+            AggregateFn::Sum => Some(zero),
+            _ => None,
+        });
+    };
+    let mut best = head.clone();
+    let mut sum = head;
+    for v in values.iter().skip(1) {
+        let o = order(&best, v, span)?;
+        let take = match a.function {
+            AggregateFn::Minimum => o.is_gt(),
+            _ => o.is_lt(),
+        };
+        if take {
+            best = v.clone();
+        }
+        sum = binary(ArithOp::Add, sum, v.clone(), span)?;
+    }
+    Ok(Some(match a.function {
+        AggregateFn::Minimum | AggregateFn::Maximum => best,
+        AggregateFn::Average => binary(
+            ArithOp::Div,
+            sum,
+            Value::Number(Decimal::from(values.len())),
+            span,
+        )?,
+        _ => sum,
+    }))
+}
+
+/// `count of EVENT WINDOW`: how many times the event occurs in the window.
+fn occurrences(
+    _a: &RAggregate,
+    event: usize,
+    _arg: Option<usize>,
+    first: Date,
+    last: Option<Date>,
+    cx: &Context<'_>,
+) -> Result<Value, Failure> {
+    Ok(Value::Number(Decimal::from(
+        in_window(event, first, last, cx).count(),
+    )))
+}
+
+/// `sum|average|minimum|maximum|count of EVENT.ARG WINDOW`: over the argument's
+/// values in the occurrences on the window's days.
+fn occurrences_of(
+    a: &RAggregate,
+    event: usize,
+    arg: usize,
+    first: Date,
+    last: Option<Date>,
+    cx: &Context<'_>,
+) -> Result<Option<Value>, Failure> {
+    if a.function == AggregateFn::Count {
+        return occurrences(a, event, Some(arg), first, last, cx).map(Some);
+    }
+    let values: Vec<Value> = in_window(event, first, last, cx)
+        .filter_map(|args| args.get(arg).cloned())
+        .collect();
+    // Nothing to add up is zero of the argument's kind: in the currency the
+    // scenario uses for it elsewhere, when it is money.
+    let zero = match in_window(event, Date::MIN, None, cx).find_map(|args| args.get(arg)) {
+        Some(Value::Money(m)) => Value::Money(Money::new(m.currency, Decimal::ZERO)),
+        _ => Value::Number(Decimal::ZERO),
+    };
+    fold_values(a, values, zero)
+}
+
+/// A formula written back in words, for a payment's terms in reports:
+/// `greater of (USD 250,000, 8% of net_sales)`.
+pub fn show_formula(f: &RFormula, model: &Model) -> String {
+    let value = |v: &ValueRef| match v {
+        ValueRef::Lit(v) => model.show_value(v),
+        ValueRef::Param(p) => model
+            .params
+            .get(*p)
+            .map(|p| p.name.clone())
+            .unwrap_or_default(),
+    };
+    let nested = |f: &RFormula| match f {
+        RFormula::Binary(..) | RFormula::Compare(..) | RFormula::Round(..) => {
+            format!("({})", show_formula(f, model))
+        }
+        _ => show_formula(f, model),
+    };
+    match f {
+        RFormula::Value(ValueRef::Param(p), _)
+            if model.params.get(*p).is_some_and(|p| p.hidden) =>
+        {
+            model
+                .params
+                .get(*p)
+                .and_then(|p| p.formula.as_ref())
+                .map(|f| show_formula(f, model))
+                .unwrap_or_default()
+        }
+        RFormula::Value(v, _) => value(v),
+        RFormula::Figure(m, _) => model
+            .metrics
+            .get(*m)
+            .map(|m| m.name.clone())
+            .unwrap_or_default(),
+        RFormula::EventDate(e, _) => model
+            .events
+            .get(*e)
+            .map(|e| e.name.clone())
+            .unwrap_or_default(),
+        RFormula::PeriodStart(_) => "this period".to_owned(),
+        RFormula::Termination(_) => "termination".to_owned(),
+        RFormula::Binary(op, a, b, _) => {
+            let op = match op {
+                ArithOp::Add => "+",
+                ArithOp::Sub => "-",
+                ArithOp::Mul => "×",
+                ArithOp::Div => "÷",
+            };
+            format!("{} {op} {}", nested(a), nested(b))
+        }
+        RFormula::ShareOf(rate, of, _) => match of.as_ref() {
+            RFormula::Aggregate(_) => format!("{} of ({})", value(rate), show_formula(of, model)),
+            _ => format!("{} of {}", value(rate), nested(of)),
+        },
+        RFormula::Extremum(greater, terms, _) => format!(
+            "{} of ({})",
+            if *greater { "greater" } else { "lesser" },
+            terms
+                .iter()
+                .map(|t| show_formula(t, model))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        RFormula::Round(inner, ..) => format!("{} rounded", nested(inner)),
+        RFormula::Compare(a, _, b, _) => format!("{} compared with {}", nested(a), nested(b)),
+        RFormula::Aggregate(a) => {
+            let function = match a.function {
+                AggregateFn::Sum => "sum",
+                AggregateFn::Average => "average",
+                AggregateFn::Minimum => "minimum",
+                AggregateFn::Maximum => "maximum",
+                AggregateFn::Count => "count",
+            };
+            let source = match a.source {
+                AggregateSource::Metric(m) => model
+                    .metrics
+                    .get(m)
+                    .map(|m| m.name.clone())
+                    .unwrap_or_default(),
+                AggregateSource::Event(e) => model
+                    .events
+                    .get(e)
+                    .map(|e| e.name.clone())
+                    .unwrap_or_default(),
+                AggregateSource::Payments(c, _) => format!(
+                    "payments under {}",
+                    model.clauses.get(c).map(|c| c.name.as_str()).unwrap_or("")
+                ),
+                AggregateSource::EventArg(e, i) => model
+                    .events
+                    .get(e)
+                    .map(|e| {
+                        format!(
+                            "{}.{}",
+                            e.name,
+                            e.args.get(i).map(|(n, _)| n.as_str()).unwrap_or("")
+                        )
+                    })
+                    .unwrap_or_default(),
+            };
+            let window = match &a.window {
+                RWindow::Before(length, day) => {
+                    format!(
+                        "over the {} before {}",
+                        value(length),
+                        show_formula(day, model)
+                    )
+                }
+                RWindow::Since(Some(day)) => format!("since {}", show_formula(day, model)),
+                RWindow::Since(None) => "since effective".to_owned(),
+                RWindow::Current(None) => "in this period".to_owned(),
+                RWindow::Current(Some(unit)) => format!("in the current {unit}"),
+            };
+            format!("{function} of {source} {window}")
+        }
+    }
 }
 
 /// The most periods of a metric one aggregate's window may cover (a century of days).
@@ -651,6 +1158,7 @@ pub fn check_defaults(model: &Model) -> Vec<Diagnostic> {
                     params: &params,
                     figures: None,
                     events: None,
+                    period: None,
                 },
             ) {
                 Ok(v) => Some(v),
@@ -687,7 +1195,11 @@ fn uses_only(f: &RFormula, known: &[bool]) -> bool {
         RFormula::Extremum(_, terms, _) => terms.iter().all(|t| uses_only(t, known)),
         RFormula::Round(inner, ..) => uses_only(inner, known),
         // Figures and events come from scenarios, so `covenant check` alone cannot compute these.
-        RFormula::Aggregate(_) | RFormula::EventDate(..) => false,
+        RFormula::Aggregate(_)
+        | RFormula::EventDate(..)
+        | RFormula::Figure(..)
+        | RFormula::PeriodStart(_)
+        | RFormula::Termination(_) => false,
     }
 }
 
@@ -789,6 +1301,7 @@ mod tests {
                     params: std::slice::from_ref(&price),
                     figures: None,
                     events: None,
+                    period: None,
                 },
             )
             .unwrap()
@@ -835,6 +1348,7 @@ mod tests {
                 params: &[],
                 figures: None,
                 events: None,
+                period: None,
             },
         ) else {
             panic!("1 / 0 has no value")

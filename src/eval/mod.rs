@@ -43,6 +43,10 @@ pub struct Options {
     pub as_of: Option<Date>,
 }
 
+/// How a let computed per payment period is listed among the params: its
+/// values are in the terms of the payments that use it.
+pub const PER_PERIOD: &str = "computed per payment period";
+
 /// Caps the number of renewals computed, so that a one-day renewal over a long horizon stays bounded.
 pub const MAX_RENEWALS: usize = 100_000;
 
@@ -140,13 +144,18 @@ pub fn evaluate(
             .params
             .iter()
             .enumerate()
+            .filter(|(_, p)| !p.hidden)
             .map(|(i, p)| ParamValue {
                 name: p.name.clone(),
-                value: program
-                    .params
-                    .get(i)
-                    .map(|v| model.show_value(v))
-                    .unwrap_or_default(),
+                value: if p.periodic {
+                    PER_PERIOD.to_owned()
+                } else {
+                    program
+                        .params
+                        .get(i)
+                        .map(|v| model.show_value(v))
+                        .unwrap_or_default()
+                },
                 set_by_scenario: plan.params_set.get(i).copied().unwrap_or(false),
                 computed: p.formula.is_some(),
             })

@@ -453,6 +453,9 @@ pub struct Accrual {
     pub figure_missing: bool,
     /// The rate or tiers, in words (`20%`, `8% up to USD 5,000,000, then 5%`), or the fixed sum.
     pub terms: String,
+    /// For an amount computed per period: the figures and lets it read for
+    /// the period, in words (`royalty USD 24,000`); empty otherwise.
+    pub values: Vec<String>,
     /// Days the clause was in force in the period.
     pub days_in_force: i64,
     /// Days in the period.

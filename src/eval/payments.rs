@@ -24,6 +24,7 @@ use crate::check::scenario::{Figure, Plan};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::money::{Currency, Money};
 
+use super::formula;
 use super::outcome::{Accrual, Carry, CarryKind, Limit};
 use super::program::Program;
 use crate::syntax::ast::CreditKind;
@@ -50,8 +51,13 @@ pub fn accruals(
     stop: Option<Date>,
     notes: &mut Vec<String>,
 ) -> Result<Vec<Accrual>, Diagnostic> {
-    let mut out = Vec::new();
-    for (cid, clause) in program.model.clauses.iter().enumerate() {
+    let mut out: Vec<Accrual> = Vec::new();
+    // A clause whose amounts read what another clause's payments owe is
+    // computed after it; reports keep the clauses' order.
+    for cid in crate::check::formula::clause_order(program.model) {
+        let Some(clause) = program.model.clauses.get(cid) else {
+            continue;
+        };
         let Some(intervals) = program.intervals.get(cid) else {
             continue;
         };
@@ -64,15 +70,28 @@ pub fn accruals(
             .map(|v| v.payments.len())
             .max()
             .unwrap_or(0);
+        let mut own = Vec::new();
         for k in 0..payment_count {
-            accrue_payment(program, plan, cid, k, stop, notes, &mut out)?;
+            accrue_payment(program, plan, cid, k, stop, notes, &mut own, &out)?;
         }
+        out.extend(own);
     }
+    let position = |name: &str| {
+        program
+            .model
+            .clauses
+            .iter()
+            .position(|c| c.name == name)
+            .unwrap_or(usize::MAX)
+    };
+    out.sort_by_key(|a| position(&a.clause));
     Ok(out)
 }
 
 /// What has accrued so far under one payment statement, across all its versions.
-struct Running {
+struct Running<'d> {
+    /// What the clauses computed before this one owe (for `payments under CLAUSE`).
+    done: &'d [Accrual],
     total: Decimal,
     /// For a keyed share: what this key has accrued (`total` is then shared by all keys).
     key_total: Decimal,
@@ -91,11 +110,16 @@ struct Running {
     made_up_total: Decimal,
     /// For `adjusted by INDEX`: the index periods without a figure that a contract year needed.
     index_missing: Vec<String>,
+    /// For an amount computed per period: periods whose formula read a metric
+    /// with no figure (counted as zero), with the metric's name.
+    zeroed: Vec<(Period, String)>,
 }
 
-impl Running {
-    fn new() -> Running {
+impl<'d> Running<'d> {
+    fn new(done: &'d [Accrual]) -> Running<'d> {
         Running {
+            done,
+            zeroed: Vec::new(),
             total: Decimal::ZERO,
             key_total: Decimal::ZERO,
             metric_total: Decimal::ZERO,
@@ -144,6 +168,7 @@ impl Running {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn accrue_payment(
     program: &Program<'_>,
     plan: &Plan,
@@ -152,6 +177,7 @@ fn accrue_payment(
     stop: Option<Date>,
     notes: &mut Vec<String>,
     out: &mut Vec<Accrual>,
+    done: &[Accrual],
 ) -> Result<(), Diagnostic> {
     let model = program.model;
     let Some(clause) = model.clauses.get(cid) else {
@@ -179,7 +205,7 @@ fn accrue_payment(
     let Some(first_payment) = payment_of(first.version) else {
         return Ok(());
     };
-    let mut running = Running::new();
+    let mut running = Running::new(done);
 
     // One-off sums: accrue on their date if the clause is active then.
     let one_offs: Vec<(usize, Date)> = clause
@@ -232,15 +258,43 @@ fn accrue_payment(
             let Charge::Fixed { amount, .. } = &payment.charge else {
                 continue;
             };
-            let amount = program.money(amount, payment.currency)?;
             let period = Period {
                 start: date,
                 end: date,
                 unit: PeriodUnit::Month,
                 ordinal: 0,
             };
+            // A sum due on termination may be computed on the day (`3 ×
+            // average of payments under services over the 12 months before termination`).
+            let periodic = match amount.value {
+                ValueRef::Param(p) => program.model.params.get(p).is_some_and(|p| p.periodic),
+                ValueRef::Lit(_) => false,
+            };
+            let (amount, terms, values) = match per_period(program, amount).filter(|_| periodic) {
+                Some(f) => {
+                    let (m, terms, values, _) = compute_in_period(
+                        program,
+                        plan,
+                        done,
+                        f,
+                        period,
+                        amount.span,
+                        payment.currency,
+                    )?;
+                    (
+                        m,
+                        terms.replacen("computed per period", "computed on the day", 1),
+                        values,
+                    )
+                }
+                None => {
+                    let m = program.money(amount, payment.currency)?;
+                    (m, format!("fixed sum {m}"), Vec::new())
+                }
+            };
             let mut accrual = settle(
                 program,
+                plan,
                 clause,
                 version,
                 payment,
@@ -254,8 +308,9 @@ fn accrue_payment(
                 1,
                 1,
                 &mut running,
-                format!("fixed sum {amount}"),
+                terms,
                 Decimal::ZERO,
+                values,
             )?;
             accrual.payment = k;
             out.push(accrual);
@@ -299,7 +354,7 @@ fn accrue_payment(
         }
         _ => vec![None],
     };
-    let mut runnings: Vec<Running> = lanes.iter().map(|_| Running::new()).collect();
+    let mut runnings: Vec<Running> = lanes.iter().map(|_| Running::new(done)).collect();
     if let Some(r) = runnings.first_mut() {
         *r = running;
     }
@@ -423,6 +478,26 @@ fn accrue_payment(
             Some(next) => period = next,
             None => break,
         }
+    }
+    let mut zeroed: Vec<(Period, String)> = runnings.iter().flat_map(|r| r.zeroed.iter().cloned()).collect();
+    zeroed.sort();
+    zeroed.dedup();
+    let mut zero_metrics: Vec<&str> = zeroed.iter().map(|(_, m)| m.as_str()).collect();
+    zero_metrics.sort_unstable();
+    zero_metrics.dedup();
+    if !zero_metrics.is_empty() {
+        let mut periods: Vec<Period> = zeroed.iter().map(|(p, _)| *p).collect();
+        periods.dedup();
+        notes.push(format!(
+            "{}: no figure of {} was given for {}, so the amount's formula counted it as zero",
+            clause.name,
+            zero_metrics
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            join_runs(&periods),
+        ));
     }
     for running in &runnings {
         if !running.index_missing.is_empty() {
@@ -738,7 +813,7 @@ fn period_accrual(
     version: usize,
     payment: &Payment,
     at: PeriodDays,
-    running: &mut Running,
+    running: &mut Running<'_>,
     missing: &mut Vec<Period>,
 ) -> Result<Accrual, Diagnostic> {
     let PeriodDays {
@@ -762,6 +837,7 @@ fn period_accrual(
     let mut excess = Decimal::ZERO;
     let mut carry: Option<Carry> = None;
     let mut carried_limit = false;
+    let mut values = Vec::new();
     let (computed, currency, base, metric_name, figure_missing, terms) = match &payment.charge {
         Charge::Share {
             metric,
@@ -917,19 +993,60 @@ fn period_accrual(
             }
             (computed, currency, base, name, base.is_none(), terms)
         }
-        Charge::Fixed { amount, .. } => {
-            let amount = program.money(amount, payment.currency)?;
-            let (amount, shown, _) =
-                escalate(program, plan, payment, amount, last_active, running)?;
-            (
-                fraction(amount.amount).ok_or_else(|| overflow(span))?,
-                amount.currency,
-                None,
-                None,
-                false,
-                format!("fixed sum {shown}"),
-            )
-        }
+        Charge::Fixed { amount, .. } => match per_period(program, amount) {
+            Some(formula) => {
+                let (amount, mut terms, read_values, read) = compute_in_period(
+                    program,
+                    plan,
+                    running.done,
+                    formula,
+                    period,
+                    amount.span,
+                    payment.currency,
+                )?;
+                values = read_values;
+                let (amount, shown, _) = escalate(program, plan, payment, amount, last_active, running)?;
+                if payment.escalator.is_some() {
+                    terms = format!("{terms}; escalated: {shown}");
+                }
+                let (base, metric_name) = match read.as_slice() {
+                    [(m, figure, given)] => {
+                        if !given {
+                            running.zeroed.push((period, m.clone()));
+                        }
+                        (Some(*figure), Some(m.clone()))
+                    }
+                    _ => {
+                        for (m, _, given) in &read {
+                            if !given {
+                                running.zeroed.push((period, m.clone()));
+                            }
+                        }
+                        (None, None)
+                    }
+                };
+                (
+                    fraction(amount.amount).ok_or_else(|| overflow(span))?,
+                    amount.currency,
+                    base,
+                    metric_name,
+                    false,
+                    terms,
+                )
+            }
+            None => {
+                let amount = program.money(amount, payment.currency)?;
+                let (amount, shown, _) = escalate(program, plan, payment, amount, last_active, running)?;
+                (
+                    fraction(amount.amount).ok_or_else(|| overflow(span))?,
+                    amount.currency,
+                    None,
+                    None,
+                    false,
+                    format!("fixed sum {shown}"),
+                )
+            }
+        },
     };
     let label = period.long_label();
     let terms = match &payment.recoup {
@@ -959,6 +1076,7 @@ fn period_accrual(
     };
     let mut accrual = settle(
         program,
+        plan,
         clause,
         version,
         payment,
@@ -974,6 +1092,7 @@ fn period_accrual(
         running,
         terms,
         excess,
+        values,
     )?;
     if carry.is_some() {
         accrual.carry = carry;
@@ -982,6 +1101,135 @@ fn period_accrual(
         accrual.limits.insert(0, Limit::CarriedForward);
     }
     Ok(accrual)
+}
+
+/// The formula behind a money slot whose value depends on the payment
+/// period: a let (or an inline amount) that reads figures or events.
+fn per_period<'m>(program: &Program<'m>, slot: &Slot) -> Option<&'m RFormula> {
+    let ValueRef::Param(p) = slot.value else {
+        return None;
+    };
+    let model = program.model;
+    let param = model.params.get(p)?;
+    param.formula.as_ref().filter(|_| param.reads_scenario)
+}
+
+/// A figure a formula read for a period: (metric, figure, whether one was given).
+type FigureRead = (String, Money, bool);
+
+/// Computes an amount for one payment period, with its terms in words (the
+/// formula, then the figures and lets it read for the period).
+fn compute_in_period(
+    program: &Program<'_>,
+    plan: &Plan,
+    done: &[Accrual],
+    f: &RFormula,
+    period: Period,
+    span: crate::source::Span,
+    currency: Option<Currency>,
+) -> Result<(Money, String, Vec<String>, Vec<FigureRead>), Diagnostic> {
+    let model = program.model;
+    let pc = formula::PeriodContext::new(
+        period,
+        done,
+        program.last_day.filter(|_| program.terminated),
+    );
+    let cx = formula::Context {
+        params: &program.params,
+        figures: Some((model, &plan.figures)),
+        events: Some(&plan.events),
+        period: Some(&pc),
+    };
+    let value = formula::compute(f, &cx).map_err(|(at, code, message)| {
+        Diagnostic::error(code, at, message)
+            .with_label(format!("cannot be computed for {}", period.long_label()))
+            .with_help("check the figures and params this amount uses for that period")
+    })?;
+    let Value::Money(amount) = value else {
+        return Err(Diagnostic::error(
+            Code::TypeMismatch,
+            span,
+            "this amount is not an amount of money",
+        )
+        .with_help("a payment's amount must be money"));
+    };
+    if let Some(c) = currency {
+        if amount.currency != c {
+            return Err(Diagnostic::error(
+                Code::CurrencyMismatch,
+                span,
+                format!(
+                    "this amount is in {}, but the payment is in {c}",
+                    amount.currency
+                ),
+            )
+            .with_help("one payment is in one currency"));
+        }
+    }
+    let read: Vec<FigureRead> = pc
+        .figures_read
+        .borrow()
+        .iter()
+        .filter_map(|(m, figure, given)| {
+            model
+                .metrics
+                .get(*m)
+                .map(|m| (m.name.clone(), *figure, *given))
+        })
+        .collect();
+    // One metric's figure shows in the report's figure column; several are listed.
+    let listed: &[FigureRead] = if read.len() > 1 { &read } else { &[] };
+    let mut parts: Vec<String> = listed
+        .iter()
+        .map(|(m, figure, given)| {
+            if *given {
+                format!("{m} {figure}")
+            } else {
+                format!("{m} {figure} (no figure)")
+            }
+        })
+        .collect();
+    for (p, v) in pc.lets() {
+        if let Some(param) = model.params.get(p).filter(|p| !p.hidden) {
+            parts.push(format!("{} {}", param.name, model.show_value(&v)));
+        }
+    }
+    let terms = format!("computed per period: {}", formula::show_formula(f, model));
+    Ok((amount, terms, parts, read))
+}
+
+/// A floor or per-period cap: its value, computed for the period when it depends on it.
+fn limit_money(
+    program: &Program<'_>,
+    plan: &Plan,
+    done: &[Accrual],
+    slot: &Slot,
+    period: Period,
+    currency: Currency,
+    values: &mut Vec<String>,
+) -> Result<Money, Diagnostic> {
+    match per_period(program, slot) {
+        Some(f) => {
+            let (m, _, read, _) =
+                compute_in_period(program, plan, done, f, period, slot.span, Some(currency))?;
+            // What it read, then the let itself as the floor or cap for the period.
+            for v in read {
+                if !values.contains(&v) {
+                    values.push(v);
+                }
+            }
+            if let ValueRef::Param(p) = slot.value {
+                if let Some(param) = program.model.params.get(p) {
+                    let own = format!("{} {m}", param.name);
+                    if !values.contains(&own) {
+                        values.push(own);
+                    }
+                }
+            }
+            Ok(m)
+        }
+        None => program.money(slot, Some(currency)),
+    }
 }
 
 fn describe_tiers(
@@ -1016,6 +1264,7 @@ fn describe_tiers(
 #[allow(clippy::too_many_arguments)]
 fn settle(
     program: &Program<'_>,
+    plan: &Plan,
     clause: &Clause,
     version: usize,
     payment: &Payment,
@@ -1028,9 +1277,10 @@ fn settle(
     currency: Currency,
     days: i64,
     period_days: i64,
-    running: &mut Running,
+    running: &mut Running<'_>,
     terms: String,
     excess: Decimal,
+    mut values: Vec<String>,
 ) -> Result<Accrual, Diagnostic> {
     let span = payment.span;
     let scale = |x: Decimal| -> Result<Decimal, Diagnostic> {
@@ -1088,7 +1338,18 @@ fn settle(
     }
     let mut floor_amount = None;
     if let Some(floor) = &payment.floor {
-        let floor = scale(program.money(floor, Some(currency))?.amount)?;
+        let floor = scale(
+            limit_money(
+                program,
+                plan,
+                running.done,
+                floor,
+                period,
+                currency,
+                &mut values,
+            )?
+            .amount,
+        )?;
         floor_amount = Some(floor);
         if owed < floor {
             // A share's excess credit pays for the top-up before the payer does.
@@ -1105,7 +1366,18 @@ fn settle(
         }
     }
     if let Some(cap) = &payment.cap_per {
-        let cap = scale(program.money(cap, Some(currency))?.amount)?;
+        let cap = scale(
+            limit_money(
+                program,
+                plan,
+                running.done,
+                cap,
+                period,
+                currency,
+                &mut values,
+            )?
+            .amount,
+        )?;
         if owed > cap {
             owed = cap;
             limits.push(Limit::PeriodCap);
@@ -1205,6 +1477,7 @@ fn settle(
         metric,
         figure_missing,
         terms,
+        values,
         days_in_force: days,
         days_in_period: period_days,
         computed: Money::new(currency, computed),

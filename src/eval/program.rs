@@ -598,6 +598,7 @@ pub fn computed_timelines(program: &mut Program<'_>, plan: &Plan, until: Date) {
                 op,
                 threshold,
                 settles,
+                over,
             } => {
                 let Some(m) = model.metrics.get(*metric) else {
                     continue;
@@ -605,33 +606,50 @@ pub fn computed_timelines(program: &mut Program<'_>, plan: &Plan, until: Date) {
                 let Ok(limit) = program.money(threshold, Some(m.currency)) else {
                     continue;
                 };
-                let mut out: Vec<(Date, bool)> = Vec::new();
-                for f in plan
-                    .figures
-                    .range((*metric, Date::MIN)..=(*metric, Date::MAX))
-                    .map(|(_, f)| f)
-                {
-                    let Some(day) = f.period.end.succ_opt() else {
-                        continue;
-                    };
-                    if day > until {
-                        break;
-                    }
-                    let ord = f.amount.amount.cmp(&limit.amount);
-                    let holds = match op {
+                let compare = |value: Decimal| {
+                    let ord = value.cmp(&limit.amount);
+                    match op {
                         CmpOp::Is => ord.is_eq(),
                         CmpOp::IsNot => !ord.is_eq(),
                         CmpOp::Lt => ord.is_lt(),
                         CmpOp::Le => ord.is_le(),
                         CmpOp::Gt => ord.is_gt(),
                         CmpOp::Ge => ord.is_ge(),
-                    };
-                    out.push((day, holds));
-                    if *settles == Some(holds) {
-                        break;
                     }
+                };
+                let mut changes = if let Some((aggregate, unit)) = over {
+                    aggregate_changes(program, plan, *metric, aggregate, *unit, until, compare)
+                } else {
+                    let mut out: Vec<(Date, bool)> = Vec::new();
+                    for f in plan
+                        .figures
+                        .range((*metric, Date::MIN)..=(*metric, Date::MAX))
+                        .map(|(_, f)| f)
+                    {
+                        let Some(day) = f.period.end.succ_opt() else {
+                            continue;
+                        };
+                        if day > until {
+                            break;
+                        }
+                        let ord = f.amount.amount.cmp(&limit.amount);
+                        let holds = match op {
+                            CmpOp::Is => ord.is_eq(),
+                            CmpOp::IsNot => !ord.is_eq(),
+                            CmpOp::Lt => ord.is_lt(),
+                            CmpOp::Le => ord.is_le(),
+                            CmpOp::Gt => ord.is_gt(),
+                            CmpOp::Ge => ord.is_ge(),
+                        };
+                        out.push((day, holds));
+                    }
+                    out
+                };
+                // A settling condition keeps the first value that settles it.
+                if let Some(pos) = settles.and_then(|v| changes.iter().position(|(_, h)| *h == v)) {
+                    changes.truncate(pos + 1);
                 }
-                out
+                changes
             }
             ConditionSource::EventWindow {
                 event,
@@ -692,6 +710,68 @@ pub fn computed_timelines(program: &mut Program<'_>, plan: &Plan, until: Date) {
             t.changes = changes;
         }
     }
+}
+
+/// A condition computed from an aggregate of a metric over each UNIT: on the
+/// day after each UNIT with a figure ends, whether the aggregate over it
+/// compares with the threshold (a UNIT without a figure changes nothing).
+fn aggregate_changes(
+    program: &Program<'_>,
+    plan: &Plan,
+    metric: MetricId,
+    aggregate: &RAggregate,
+    unit: crate::calendar::PeriodUnit,
+    until: Date,
+    compare: impl Fn(Decimal) -> bool,
+) -> Vec<(Date, bool)> {
+    let model = program.model;
+    let mut out = Vec::new();
+    let mut figures = plan
+        .figures
+        .range((metric, Date::MIN)..=(metric, Date::MAX))
+        .map(|(_, f)| f.period);
+    let Some(first) = figures.next() else {
+        return out;
+    };
+    let last = plan
+        .figures
+        .range((metric, Date::MIN)..=(metric, Date::MAX))
+        .map(|(_, f)| f.period.end)
+        .max()
+        .unwrap_or(first.end);
+    let formula = RFormula::Aggregate(aggregate.clone());
+    let mut period = crate::calendar::Period::containing(unit, first.start, model.anchors());
+    let mut steps = 0usize;
+    while let Some(p) = period {
+        steps += 1;
+        if p.start > last || steps > super::payments::MAX_PERIODS {
+            break;
+        }
+        let Some(day) = p.end.succ_opt() else {
+            break;
+        };
+        if day > until {
+            break;
+        }
+        let any = plan
+            .figures
+            .range((metric, Date::MIN)..=(metric, p.end))
+            .any(|(_, f)| f.period.end >= p.start);
+        if any {
+            let pc = super::formula::PeriodContext::new(p, &[], None);
+            let cx = super::formula::Context {
+                params: &program.params,
+                figures: Some((model, &plan.figures)),
+                events: Some(&plan.events),
+                period: Some(&pc),
+            };
+            if let Ok(Value::Money(v)) = super::formula::compute(&formula, &cx) {
+                out.push((day, compare(v.amount)));
+            }
+        }
+        period = p.next(model.anchors());
+    }
+    out
 }
 
 #[cfg(test)]

@@ -272,7 +272,7 @@ fn contract_items(model: &Model, sources: &SourceMap) -> Vec<(String, String)> {
     for c in &model.conditions {
         items.push((format!("condition {}", c.name), text(sources, c.span)));
     }
-    for p in &model.params {
+    for p in model.params.iter().filter(|p| !p.hidden) {
         let kind = if p.formula.is_some() { "let" } else { "param" };
         items.push((format!("{kind} {}", p.name), text(sources, p.span)));
     }

@@ -86,10 +86,17 @@ pub fn explain(
             &mut values,
         );
         for (i, p) in model.params.iter().enumerate() {
-            let value = values
-                .get(i)
-                .map(|v| model.show_value(v))
-                .unwrap_or_default();
+            if p.hidden {
+                continue;
+            }
+            let value = if p.periodic {
+                "computed per payment period".to_owned()
+            } else {
+                values
+                    .get(i)
+                    .map(|v| model.show_value(v))
+                    .unwrap_or_default()
+            };
             let source = if p.formula.is_some() {
                 "computed"
             } else if plan.params_set.get(i).copied().unwrap_or(false) {

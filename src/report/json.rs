@@ -254,6 +254,9 @@ pub struct JsonPayment {
     pub figure_missing: bool,
     /// Rate, tiers or fixed sum in words.
     pub terms: String,
+    /// For an amount computed per period: what it read for the period.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
     /// Days in force in the period.
     pub days_in_force: i64,
     /// Days in the period.
@@ -390,6 +393,7 @@ fn payment(a: &Accrual, interpretations: Vec<String>) -> JsonPayment {
         base: a.base.map(JsonMoney::from),
         figure_missing: a.figure_missing,
         terms: a.terms.clone(),
+        values: a.values.clone(),
         days_in_force: a.days_in_force,
         days_in_period: a.days_in_period,
         computed: a.computed.into(),

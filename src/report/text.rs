@@ -307,6 +307,9 @@ fn payment_table(out: &mut String, list: &[&Accrual], heading_terms: &str) {
         if a.terms != heading_terms {
             remark.push(format!("terms then: {}", a.terms));
         }
+        if !a.values.is_empty() {
+            remark.push(a.values.join(", "));
+        }
         remark.extend(
             a.limits
                 .iter()

@@ -320,6 +320,15 @@ pub enum AggregateWindow {
     Before(Operand, Operand),
     /// `since DATE`, or `since effective` (`None`): from that day on.
     Since(Option<Operand>),
+    /// `over the DURATION before this period`: the DURATION before the payment
+    /// period's first day (only in an amount computed per period).
+    BeforePeriod(Operand, Span),
+    /// `over the DURATION before termination`: the DURATION before the day
+    /// after the contract's last day, when a termination ends it.
+    BeforeTermination(Operand, Span),
+    /// `in this period` (`None`) or `in the current UNIT` (the one containing
+    /// the payment period): only in an amount computed per period.
+    Current(Option<crate::calendar::PeriodUnit>, Span),
 }
 
 /// `FN of METRIC WINDOW [counting …]`
@@ -327,8 +336,12 @@ pub enum AggregateWindow {
 pub struct Aggregate {
     /// What is computed.
     pub function: AggregateFn,
-    /// Of which metric.
+    /// Of which metric (or event).
     pub metric: Name,
+    /// `EVENT.ARG`: the argument of the event's occurrences.
+    pub arg: Option<Name>,
+    /// `payments under CLAUSE`: `metric` then names the clause.
+    pub payments: bool,
     /// Over which days.
     pub window: AggregateWindow,
     /// `counting days pro rata` (true) or whole periods only (false).
@@ -521,6 +534,8 @@ pub struct ConditionDecl {
 pub struct MetricTest {
     /// The metric.
     pub metric: Name,
+    /// `FN of METRIC in the current UNIT`: the test is on each UNIT's aggregate.
+    pub aggregate: Option<Box<Aggregate>>,
     /// The comparison.
     pub op: CmpOp,
     /// The threshold.
@@ -845,6 +860,8 @@ pub enum PaymentAmount {
         /// `on termination`: due on the last day of a contract ended by termination.
         on_termination: bool,
     },
+    /// `greater of (USD 250_000, 8% of net_sales)`: an amount computed per payment period.
+    Formula(Formula),
 }
 
 /// `amendment NAME "Title" { … }`

@@ -203,6 +203,26 @@ pub fn pest_error_to_diagnostic(error: &Error<Rule>, text: &str, file: FileId) -
     if rules.len() > 1 {
         rules.retain(|r| *r != Rule::kw_may);
     }
+    // After `20%` in a payment, the formula path also offers operators and
+    // window words; `of` is the word a reader is missing.
+    if rules.contains(&Rule::kw_of) {
+        rules.retain(|r| {
+            !matches!(
+                r,
+                Rule::kw_in
+                    | Rule::kw_over
+                    | Rule::kw_since
+                    | Rule::kw_under
+                    | Rule::kw_rounded
+                    | Rule::mul_op
+                    | Rule::add_op
+                    | Rule::times
+                    | Rule::divided_by
+                    | Rule::plus
+                    | Rule::minus
+            )
+        });
+    }
     let previous = previous_word(text, position);
     let meaningful_before = text.get(..position).is_some_and(has_code);
     if found.is_empty() && !meaningful_before {

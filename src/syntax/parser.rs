@@ -172,6 +172,8 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_shortfalls
             | Rule::kw_future
             | Rule::kw_following
+            | Rule::kw_this
+            | Rule::kw_current
             | Rule::kw_net
             | Rule::kw_payments
             | Rule::kw_between
@@ -666,7 +668,13 @@ impl Lower {
                     if part.as_rule() == Rule::metric_test {
                         let test_span = self.span(&part);
                         let mut t = children(part);
-                        let metric = self.name(t.next()?);
+                        let first = t.next()?;
+                        let (metric, aggregate) = if first.as_rule() == Rule::aggregate {
+                            let a = self.aggregate(first)?;
+                            (a.metric.clone(), Some(Box::new(a)))
+                        } else {
+                            (self.name(first), None)
+                        };
                         let op = self.cmp_op(t.next()?);
                         let threshold = self.operand(t.next()?)?;
                         let settles = t.next().and_then(|s| {
@@ -676,6 +684,7 @@ impl Lower {
                         });
                         metric_test = Some(MetricTest {
                             metric,
+                            aggregate,
                             op,
                             threshold,
                             settles,
@@ -1090,6 +1099,10 @@ impl Lower {
                             metric,
                             tiers,
                         }
+                    }
+                    Rule::amount_formula => {
+                        self.formula_operations = 0;
+                        PaymentAmount::Formula(self.formula(children(how).next()?)?)
                     }
                     _ => {
                         let mut f = children(how);
@@ -1850,16 +1863,40 @@ impl Lower {
             Some(Rule::kw_maximum) => AggregateFn::Maximum,
             _ => AggregateFn::Count,
         };
-        let metric = self.name(c.next()?);
+        let source_pair = c.next()?;
+        let payments = source_pair.as_rule() == Rule::payments_source;
+        let mut source = children(source_pair);
+        let metric = self.name(source.next()?);
+        let arg = source.next().map(|a| self.name(a));
         let window_pair = c.next()?.into_inner().next()?;
         let window = match window_pair.as_rule() {
             Rule::window_before => {
-                let mut w = window_pair
-                    .into_inner()
-                    .filter(|p| matches!(p.as_rule(), Rule::duration_ref | Rule::date_ref));
+                let mut w = window_pair.into_inner().filter(|p| {
+                    matches!(
+                        p.as_rule(),
+                        Rule::duration_ref
+                            | Rule::date_ref
+                            | Rule::this_period
+                            | Rule::window_termination
+                    )
+                });
                 let length = self.operand(w.next()?)?;
-                let day = self.operand(w.next()?)?;
-                AggregateWindow::Before(length, day)
+                let day = w.next()?;
+                if day.as_rule() == Rule::this_period {
+                    AggregateWindow::BeforePeriod(length, self.span(&day))
+                } else if day.as_rule() == Rule::window_termination {
+                    AggregateWindow::BeforeTermination(length, self.span(&day))
+                } else {
+                    AggregateWindow::Before(length, self.operand(day)?)
+                }
+            }
+            Rule::window_current => {
+                let wspan = self.span(&window_pair);
+                let unit = window_pair
+                    .into_inner()
+                    .find(|p| p.as_rule() == Rule::unit)
+                    .map(|u| self.unit(u));
+                AggregateWindow::Current(unit, wspan)
             }
             _ => match window_pair
                 .into_inner()
@@ -1875,6 +1912,8 @@ impl Lower {
         Some(Aggregate {
             function,
             metric,
+            arg,
+            payments,
             window,
             pro_rata,
             span,

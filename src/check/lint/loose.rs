@@ -7,8 +7,8 @@ use chrono::Datelike;
 
 use crate::calendar::PeriodUnit;
 use crate::check::model::{
-    Charge, ConditionSource, DeadlineSlot, Model, NeededSubject, RExpr, RFormula, ROperand, Slot,
-    Symbol, Value, ValueRef, ValueType,
+    AggregateSource, Charge, ConditionSource, DeadlineSlot, Model, NeededSubject, RExpr, RFormula,
+    ROperand, RWindow, Slot, Symbol, Value, ValueRef, ValueType,
 };
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
@@ -193,7 +193,10 @@ fn uses(model: &Model) -> Uses {
 fn formula_uses(f: &RFormula, u: &mut Uses) {
     match f {
         RFormula::Value(v, _) => u.value(v),
-        RFormula::EventDate(..) => {}
+        RFormula::EventDate(..) | RFormula::PeriodStart(_) | RFormula::Termination(_) => {}
+        RFormula::Figure(m, _) => {
+            u.metrics.insert(*m);
+        }
         RFormula::Binary(_, a, b, _) | RFormula::Compare(a, _, b, _) => {
             formula_uses(a, u);
             formula_uses(b, u);
@@ -209,9 +212,16 @@ fn formula_uses(f: &RFormula, u: &mut Uses) {
         }
         RFormula::Round(inner, ..) => formula_uses(inner, u),
         RFormula::Aggregate(a) => {
-            u.metrics.insert(a.metric);
-            for v in a.length.iter().chain(a.day.iter()) {
-                u.value(v);
+            if let AggregateSource::Metric(m) = a.source {
+                u.metrics.insert(m);
+            }
+            match &a.window {
+                RWindow::Before(length, day) => {
+                    u.value(length);
+                    formula_uses(day, u);
+                }
+                RWindow::Since(Some(day)) => formula_uses(day, u),
+                RWindow::Since(None) | RWindow::Current(_) => {}
             }
         }
     }
