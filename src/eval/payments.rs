@@ -1635,7 +1635,7 @@ mod tests {
     #[test]
     fn credits_are_used_oldest_first_and_expire() {
         let day = |s: &str| Date::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
-        let mut r = Running::new();
+        let mut r = Running::new(&[]);
         r.add(d("50"), Some(day("2026-12-31")));
         r.add(d("30"), None);
         r.add(Decimal::ZERO, None);
