@@ -265,6 +265,7 @@ pub fn build_model(chain: &[Loaded]) -> Checked<Model> {
     check_single_effective(&mut r, &contract.decls);
     calendars::declare_calendars(&mut r, &contract.decls);
 
+    resolve::declare_units(&mut r, &contract.decls);
     for decl in &contract.decls {
         declare(&mut r, decl, effective);
     }

@@ -572,7 +572,8 @@ pub fn plan_scenario_with(
                     key,
                     Figure {
                         period: *period,
-                        amount: money,
+                        // The metric's own currency, which carries a quantity's rounding rule.
+                        amount: Money::new(info.currency, money.amount),
                         span: *span,
                     },
                 );
@@ -1244,7 +1245,7 @@ fn event(r: &mut Resolver<'_>, e: &ast::Event) -> Option<PlanEventKind> {
             PlanEventKind::Pays {
                 payer: a?,
                 payee: b?,
-                amount: *amount,
+                amount: r.amount(*amount, e.span),
             }
         }
     })
@@ -1313,7 +1314,7 @@ fn expectation(r: &mut Resolver<'_>, x: &ExpectKind, span: Span) -> Option<Expec
             Expect::Owes {
                 payer: a?,
                 payee: b?,
-                amount: *amount,
+                amount: r.amount(*amount, span),
                 period: place(r, *period, span),
                 clause: c,
             }
@@ -1329,7 +1330,7 @@ fn expectation(r: &mut Resolver<'_>, x: &ExpectKind, span: Span) -> Option<Expec
             Expect::OwesNet {
                 payer: a?,
                 payee: b?,
-                amount: *amount,
+                amount: r.amount(*amount, span),
                 period: *period,
             }
         }
@@ -1344,7 +1345,7 @@ fn expectation(r: &mut Resolver<'_>, x: &ExpectKind, span: Span) -> Option<Expec
             Expect::Overdue {
                 payer: a?,
                 payee: b?,
-                amount: *amount,
+                amount: r.amount(*amount, span),
                 date: *date,
             }
         }
