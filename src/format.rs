@@ -161,6 +161,7 @@ fn is_spaced_literal(rule: Rule) -> bool {
         rule,
         Rule::money
             | Rule::quantity
+            | Rule::stated_quantity
             | Rule::duration
             | Rule::business_duration
             | Rule::number

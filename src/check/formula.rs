@@ -339,7 +339,11 @@ fn arithmetic(
             describe_type(r.model, a),
             describe_type(r.model, b)
         ),
-        "amounts add to amounts of the same currency or unit and scale by numbers or percentages; a quantity times a price per unit is money; dates move by durations",
+        if quantity(a) || quantity(b) {
+            "a quantity adds to the same unit and scales by numbers or percentages; a quantity times a price per unit (like `units_sold × USD 4.50`) is money"
+        } else {
+            "amounts add to amounts of the same currency and scale by numbers or percentages; dates move by durations"
+        },
     )
 }
 
