@@ -939,7 +939,8 @@ pub(crate) fn declare_units(r: &mut Resolver<'_>, decls: &[ast::Decl]) {
                             .with_label("not a rounding for a quantity")
                             .with_help(format!("write `unit {} rounded down to whole units` or `rounded half-up to 3 decimal places`", u.name.text)),
                         );
-                        continue;
+                        // Declared all the same, so that its amounts raise no more errors.
+                        0
                     }
                 };
                 (crate::eval::formula::strategy(mode), places)
