@@ -111,7 +111,9 @@ impl Currency {
             return u32::from(self.rule & 0x1f);
         }
         match self.code.get(..3) {
-            Some(b"JPY" | b"KRW" | b"VND" | b"CLP" | b"ISK" | b"UGX" | b"XAF" | b"XOF" | b"PYG") => 0,
+            Some(
+                b"JPY" | b"KRW" | b"VND" | b"CLP" | b"ISK" | b"UGX" | b"XAF" | b"XOF" | b"PYG",
+            ) => 0,
             Some(b"BHD" | b"KWD" | b"OMR" | b"JOD" | b"TND" | b"LYD" | b"IQD") => 3,
             _ => 2,
         }
@@ -306,7 +308,10 @@ mod tests {
         assert_eq!(usd("-0.005").rounded(), dec("-0.01"));
         assert_eq!(usd("0.0049").rounded(), dec("0.00"));
         let third = usd("100").amount / dec("3");
-        assert_eq!(round_money(third * dec("3"), Currency::iso(*b"USD")), dec("100"));
+        assert_eq!(
+            round_money(third * dec("3"), Currency::iso(*b"USD")),
+            dec("100")
+        );
     }
 
     #[test]

@@ -11,9 +11,9 @@ use std::collections::HashMap;
 use crate::calendar::{Date, PeriodUnit};
 use crate::diagnostic::{suggest, Code, Diagnostic};
 use crate::money::{Currency, Money, Rate};
-use rust_decimal::RoundingStrategy;
 use crate::source::Span;
 use crate::syntax::ast::{self, CmpOp, Literal, Operand};
+use rust_decimal::RoundingStrategy;
 
 use super::model::*;
 

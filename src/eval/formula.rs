@@ -352,12 +352,18 @@ fn binary(op: ArithOp, a: Value, b: Value, span: Span) -> Result<Value, Failure>
         (ArithOp::Mul, M(q), M(price)) | (ArithOp::Mul, M(price), M(q))
             if q.currency.is_quantity() && !price.currency.is_quantity() =>
         {
-            M(Money::new(price.currency, mul(q.amount, price.amount, span)?))
+            M(Money::new(
+                price.currency,
+                mul(q.amount, price.amount, span)?,
+            ))
         }
         (ArithOp::Div, M(total), M(q))
             if q.currency.is_quantity() && !total.currency.is_quantity() =>
         {
-            M(Money::new(total.currency, div(total.amount, q.amount, span)?))
+            M(Money::new(
+                total.currency,
+                div(total.amount, q.amount, span)?,
+            ))
         }
         (ArithOp::Add, M(x), M(y)) => {
             same_currency(x, y, span)?;
