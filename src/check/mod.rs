@@ -433,6 +433,7 @@ fn apply_amendment(r: &mut Resolver<'_>, a: &ast::Amendment, previous_effective:
         span: a.span,
     });
     r.model.document = a.name.text.clone();
+    resolve::declare_units(r, &decls);
     for d in &decls {
         declare(r, d, effective);
     }
