@@ -132,15 +132,6 @@ impl Currency {
             _ => RoundingStrategy::MidpointAwayFromZero,
         }
     }
-
-    /// "unit" for a quantity, "currency" for money: the word a diagnostic uses.
-    pub fn kind_word(self) -> &'static str {
-        if self.is_quantity() {
-            "unit"
-        } else {
-            "currency"
-        }
-    }
 }
 
 impl PartialEq for Currency {
@@ -325,6 +316,28 @@ mod tests {
             "JPY 1,235"
         );
         assert_eq!(usd("12.3").plain(), "12.30");
+    }
+
+    #[test]
+    fn quantities_round_by_their_own_rule() {
+        let unstamped = Currency::quantity("shares").unwrap_or(Currency::iso(*b"XXX"));
+        let shares = unstamped.with_rule(RoundingStrategy::ToZero, 0);
+        assert!(shares.is_quantity() && !Currency::iso(*b"USD").is_quantity());
+        assert_eq!(shares, unstamped, "equality looks at the name only");
+        assert_eq!(
+            Money::new(shares, dec("1000.6")).to_string(),
+            "1,000 shares"
+        );
+        let barrels = Currency::quantity("barrels")
+            .unwrap_or(Currency::iso(*b"XXX"))
+            .with_rule(RoundingStrategy::MidpointNearestEven, 2);
+        assert_eq!(
+            Money::new(barrels, dec("1.245")).to_string(),
+            "1.24 barrels"
+        );
+        assert_eq!(Money::new(barrels, dec("2.5")).plain(), "2.50");
+        assert_eq!(Currency::quantity("a_name_longer_than_24_chars"), None);
+        assert_eq!(Currency::quantity("Shares"), None);
     }
 
     #[test]
