@@ -293,6 +293,7 @@ fn render(
         .types
         .iter()
         .map(|t| t.span)
+        .chain(model.units.iter().map(|(_, span)| *span))
         .chain(model.actions.iter().map(|a| a.span))
         .chain(model.events.iter().map(|e| e.span))
         .chain(model.metrics.iter().map(|m| m.span))

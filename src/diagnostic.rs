@@ -80,7 +80,7 @@ codes! {
     UnknownName => "unknown_name", "a name that is not declared";
     DuplicateName => "duplicate_name", "the same name is declared twice";
     TypeMismatch => "type_mismatch", "a value of the wrong kind (money, percent, date, number, duration, condition)";
-    CurrencyMismatch => "currency_mismatch", "two currencies are mixed in one computation";
+    CurrencyMismatch => "currency_mismatch", "two currencies, or two units of quantity, are mixed in one computation";
     RateOver100 => "rate_over_100", "a percentage above 100%";
     EndBeforeStart => "end_before_start", "a period or window that ends before it starts";
     UnknownClause => "unknown_clause", "an amendment names a clause the amended contract does not have";

@@ -163,7 +163,13 @@ fn is_modifier(rule: Rule) -> bool {
 fn is_spaced_literal(rule: Rule) -> bool {
     matches!(
         rule,
-        Rule::money | Rule::duration | Rule::business_duration | Rule::number | Rule::amount
+        Rule::money
+            | Rule::quantity
+            | Rule::stated_quantity
+            | Rule::duration
+            | Rule::business_duration
+            | Rule::number
+            | Rule::amount
     )
 }
 

@@ -176,10 +176,23 @@ fn continues_literal(before: &str, after: &str) -> bool {
         "year", "years",
     ]
     .contains(&after);
+    // `1_500 shares`: an amount of a declared unit, as the bundled files declare them.
+    let quantity = number
+        && [
+            "shares",
+            "barrels",
+            "crates",
+            "options",
+            "widgets",
+            "units",
+            "tonnes",
+            "series_b_convertible_preferred_shares",
+        ]
+        .contains(&after);
     // `10 business days` is one literal, like `10 days`.
     let business = (number && after == "business")
         || (before == "business" && ["day", "days"].contains(&after));
-    (currency && starts_number) || (number && unit) || business
+    (currency && starts_number) || (number && unit) || business || quantity
 }
 
 /// Rewrites every gap between tokens at random, keeping only what the

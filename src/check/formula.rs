@@ -6,7 +6,7 @@
 //! let, and sweeps, reports and the compiled program need nothing new.
 
 use super::model::{ClauseId, Model, Param, RFormula, Symbol, ValueRef, ValueType};
-use super::resolve::{describe_type, literal_value, Resolver};
+use super::resolve::{describe_type, Resolver};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast::{self, ArithOp, CmpOp, Formula, Operand, RoundTarget};
@@ -197,6 +197,7 @@ fn resolve(r: &mut Resolver<'_>, f: &Formula) -> Option<(RFormula, ValueType)> {
         }
         Formula::Round(inner, mode, target, span) => {
             let (fi, ty) = resolve(r, inner)?;
+            let is_quantity = matches!(ty, ValueType::Money(Some(c)) if c.is_quantity());
             let fits = matches!(
                 (ty, target),
                 (ValueType::Money(_), RoundTarget::Cents)
@@ -205,9 +206,12 @@ fn resolve(r: &mut Resolver<'_>, f: &Formula) -> Option<(RFormula, ValueType)> {
                         RoundTarget::WholeUnits | RoundTarget::Places(_)
                     )
                     | (ValueType::Duration, RoundTarget::Whole(_))
-            );
+            ) && !(is_quantity && *target == RoundTarget::Cents);
             if !fits {
                 let wanted = match target {
+                    RoundTarget::Cents if is_quantity => {
+                        "money (a quantity rounds to whole units or to decimal places)"
+                    }
                     RoundTarget::Cents => "an amount of money",
                     RoundTarget::WholeUnits | RoundTarget::Places(_) => {
                         "an amount, a number or a percentage"
@@ -443,8 +447,8 @@ fn window(r: &mut Resolver<'_>, a: &ast::Aggregate) -> Option<super::model::RWin
 /// A literal, param or earlier let inside a formula.
 fn operand(r: &mut Resolver<'_>, o: &Operand) -> Option<(ValueRef, ValueType)> {
     match o {
-        Operand::Literal(l, _) => {
-            let v = literal_value(l);
+        Operand::Literal(l, span) => {
+            let v = r.literal(l, *span);
             let ty = v.value_type();
             Some((ValueRef::Lit(v), ty))
         }
@@ -504,7 +508,15 @@ fn arithmetic(
     span: Span,
 ) -> Option<ValueType> {
     use ValueType::{Date, Duration, Money, Number, Percent};
+    let quantity = |t: ValueType| matches!(t, Money(Some(c)) if c.is_quantity());
     let result = match (op, a, b) {
+        // A quantity times a price per unit is money: `units_sold × USD 4.50`.
+        (ArithOp::Mul, Money(_), Money(price)) if quantity(a) && !quantity(b) => Some(Money(price)),
+        (ArithOp::Mul, Money(price), Money(_)) if quantity(b) && !quantity(a) => Some(Money(price)),
+        // Money divided by a quantity is the price of one unit.
+        (ArithOp::Div, Money(price), Money(_)) if quantity(b) && !quantity(a) => Some(Money(price)),
+        // A quantity per amount of money means nothing in a contract.
+        (ArithOp::Div, Money(_), Money(Some(_))) if quantity(a) && !quantity(b) => None,
         (ArithOp::Add | ArithOp::Sub, Money(_), Money(_)) => Some(same_kind(r, a, b, span, span)?),
         (ArithOp::Add | ArithOp::Sub, Number, Number) => Some(Number),
         (ArithOp::Add | ArithOp::Sub, Percent, Percent) => Some(Percent),
@@ -550,7 +562,11 @@ fn arithmetic(
             describe_type(r.model, a),
             describe_type(r.model, b)
         ),
-        "amounts add to amounts of the same currency and scale by numbers or percentages; dates move by durations",
+        if quantity(a) || quantity(b) {
+            "a quantity adds to the same unit and scales by numbers or percentages; a quantity times a price per unit (like `units_sold × USD 4.50`) is money"
+        } else {
+            "amounts add to amounts of the same currency and scale by numbers or percentages; dates move by durations"
+        },
     )
 }
 
@@ -564,6 +580,11 @@ fn same_kind(
 ) -> Option<ValueType> {
     match (a, b) {
         (ValueType::Money(Some(x)), ValueType::Money(Some(y))) if x != y => {
+            let help = if x.is_quantity() || y.is_quantity() {
+                "an amount of one unit adds only to the same unit; to price a quantity, multiply it by a price per unit, like `units_sold × USD 4.50`"
+            } else {
+                "one computation uses one currency; convert the amounts into one currency first"
+            };
             r.diagnostics.push(
                 Diagnostic::error(
                     Code::CurrencyMismatch,
@@ -571,7 +592,7 @@ fn same_kind(
                     format!("this formula mixes {x} and {y}"),
                 )
                 .with_label(format!("{y} here, {x} before"))
-                .with_help("one computation uses one currency; convert the amounts into one currency first"),
+                .with_help(help),
             );
             None
         }

@@ -265,6 +265,7 @@ pub fn build_model(chain: &[Loaded]) -> Checked<Model> {
     check_single_effective(&mut r, &contract.decls);
     calendars::declare_calendars(&mut r, &contract.decls);
 
+    resolve::declare_units(&mut r, &contract.decls);
     for decl in &contract.decls {
         declare(&mut r, decl, effective);
     }
@@ -436,6 +437,7 @@ fn apply_amendment(r: &mut Resolver<'_>, a: &ast::Amendment, previous_effective:
         span: a.span,
     });
     r.model.document = a.name.text.clone();
+    resolve::declare_units(r, &decls);
     for d in &decls {
         declare(r, d, effective);
     }

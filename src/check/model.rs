@@ -950,6 +950,8 @@ pub struct Model {
     pub fiscal_start: Option<FiscalStart>,
     /// `holidays …`: weekdays that are not business days, in order.
     pub holidays: Vec<Date>,
+    /// Declared quantity units (`unit shares …`), each with its rounding rule.
+    pub units: Vec<(Currency, Span)>,
 }
 
 impl Model {
@@ -959,6 +961,15 @@ impl Model {
             effective: self.effective,
             fiscal: self.fiscal_start.unwrap_or(FiscalStart::JANUARY),
         }
+    }
+
+    /// A currency as it is, or a declared quantity unit with its rounding
+    /// rule; `None` for a unit the contract does not declare.
+    pub fn stamp(&self, c: Currency) -> Option<Currency> {
+        if !c.is_quantity() {
+            return Some(c);
+        }
+        self.units.iter().find(|(u, _)| *u == c).map(|(u, _)| *u)
     }
 
     /// Looks a name up.

@@ -10,9 +10,10 @@ use std::collections::HashMap;
 
 use crate::calendar::{Date, PeriodUnit};
 use crate::diagnostic::{suggest, Code, Diagnostic};
-use crate::money::{Currency, Rate};
+use crate::money::{Currency, Money, Rate};
 use crate::source::Span;
 use crate::syntax::ast::{self, CmpOp, Literal, Operand};
+use rust_decimal::RoundingStrategy;
 
 use super::model::*;
 
@@ -42,6 +43,7 @@ impl Want {
 /// Describes a type for messages.
 pub fn describe_type(model: &Model, ty: ValueType) -> String {
     match ty {
+        ValueType::Money(Some(c)) if c.is_quantity() => format!("a quantity of {c}"),
         ValueType::Money(Some(c)) => format!("an amount in {c}"),
         ValueType::Money(None) => "an amount of money".to_owned(),
         ValueType::Percent => "a percentage".to_owned(),
@@ -249,8 +251,49 @@ impl<'m> Resolver<'m> {
         }
     }
 
+    /// A literal's value, a quantity stamped with its unit's declared rule.
+    pub fn literal(&mut self, literal: &Literal, span: Span) -> Value {
+        match literal_value(literal) {
+            Value::Money(m) => Value::Money(self.amount(m, span)),
+            other => other,
+        }
+    }
+
+    /// An amount as the model counts it: a quantity gets its unit's declared
+    /// rounding rule; a unit the contract does not declare is `unknown_name`.
+    pub fn amount(&mut self, m: Money, span: Span) -> Money {
+        Money::new(self.unit(m.currency, span), m.amount)
+    }
+
+    /// A currency as written, or a quantity unit with its declared rule.
+    pub fn unit(&mut self, c: Currency, span: Span) -> Currency {
+        if let Some(stamped) = self.model.stamp(c) {
+            return stamped;
+        }
+        let units: Vec<&str> = self.model.units.iter().map(|(u, _)| u.as_str()).collect();
+        let help = match suggest(c.as_str(), units.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!(
+                "declare the unit first, like `unit {c} rounded down to whole units`, or write money with a currency code, like `USD 5_000`"
+            ),
+        };
+        self.error(
+            Diagnostic::error(
+                Code::UnknownName,
+                span,
+                format!("no unit `{c}` is declared in this contract"),
+            )
+            .with_label("not a declared unit")
+            .with_help(help),
+        );
+        c
+    }
+
     /// The type named in `action x(arg: TYPE)` or `param x: TYPE`.
     pub fn type_name(&mut self, name: &ast::Name) -> Option<ValueType> {
+        if let Some(unit) = Currency::quantity(&name.text).and_then(|c| self.model.stamp(c)) {
+            return Some(ValueType::Money(Some(unit)));
+        }
         Some(match name.text.as_str() {
             "money" => ValueType::Money(None),
             "percent" | "percentage" | "rate" => ValueType::Percent,
@@ -292,7 +335,7 @@ impl<'m> Resolver<'m> {
     /// A value for a param default, a `set`, or an argument: literals, or a defined value's name.
     pub fn plain_value(&mut self, operand: &Operand, expected: Option<ValueType>) -> Option<Value> {
         let value = match operand {
-            Operand::Literal(l, _) => literal_value(l),
+            Operand::Literal(l, span) => self.literal(l, *span),
             Operand::Name(n) => match self.symbol(&n.text) {
                 Some(Symbol::Value(t, i)) => Value::Enum(t, i),
                 _ => {
@@ -335,7 +378,11 @@ impl<'m> Resolver<'m> {
             self.error(
                 Diagnostic::error(Code::CurrencyMismatch, span, format!("this amount is in {b}, but {a} is expected here"))
                     .with_label(format!("{b}, not {a}"))
-                    .with_help("one computation uses one currency; convert the amount or declare the metric in the same currency"),
+                    .with_help(if a.is_quantity() || b.is_quantity() {
+                        "a payment counts one unit throughout: write its caps, floors and thresholds in the same unit as the payment"
+                    } else {
+                        "one computation uses one currency; convert the amount or declare the metric in the same currency"
+                    }),
             );
             return None;
         }
@@ -374,7 +421,7 @@ impl<'m> Resolver<'m> {
         let expected = want.ty();
         match operand {
             Operand::Literal(l, _) => {
-                let value = literal_value(l);
+                let value = self.literal(l, span);
                 self.check_type(&value, expected, span)?;
                 self.check_rate(&value, span);
                 Some(Slot {
@@ -703,7 +750,7 @@ impl<'m> Resolver<'m> {
     ) -> Option<(ROperand, ValueType)> {
         match o {
             Operand::Literal(l, span) => {
-                let v = literal_value(l);
+                let v = self.literal(l, *span);
                 self.check_rate(&v, *span);
                 let ty = v.value_type();
                 Some((ROperand::Value(ValueRef::Lit(v)), ty))
@@ -857,6 +904,73 @@ pub(crate) fn empty_model(contract: &ast::Contract) -> Model {
         symbols: HashMap::new(),
         fiscal_start: None,
         holidays: Vec::new(),
+        units: Vec::new(),
+    }
+}
+
+/// Declares the quantity units (`unit shares rounded down to whole units`)
+/// before anything else, so that amounts anywhere in the contract may use them.
+pub(crate) fn declare_units(r: &mut Resolver<'_>, decls: &[ast::Decl]) {
+    for decl in decls {
+        let ast::Decl::Unit(u) = decl else { continue };
+        let Some(unit) = Currency::quantity(&u.name.text) else {
+            r.diagnostics.push(
+                Diagnostic::error(
+                    Code::LimitExceeded,
+                    u.name.span,
+                    format!(
+                        "the unit name `{}` is longer than {} characters",
+                        u.name.text,
+                        crate::money::MAX_UNIT_NAME
+                    ),
+                )
+                .with_label("too long")
+                .with_help("give the unit a shorter name, like `shares` or `barrels`"),
+            );
+            continue;
+        };
+        if let Some((_, first)) = r.model.units.iter().find(|(c, _)| *c == unit) {
+            let first = *first;
+            r.diagnostics.push(
+                Diagnostic::error(
+                    Code::DuplicateName,
+                    u.name.span,
+                    format!("unit `{}` is declared twice", u.name.text),
+                )
+                .with_label("declared again here")
+                .with_secondary(first, "first declared here")
+                .with_help("declare each unit once, with one rounding rule"),
+            );
+            continue;
+        }
+        // Whole units, half-up, unless the contract says otherwise (Covenant's rule).
+        let (mode, places) = match u.rounding {
+            None => (RoundingStrategy::MidpointAwayFromZero, 0),
+            Some((mode, target, at)) => {
+                let places = match target {
+                    ast::RoundTarget::WholeUnits => 0,
+                    ast::RoundTarget::Places(p) => p,
+                    ast::RoundTarget::Cents | ast::RoundTarget::Whole(_) => {
+                        r.diagnostics.push(
+                            Diagnostic::error(
+                                Code::TypeMismatch,
+                                at,
+                                format!("a unit rounds to whole units or to decimal places, not to {}", match target {
+                                    ast::RoundTarget::Cents => "cents",
+                                    _ => "days, months or years",
+                                }),
+                            )
+                            .with_label("not a rounding for a quantity")
+                            .with_help(format!("write `unit {} rounded down to whole units` or `rounded half-up to 3 decimal places`", u.name.text)),
+                        );
+                        // Declared all the same, so that its amounts raise no more errors.
+                        0
+                    }
+                };
+                (crate::eval::formula::strategy(mode), places)
+            }
+        };
+        r.model.units.push((unit.with_rule(mode, places), u.span));
     }
 }
 
@@ -942,11 +1056,12 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
                         .with_help("declare the metric per month or quarter; a payment `every contract year` adds up the figures that fall in each contract year"),
                 );
             }
+            let currency = r.unit(m.currency, m.currency_span);
             let id = r.model.metrics.len();
             if r.declare(&m.name, Symbol::Metric(id)) {
                 r.model.metrics.push(Metric {
                     name: m.name.text.clone(),
-                    currency: m.currency,
+                    currency,
                     unit: m.unit,
                     key: m.key.as_ref().map(|k| k.text.clone()),
                     span: m.span,
@@ -1160,7 +1275,8 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
         | ast::Decl::Allow(_)
         | ast::Decl::FiscalYear(_)
         | ast::Decl::Holidays(..)
-        | ast::Decl::Interpret(_) => {}
+        | ast::Decl::Interpret(_)
+        | ast::Decl::Unit(_) => {}
     }
 }
 
@@ -1624,7 +1740,7 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                     // payment with a placeholder so that its modifiers are still checked.
                     let commitment = r.slot(commitment, Want::Money(currency)).unwrap_or(Slot {
                         value: ValueRef::Lit(Value::Money(crate::money::Money::zero(
-                            currency.unwrap_or(Currency(*b"XXX")),
+                            currency.unwrap_or(Currency::iso(*b"XXX")),
                         ))),
                         span: commitment.span(),
                     });
@@ -1636,9 +1752,7 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                     let slot = super::formula::declare_amount(r, formula, *span);
                     let currency = slot.as_ref().and_then(|s| slot_currency(r.model, s));
                     let amount = slot.unwrap_or(Slot {
-                        value: ValueRef::Lit(Value::Money(crate::money::Money::zero(Currency(
-                            *b"XXX",
-                        )))),
+                        value: ValueRef::Lit(Value::Money(crate::money::Money::zero(Currency::iso(*b"XXX")))),
                         span: formula.span(),
                     });
                     Some((

@@ -685,7 +685,8 @@ pub fn plan_scenario_with(
                     key,
                     Figure {
                         period: *period,
-                        amount: money,
+                        // The metric's own currency, which carries a quantity's rounding rule.
+                        amount: Money::new(info.currency, money.amount),
                         span: *span,
                     },
                 );
@@ -1455,7 +1456,7 @@ fn event(r: &mut Resolver<'_>, e: &ast::Event) -> Option<PlanEventKind> {
             PlanEventKind::Pays {
                 payer: a?,
                 payee: b?,
-                amount: *amount,
+                amount: r.amount(*amount, e.span),
             }
         }
     })
@@ -1525,7 +1526,7 @@ fn expectation(r: &mut Resolver<'_>, x: &ExpectKind, span: Span) -> Option<Expec
             Expect::Owes {
                 payer: a?,
                 payee: b?,
-                amount: *amount,
+                amount: r.amount(*amount, span),
                 period: place(r, *period, span),
                 clause: c,
                 key: key.as_ref().map(|(_, v)| v.text.clone()),
@@ -1542,7 +1543,7 @@ fn expectation(r: &mut Resolver<'_>, x: &ExpectKind, span: Span) -> Option<Expec
             Expect::OwesNet {
                 payer: a?,
                 payee: b?,
-                amount: *amount,
+                amount: r.amount(*amount, span),
                 period: *period,
             }
         }
@@ -1557,7 +1558,7 @@ fn expectation(r: &mut Resolver<'_>, x: &ExpectKind, span: Span) -> Option<Expec
             Expect::Overdue {
                 payer: a?,
                 payee: b?,
-                amount: *amount,
+                amount: r.amount(*amount, span),
                 date: *date,
             }
         }

@@ -603,7 +603,7 @@ fn payments_in_window(
         .flat_map(|c| &c.versions)
         .flat_map(|v| &v.payments)
         .find_map(|p| p.currency)
-        .unwrap_or(crate::money::Currency(*b"XXX"));
+        .unwrap_or(crate::money::Currency::iso(*b"XXX"));
     fold_values(a, values, Value::Money(Money::new(currency, Decimal::ZERO)))
 }
 
@@ -855,6 +855,23 @@ fn binary(op: ArithOp, a: Value, b: Value, span: Span) -> Result<Value, Failure>
     use Value::{Date as D, Duration as Du, Money as M, Number as N, Percent as P};
     let fraction = |r: Rate| r.0 / Decimal::ONE_HUNDRED;
     Ok(match (op, a, b) {
+        // A quantity times a price per unit is money; money over a quantity is a price per unit.
+        (ArithOp::Mul, M(q), M(price)) | (ArithOp::Mul, M(price), M(q))
+            if q.currency.is_quantity() && !price.currency.is_quantity() =>
+        {
+            M(Money::new(
+                price.currency,
+                mul(q.amount, price.amount, span)?,
+            ))
+        }
+        (ArithOp::Div, M(total), M(q))
+            if q.currency.is_quantity() && !total.currency.is_quantity() =>
+        {
+            M(Money::new(
+                total.currency,
+                div(total.amount, q.amount, span)?,
+            ))
+        }
         (ArithOp::Add, M(x), M(y)) => {
             same_currency(x, y, span)?;
             M(Money::new(x.currency, add(x.amount, y.amount, span)?))
@@ -1016,7 +1033,7 @@ fn order(a: &Value, b: &Value, span: Span) -> Result<std::cmp::Ordering, Failure
     }
 }
 
-fn strategy(mode: RoundMode) -> RoundingStrategy {
+pub(crate) fn strategy(mode: RoundMode) -> RoundingStrategy {
     match mode {
         RoundMode::Down => RoundingStrategy::ToZero,
         RoundMode::Up => RoundingStrategy::AwayFromZero,

@@ -845,7 +845,7 @@ fn period_accrual(
             thresholds,
         } => {
             let m = program.model.metrics.get(*metric);
-            let currency = m.map_or(Currency(*b"XXX"), |m| m.currency);
+            let currency = m.map_or(Currency::iso(*b"XXX"), |m| m.currency);
             let rate_values = rates
                 .iter()
                 .map(|r| program.rate(r).map(|r| r.fraction()))
@@ -917,7 +917,7 @@ fn period_accrual(
         }
         Charge::Shortfall { metric, commitment } => {
             let m = program.model.metrics.get(*metric);
-            let currency = m.map_or(Currency(*b"XXX"), |m| m.currency);
+            let currency = m.map_or(Currency::iso(*b"XXX"), |m| m.currency);
             let commitment = program.money(commitment, Some(currency))?;
             let (commitment, shown, year) =
                 escalate(program, plan, payment, commitment, last_active, running)?;
@@ -1618,7 +1618,7 @@ mod tests {
 
     #[test]
     fn escalators_compound_from_the_rounded_year_before() {
-        let usd = Currency(*b"USD");
+        let usd = Currency::iso(*b"USD");
         let fee = |year| escalated(d("100000"), d("0.03"), 6, year, usd);
         assert_eq!(fee(1), Some(d("100000")));
         assert_eq!(fee(5), Some(d("100000")));
@@ -1628,7 +1628,7 @@ mod tests {
         assert_eq!(fee(9), Some(d("112550.88")));
         assert_eq!(fee(10), Some(d("115927.41")));
         // Yen have no minor unit: each year is rounded to whole yen.
-        let yen = escalated(d("1000"), d("0.025"), 2, 3, Currency(*b"JPY"));
+        let yen = escalated(d("1000"), d("0.025"), 2, 3, Currency::iso(*b"JPY"));
         assert_eq!(yen, Some(d("1051")));
     }
 

@@ -653,6 +653,9 @@ fn payment_chart(out: &mut String, key: &str, accruals: &[&Accrual], id: &str) {
     let cx = |i: usize| LEFT + slot * (i as f64 + 0.5);
     let unit = if word.is_empty() {
         currency.to_string()
+    } else if currency.is_quantity() {
+        // `thousands of shares`, not `shares thousands`.
+        format!("{word} of {currency}")
     } else {
         format!("{currency} {word}")
     };

@@ -179,6 +179,19 @@ pub enum Decl {
     Holidays(Vec<(Date, Span)>, Span),
     /// `interpret NAME: "WORD" as READING …`
     Interpret(InterpretDecl),
+    /// `unit NAME [rounded MODE to TARGET]`: a quantity amounts may be counted in.
+    Unit(UnitDecl),
+}
+
+/// `unit shares rounded down to whole units`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitDecl {
+    /// The unit's name, as amounts are written after their number (`1_500 shares`).
+    pub name: Name,
+    /// How its amounts are rounded when shown, if written, with its span.
+    pub rounding: Option<(RoundMode, RoundTarget, Span)>,
+    /// The whole line.
+    pub span: Span,
 }
 
 /// `net payments between PARTY and PARTY every UNIT`
@@ -478,8 +491,10 @@ pub struct PerItem {
 pub struct MetricDecl {
     /// The metric's name.
     pub name: Name,
-    /// Its currency.
+    /// Its currency, or the declared quantity unit its figures count.
     pub currency: Currency,
+    /// Where the currency or unit is written.
+    pub currency_span: Span,
     /// How often a figure is reported.
     pub unit: PeriodUnit,
     /// `by KEY`: one figure per period for each key (project, product, …).

@@ -180,6 +180,7 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_rounded
             | Rule::kw_decimal
             | Rule::kw_places
+            | Rule::kw_unit
     )
 }
 
@@ -641,7 +642,9 @@ impl Lower {
             }
             Rule::metric_decl => {
                 let name = self.name(c.next()?);
-                let currency = self.currency(c.next()?);
+                let currency_pair = c.next()?;
+                let currency_span = self.span(&currency_pair);
+                let currency = self.currency(currency_pair);
                 let unit = self.unit(c.next()?);
                 let key = match c.next() {
                     Some(k) => Some(self.name(children(k).next()?)),
@@ -650,6 +653,7 @@ impl Lower {
                 Decl::Metric(MetricDecl {
                     name,
                     currency,
+                    currency_span,
                     unit,
                     key,
                     span,
@@ -659,6 +663,22 @@ impl Lower {
                 let name = self.name(c.next()?);
                 let unit = self.unit(c.next()?);
                 Decl::Index(IndexDecl { name, unit, span })
+            }
+            Rule::unit_decl => {
+                let name = self.name(c.next()?);
+                let rounding = match c.next() {
+                    Some(r) => {
+                        let at = self.span(&r);
+                        let (mode, target) = self.rounding(r)?;
+                        Some((mode, target, at))
+                    }
+                    None => None,
+                };
+                Decl::Unit(UnitDecl {
+                    name,
+                    rounding,
+                    span,
+                })
             }
             Rule::condition_decl => {
                 let name = self.name(c.next()?);
@@ -704,7 +724,7 @@ impl Lower {
             Rule::param_decl => {
                 let name = self.name(c.next()?);
                 let second = c.next()?;
-                let kind = if second.as_rule() == Rule::value {
+                let kind = if matches!(second.as_rule(), Rule::value | Rule::quantity) {
                     ParamKind::Default(self.operand(second)?)
                 } else {
                     ParamKind::Required(self.name(second))
@@ -1597,8 +1617,31 @@ impl Lower {
         }
     }
 
+    /// An ISO code (`USD`), or a declared quantity unit's name (`shares`).
     fn currency(&mut self, pair: Pair<'_, Rule>) -> Currency {
-        Currency::parse(pair.as_str()).unwrap_or(Currency(*b"XXX"))
+        if pair.as_rule() != Rule::name {
+            return Currency::parse(pair.as_str()).unwrap_or(Currency::iso(*b"XXX"));
+        }
+        match Currency::quantity(pair.as_str()) {
+            Some(unit) => unit,
+            None => {
+                let span = self.span(&pair);
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        Code::LimitExceeded,
+                        span,
+                        format!(
+                            "the unit name `{}` is longer than {} characters",
+                            pair.as_str(),
+                            crate::money::MAX_UNIT_NAME
+                        ),
+                    )
+                    .with_label("too long")
+                    .with_help("give the unit a shorter name, like `shares` or `barrels`"),
+                );
+                Currency::iso(*b"XXX")
+            }
+        }
     }
 
     fn date(&mut self, pair: Pair<'_, Rule>) -> Date {
@@ -1675,11 +1718,11 @@ impl Lower {
     }
 
     fn money(&mut self, pair: Pair<'_, Rule>) -> Money {
-        let mut currency = Currency(*b"XXX");
+        let mut currency = Currency::iso(*b"XXX");
         let mut amount = Decimal::ZERO;
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::currency => currency = self.currency(part),
+                Rule::currency | Rule::name => currency = self.currency(part),
                 Rule::amount => amount = self.amount(part),
                 _ => {}
             }
@@ -1991,7 +2034,7 @@ impl Lower {
         let span = self.span(&pair);
         let literal = match pair.as_rule() {
             Rule::name => return Some(Operand::Name(self.name(pair))),
-            Rule::money => Literal::Money(self.money(pair)),
+            Rule::money | Rule::quantity => Literal::Money(self.money(pair)),
             Rule::percent => {
                 let decimal = pair.clone().into_inner().next()?;
                 let text = decimal.as_str().replace('_', "");

@@ -117,7 +117,7 @@ pub fn any_value(ty: ValueType) -> Value {
     }
 }
 
-const USD: Currency = Currency(*b"USD");
+const USD: Currency = Currency::iso(*b"USD");
 
 fn var_type(model: &Model, args: &[(String, ValueType)], v: Var) -> Option<ValueType> {
     match v {
