@@ -38,6 +38,90 @@ pub(crate) fn declare_let(r: &mut Resolver<'_>, decl: &ast::LetDecl, scope: Opti
     }
 }
 
+/// Resolves the amount of a payment `on each EVENT`: a formula in which
+/// `EVENT.ARG` is the data of the occurrence paid for, and `EVENT` its day.
+pub(crate) fn resolve_occurrence(
+    r: &mut Resolver<'_>,
+    f: &Formula,
+    event: super::model::EventId,
+) -> Option<(RFormula, ValueType)> {
+    let outer = r.occurrence.replace(event);
+    let resolved = resolve(r, f);
+    r.occurrence = outer;
+    resolved
+}
+
+/// `EVENT.ARG`: an argument of the occurrence being paid for.
+fn field(
+    r: &mut Resolver<'_>,
+    event: &ast::Name,
+    arg: &ast::Name,
+    span: Span,
+) -> Option<(RFormula, ValueType)> {
+    let found = match r.symbol(&event.text) {
+        Some(s) => s,
+        None => r.lookup(event, "event")?,
+    };
+    let Symbol::Event(id) = found else {
+        r.diagnostics.push(
+            Diagnostic::error(
+                Code::NotAnEvent,
+                event.span,
+                format!(
+                    "`{}` is a {}, not a declared event, so `{}.{}` reads nothing",
+                    event.text,
+                    found.kind(),
+                    event.text,
+                    arg.text
+                ),
+            )
+            .with_label("not an event")
+            .with_help("`EVENT.ARG` reads the data of an event declared with `event NAME(ARG: TYPE, …)`"),
+        );
+        return None;
+    };
+    let decl = r.model.events.get(id)?;
+    let Some(index) = decl.args.iter().position(|(n, _)| *n == arg.text) else {
+        let known: Vec<String> = decl.args.iter().map(|(n, _)| format!("`{n}`")).collect();
+        let help = if known.is_empty() {
+            format!("`{}` is declared without data; declare it as `event {}(NAME: TYPE, …)`", event.text, event.text)
+        } else {
+            format!("`{}` carries {}", event.text, known.join(", "))
+        };
+        r.diagnostics.push(
+            Diagnostic::error(
+                Code::UnknownName,
+                arg.span,
+                format!("`{}` has no argument `{}`", event.text, arg.text),
+            )
+            .with_label("not in the event's data")
+            .with_secondary(decl.span, "declared here")
+            .with_help(help),
+        );
+        return None;
+    };
+    let ty = decl.args.get(index)?.1;
+    if r.occurrence != Some(id) {
+        r.diagnostics.push(
+            Diagnostic::error(
+                Code::NoOccurrence,
+                span,
+                format!(
+                    "`{}.{}` is the data of one {}, but this formula is not computed for each {}",
+                    event.text, arg.text, event.text, event.text
+                ),
+            )
+            .with_label("which occurrence?")
+            .with_help(format!(
+                "an event's data is read in the amount of a payment made `on each {}`; a let has one value per scenario",
+                event.text
+            )),
+        );
+        return None;
+    }
+    Some((RFormula::EventArg(id, index, span), ty))
+}
+
 /// Resolves a formula and infers its kind of value.
 fn resolve(r: &mut Resolver<'_>, f: &Formula) -> Option<(RFormula, ValueType)> {
     match f {
@@ -49,6 +133,7 @@ fn resolve(r: &mut Resolver<'_>, f: &Formula) -> Option<(RFormula, ValueType)> {
                 _ => None,
             }
         }
+        Formula::Field(event, arg, span) => field(r, event, arg, *span),
         Formula::Operand(o) => {
             let (value, ty) = operand(r, o)?;
             Some((RFormula::Value(value, o.span()), ty))

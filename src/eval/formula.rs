@@ -32,6 +32,20 @@ pub struct Context<'a> {
     pub figures: Option<(&'a Model, &'a Figures)>,
     /// The scenario's events, in date order (for the dates of declared events).
     pub events: Option<&'a [PlanEvent]>,
+    /// The occurrence a payment `on each EVENT` is being computed for: its
+    /// data is `EVENT.ARG`, and its day is what `EVENT` means (see [`event_date`]).
+    pub occurrence: Option<Occurrence<'a>>,
+}
+
+/// One occurrence of a declared event, as a formula computed for it sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct Occurrence<'a> {
+    /// The event.
+    pub event: usize,
+    /// Its day.
+    pub date: Date,
+    /// Its data, in declaration order.
+    pub args: &'a [Value],
 }
 
 /// Computes every let from the bound params (and the scenario's figures), in place.
@@ -59,6 +73,7 @@ pub fn bind_lets_with_events(
             params,
             figures: figures.map(|f| (model, f)),
             events,
+            occurrence: None,
         };
         let value = compute(formula, &context).map_err(|(span, code, message)| {
             Diagnostic::error(code, span, message)
@@ -72,8 +87,14 @@ pub fn bind_lets_with_events(
     Ok(())
 }
 
-/// The day of a declared event's first occurrence, if the scenario has one.
-fn event_date(event: usize, cx: &Context<'_>) -> Option<Date> {
+/// The day an event's name stands for in a formula: in a formula computed
+/// for an occurrence of that event, the occurrence's day; otherwise the day
+/// of the event's first occurrence in the scenario, if it has one. Every
+/// reading of an event's date in a formula goes through here.
+pub fn event_date(event: usize, cx: &Context<'_>) -> Option<Date> {
+    if let Some(o) = cx.occurrence.filter(|o| o.event == event) {
+        return Some(o.date);
+    }
     cx.events?
         .iter()
         .find(|e| matches!(&e.kind, PlanEventKind::Event { event: x, .. } if *x == event))
@@ -84,6 +105,7 @@ fn event_date(event: usize, cx: &Context<'_>) -> Option<Date> {
 fn missing_event(f: &RFormula, cx: &Context<'_>) -> bool {
     match f {
         RFormula::EventDate(e, _) => event_date(*e, cx).is_none(),
+        RFormula::EventArg(e, _, _) => cx.occurrence.is_none_or(|o| o.event != *e),
         RFormula::Binary(_, a, b, _) | RFormula::Compare(a, _, b, _) => {
             missing_event(a, cx) || missing_event(b, cx)
         }
@@ -91,6 +113,106 @@ fn missing_event(f: &RFormula, cx: &Context<'_>) -> bool {
         RFormula::Extremum(_, terms, _) => terms.iter().any(|t| missing_event(t, cx)),
         RFormula::Round(inner, ..) => missing_event(inner, cx),
         RFormula::Value(..) | RFormula::Aggregate(_) => false,
+    }
+}
+
+/// A formula in words, as reports show it: params and lets by name, an
+/// event's data as `EVENT.ARG` (`lesser of (0.5% of delivery.value × …, …)`).
+pub fn describe(model: &Model, f: &RFormula) -> String {
+    let value = |v: &ValueRef| match v {
+        ValueRef::Lit(v) => model.show_value(v),
+        ValueRef::Param(p) => model
+            .params
+            .get(*p)
+            .map_or_else(|| "?".to_owned(), |p| p.name.clone()),
+    };
+    let event = |e: usize| model.events.get(e);
+    // Operands of `×` and `÷` that are sums are bracketed; so is anything rounded or compared inside.
+    let inner = |g: &RFormula, tight: bool| {
+        let text = describe(model, g);
+        let bracket = match g {
+            RFormula::Binary(op, ..) => tight && matches!(op, ArithOp::Add | ArithOp::Sub),
+            RFormula::Round(..) | RFormula::Compare(..) => true,
+            _ => false,
+        };
+        if bracket {
+            format!("({text})")
+        } else {
+            text
+        }
+    };
+    match f {
+        RFormula::Value(v, _) => value(v),
+        RFormula::EventDate(e, _) => event(*e).map_or_else(String::new, |e| e.name.clone()),
+        RFormula::EventArg(e, i, _) => event(*e)
+            .map(|e| {
+                let arg = e.args.get(*i).map_or("?", |(n, _)| n.as_str());
+                format!("{}.{arg}", e.name)
+            })
+            .unwrap_or_default(),
+        RFormula::Binary(op, a, b, _) => {
+            let (sign, tight) = match op {
+                ArithOp::Add => ("+", false),
+                ArithOp::Sub => ("-", false),
+                ArithOp::Mul => ("×", true),
+                ArithOp::Div => ("÷", true),
+            };
+            format!("{} {sign} {}", inner(a, tight), inner(b, tight || *op == ArithOp::Sub))
+        }
+        RFormula::ShareOf(rate, of, _) => format!("{} of {}", value(rate), inner(of, true)),
+        RFormula::Extremum(greater, terms, _) => {
+            let dates = terms.first().is_some_and(|t| matches!(t, RFormula::EventDate(..)));
+            let word = match (greater, dates) {
+                (true, false) => "greater",
+                (false, false) => "lesser",
+                (true, true) => "later",
+                (false, true) => "earlier",
+            };
+            let list: Vec<String> = terms.iter().map(|t| describe(model, t)).collect();
+            format!("{word} of ({})", list.join(", "))
+        }
+        RFormula::Round(g, mode, target, _) => {
+            let mode = match mode {
+                RoundMode::Down => "down",
+                RoundMode::Up => "up",
+                RoundMode::HalfUp => "half-up",
+                RoundMode::HalfEven => "half-even",
+            };
+            let target = match target {
+                RoundTarget::Cents => "cents".to_owned(),
+                RoundTarget::WholeUnits => "whole units".to_owned(),
+                RoundTarget::Places(n) => format!("{n} decimal places"),
+                RoundTarget::Whole(u) => format!("whole {}s", Duration { count: 1, unit: *u }.to_string().trim_start_matches("1 ")),
+            };
+            format!("{} rounded {mode} to {target}", describe(model, g))
+        }
+        RFormula::Compare(a, op, b, _) => {
+            let op = match op {
+                CmpOp::Is => "is",
+                CmpOp::IsNot => "is not",
+                CmpOp::Lt => "<",
+                CmpOp::Le => "<=",
+                CmpOp::Gt => ">",
+                CmpOp::Ge => ">=",
+            };
+            format!("{} {op} {}", describe(model, a), describe(model, b))
+        }
+        RFormula::Aggregate(a) => {
+            let metric = model.metrics.get(a.metric).map_or("?", |m| m.name.as_str());
+            let function = match a.function {
+                AggregateFn::Sum => "sum",
+                AggregateFn::Average => "average",
+                AggregateFn::Minimum => "minimum",
+                AggregateFn::Maximum => "maximum",
+                AggregateFn::Count => "count",
+            };
+            let window = match (&a.length, &a.day) {
+                (Some(l), Some(d)) => format!("over the {} before {}", value(l), value(d)),
+                (_, Some(d)) => format!("since {}", value(d)),
+                _ => "since effective".to_owned(),
+            };
+            format!("{function} of {metric} {window}")
+        }
     }
 }
 
@@ -106,6 +228,14 @@ pub fn compute(f: &RFormula, cx: &Context<'_>) -> Result<Value, Failure> {
     match f {
         RFormula::Value(v, span) => value(v, cx.params, *span),
         RFormula::Aggregate(a) => aggregate(a, cx),
+        RFormula::EventArg(e, i, span) => match cx
+            .occurrence
+            .filter(|o| o.event == *e)
+            .and_then(|o| o.args.get(*i))
+        {
+            Some(v) => Ok(v.clone()),
+            None => fail(*span, "this reads the data of an occurrence, but none is being paid for"),
+        },
         RFormula::EventDate(e, span) => match event_date(*e, cx) {
             Some(d) => Ok(Value::Date(d)),
             None => fail(
@@ -651,6 +781,7 @@ pub fn check_defaults(model: &Model) -> Vec<Diagnostic> {
                     params: &params,
                     figures: None,
                     events: None,
+                    occurrence: None,
                 },
             ) {
                 Ok(v) => Some(v),
@@ -687,7 +818,7 @@ fn uses_only(f: &RFormula, known: &[bool]) -> bool {
         RFormula::Extremum(_, terms, _) => terms.iter().all(|t| uses_only(t, known)),
         RFormula::Round(inner, ..) => uses_only(inner, known),
         // Figures and events come from scenarios, so `covenant check` alone cannot compute these.
-        RFormula::Aggregate(_) | RFormula::EventDate(..) => false,
+        RFormula::Aggregate(_) | RFormula::EventDate(..) | RFormula::EventArg(..) => false,
     }
 }
 
@@ -789,6 +920,7 @@ mod tests {
                     params: std::slice::from_ref(&price),
                     figures: None,
                     events: None,
+                    occurrence: None,
                 },
             )
             .unwrap()
@@ -835,6 +967,7 @@ mod tests {
                 params: &[],
                 figures: None,
                 events: None,
+                occurrence: None,
             },
         ) else {
             panic!("1 / 0 has no value")

@@ -79,16 +79,18 @@ pub fn compile<'m>(
         rules_by_action: Vec::new(),
         holdings: program::Holdings::default(),
         terminated: false,
+        termination_cause: None,
     };
     let cutoff = options.as_of.unwrap_or(NaiveDate::MAX);
     // Conditions first: a termination right may hold only in an event's window.
     program.conditions = program::condition_timelines(model, plan, cutoff);
     program::computed_timelines(&mut program, plan, cutoff);
     let mut notes = Vec::new();
-    let end =
+    let (end, cause) =
         contract_end(&program, plan, horizon_hint, cutoff, &mut notes).map_err(|d| vec![d])?;
     program.last_day = end.last_day;
     program.terminated = end.last_day.is_some() && end.reason.contains(" terminated on ");
+    program.termination_cause = cause.filter(|_| program.terminated);
     let timeline_end = match (end.last_day, options.as_of) {
         (Some(last), Some(a)) => last.min(a),
         (Some(last), None) => last,
@@ -209,6 +211,7 @@ fn horizon(model: &Model, plan: &Plan, as_of: Option<Date>) -> Date {
             | Expect::Status { date, .. }
             | Expect::Ends(date) => *date,
             Expect::Due { date, period, .. } => (*date).max(period.end),
+            Expect::OwesOccurrence { date, .. } => *date,
             Expect::Owes { period, .. }
             | Expect::OwesNet { period, .. }
             | Expect::CapReached { period, .. } => period.end,
@@ -225,7 +228,7 @@ fn contract_end(
     horizon: Date,
     cutoff: Date,
     notes: &mut Vec<String>,
-) -> Result<ContractEnd, Diagnostic> {
+) -> Result<(ContractEnd, Option<EventId>), Diagnostic> {
     let model = program.model;
     let mut renewals = Vec::new();
     let (term_last_day, reading) = term_last_day(model);
@@ -246,18 +249,18 @@ fn contract_end(
             _ => None,
         })
         .collect();
-    let terminations: Vec<(Date, PartyId)> = plan
+    let terminations: Vec<(Date, PartyId, Option<EventId>)> = plan
         .events
         .iter()
         .filter(|e| e.date <= cutoff)
         .filter_map(|e| match e.kind {
-            PlanEventKind::Terminates(p) => Some((e.date, p)),
+            PlanEventKind::Terminates(p, cause) => Some((e.date, p, cause)),
             _ => None,
         })
         .collect();
     let last_termination = terminations
         .iter()
-        .map(|(d, _)| *d)
+        .map(|(d, _, _)| *d)
         .max()
         .unwrap_or(horizon);
     let renew_until = horizon.max(last_termination);
@@ -330,7 +333,8 @@ fn contract_end(
         );
     }
 
-    for (date, party) in terminations {
+    let mut cause = None;
+    for (date, party, stated) in terminations {
         let right = model.terminations.iter().rfind(|t| {
             t.party == party
                 && t.from <= date
@@ -366,8 +370,26 @@ fn contract_end(
         }
         if last_day.is_none_or(|l| end < l) {
             last_day = Some(end);
+            // The cause: the event the scenario states, else the event whose
+            // window the right exists in (Covenant's rule).
+            cause = stated.or(right.window_event);
+            if let Some(e) = stated.and_then(|e| model.events.get(e).map(|x| (e, x))) {
+                let occurred = plan.events.iter().any(|x| {
+                    x.date <= date
+                        && matches!(&x.kind, PlanEventKind::Event { event, .. } if *event == e.0)
+                });
+                if !occurred {
+                    notes.push(format!("{} terminates on {date} because of {}, but no {} occurs on or before that day; the termination is still taken to be caused by it", program.party_name(party), e.1.name, e.1.name));
+                }
+            }
+            let caused = cause
+                .and_then(|e| model.events.get(e))
+                .map_or_else(
+                    || ",".to_owned(),
+                    |e| format!(", a termination caused by {},", e.name),
+                );
             reason = format!(
-                "{} terminated on {date} with {notice} notice, so the contract ends on {end}",
+                "{} terminated on {date} with {notice} notice{caused} so the contract ends on {end}",
                 program.party_name(party)
             );
         }
@@ -375,11 +397,14 @@ fn contract_end(
     if let Some(l) = last_day {
         renewals.retain(|(renewed_on, _)| *renewed_on <= l);
     }
-    Ok(ContractEnd {
-        last_day,
-        reason,
-        renewals,
-    })
+    Ok((
+        ContractEnd {
+            last_day,
+            reason,
+            renewals,
+        },
+        cause,
+    ))
 }
 
 fn months_of(d: &Duration) -> u32 {
@@ -666,7 +691,7 @@ fn run_events(
                     .map_or("", |c| c.name.as_str());
                 format!("{name} is unknown from {}", e.date)
             }
-            PlanEventKind::Terminates(party) => match ev.end.last_day {
+            PlanEventKind::Terminates(party, _) => match ev.end.last_day {
                 Some(l)
                     if ev.end.reason.contains(&format!("terminated on {}", e.date))
                         && ev.end.reason.starts_with(&program.party_name(*party)) =>
@@ -1317,6 +1342,7 @@ fn expectation(
             ev.readings_for_verdict(&program.verdict(call, *date), *date)
         }
         Expect::Owes { clause, .. }
+        | Expect::OwesOccurrence { clause, .. }
         | Expect::Status { clause, .. }
         | Expect::CapReached { clause, .. }
         | Expect::Due { clause, .. }
@@ -1413,6 +1439,69 @@ fn expectation(
                 covering.is_none() && parties_ok && currency_ok && money_eq(total, *amount),
                 actual,
             )
+        }
+        Expect::OwesOccurrence {
+            payer,
+            payee,
+            amount,
+            event,
+            date,
+            clause,
+        } => {
+            let name = program.clause_name(*clause);
+            let event_name = model.events.get(*event).map_or("", |e| e.name.as_str());
+            let payer_name = program.party_name(*payer);
+            let payee_name = program.party_name(*payee);
+            let occurred = plan.events.iter().any(|e| {
+                e.date == *date
+                    && matches!(&e.kind, PlanEventKind::Event { event: x, .. } if x == event)
+            });
+            let found: Vec<&Accrual> = ev
+                .accruals
+                .iter()
+                .filter(|a| {
+                    a.clause == name
+                        && a.occurrence
+                            .as_ref()
+                            .is_some_and(|o| o.event == event_name && o.date == *date)
+                })
+                .collect();
+            let mine: Vec<&&Accrual> = found
+                .iter()
+                .filter(|a| a.payer == payer_name && a.payee == payee_name)
+                .collect();
+            let mut total = Money::zero(amount.currency);
+            let mut currency_ok = true;
+            for a in &mine {
+                if a.owed.currency == amount.currency {
+                    total.amount += a.owed.amount;
+                } else {
+                    currency_ok = false;
+                }
+            }
+            if !occurred {
+                (
+                    false,
+                    format!("no {event_name} occurs on {date} in this scenario"),
+                )
+            } else if mine.is_empty() && !found.is_empty() {
+                let a = found
+                    .first()
+                    .map(|a| format!("{} owes {}", a.payer, a.payee))
+                    .unwrap_or_default();
+                (false, format!("under {name}, {a}"))
+            } else if found.is_empty() {
+                // The occurrence owes nothing under the clause (the notes say why).
+                (
+                    amount.amount.is_zero(),
+                    format!("nothing is owed under {name} for the {event_name} on {date}"),
+                )
+            } else {
+                (
+                    currency_ok && money_eq(total, *amount),
+                    format!("{payer_name} owes {payee_name} {total} for the {event_name} on {date}"),
+                )
+            }
         }
         Expect::OwesNet {
             payer,

@@ -387,6 +387,19 @@ pub struct Accrual {
     pub due: Date,
     /// Which clause version governed (document name and how).
     pub version: String,
+    /// For a payment `on each EVENT`: the occurrence it is for, with its data.
+    pub occurrence: Option<OccurrenceData>,
+}
+
+/// The occurrence of an event a payment `on each EVENT` was computed for.
+#[derive(Debug, Clone)]
+pub struct OccurrenceData {
+    /// The event's name.
+    pub event: String,
+    /// Its day.
+    pub date: Date,
+    /// Its data as shown: (argument, value), in declaration order.
+    pub data: Vec<(String, String)>,
 }
 
 /// A change in the state of the contract or a clause.

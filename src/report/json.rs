@@ -276,9 +276,23 @@ pub struct JsonPayment {
     pub due: String,
     /// The version that governed.
     pub version: String,
+    /// For a payment `on each EVENT`: the occurrence paid for (left out otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub occurrence: Option<JsonOccurrence>,
     /// The interpretations this answer depends on, by name (left out when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub interpretations: Vec<String>,
+}
+
+/// The occurrence of an event that a payment `on each EVENT` was computed for.
+#[derive(Debug, Serialize)]
+pub struct JsonOccurrence {
+    /// The event's name.
+    pub event: String,
+    /// The occurrence's day.
+    pub date: String,
+    /// Its data as shown in reports, by argument name.
+    pub data: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A status change.
@@ -377,6 +391,15 @@ fn payment(a: &Accrual, interpretations: Vec<String>) -> JsonPayment {
         cap_reached: a.cap_reached,
         due: a.due.to_string(),
         version: a.version.clone(),
+        occurrence: a.occurrence.as_ref().map(|o| JsonOccurrence {
+            event: o.event.clone(),
+            date: o.date.to_string(),
+            data: o
+                .data
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect(),
+        }),
         interpretations,
     }
 }

@@ -120,6 +120,10 @@ pub fn answers(ev: &Evaluation) -> Vec<Answer> {
             push(format!("{clause} parties"), parties.clone());
             payers.push((clause.clone(), parties));
         }
+        if let Some(o) = a.occurrence.as_ref().filter(|o| !o.data.is_empty()) {
+            let data: Vec<String> = o.data.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            push(format!("{clause} {} data", a.label), data.join(", "));
+        }
         push(format!("{clause} {} owed", a.label), a.owed.to_string());
         push(format!("{clause} {} due", a.label), a.due.to_string());
         if a.cap_reached {
