@@ -177,6 +177,7 @@ pub fn evaluate(
     });
     evaluation.accruals =
         payments::accruals(&program, plan, stop, &mut notes).map_err(|d| vec![d])?;
+    occurrence_effects(&program, plan, cutoff, &mut evaluation);
     evaluation.netting = netting(model, &evaluation.accruals);
     evaluation.status_changes = status_changes(&program, &evaluation);
     evaluation.expectations = plan
@@ -721,6 +722,72 @@ fn run_events(
     }
 }
 
+/// Adds to each occurrence of a declared event what it owes under the
+/// clauses that pay `on each` of it (or that it owes nothing under them).
+fn occurrence_effects(program: &Program<'_>, plan: &Plan, cutoff: Date, ev: &mut Evaluation) {
+    let model = program.model;
+    let paying: Vec<(String, EventId)> = model
+        .clauses
+        .iter()
+        .flat_map(|c| {
+            c.versions.iter().flat_map(move |v| {
+                v.payments.iter().filter_map(move |p| match p.charge {
+                    Charge::OnEach { event, .. } => Some((c.name.clone(), event)),
+                    _ => None,
+                })
+            })
+        })
+        .collect();
+    if paying.is_empty() {
+        return;
+    }
+    let events = plan.events.iter().take_while(|e| e.date <= cutoff);
+    for (e, outcome) in events.zip(ev.events.iter_mut()) {
+        let PlanEventKind::Event { event, .. } = &e.kind else {
+            continue;
+        };
+        let Some(name) = model.events.get(*event).map(|x| x.name.as_str()) else {
+            continue;
+        };
+        let mut clauses: Vec<&str> = paying
+            .iter()
+            .filter(|(_, x)| x == event)
+            .map(|(c, _)| c.as_str())
+            .collect();
+        clauses.dedup();
+        let mut owed = Vec::new();
+        for clause in clauses {
+            let found: Vec<&Accrual> = ev
+                .accruals
+                .iter()
+                .filter(|a| {
+                    a.clause == clause
+                        && a.occurrence
+                            .as_ref()
+                            .is_some_and(|o| o.event == name && o.date == e.date)
+                })
+                .collect();
+            if found.is_empty() {
+                owed.push(format!("nothing is owed under {clause} (see notes)"));
+            } else {
+                for a in found {
+                    owed.push(format!("{} {} under {clause}", a.payer, if a.owed.amount.is_zero() { format!("owes {} nothing", a.payee) } else { format!("owes {} {}", a.payee, a.owed) }));
+                }
+            }
+        }
+        if !owed.is_empty() {
+            outcome.effect = if outcome.effect == NO_WINDOW {
+                format!("recorded; {}", owed.join(", "))
+            } else {
+                format!("{}; {}", outcome.effect, owed.join(", "))
+            };
+        }
+    }
+}
+
+/// The effect of an event that opens no window.
+const NO_WINDOW: &str = "recorded; it opens no clause's window";
+
 /// What an occurrence of a declared event does: the windows it opens or
 /// keeps open, each with its last day.
 fn event_effect(program: &Program<'_>, event: usize, date: Date) -> String {
@@ -748,7 +815,7 @@ fn event_effect(program: &Program<'_>, event: usize, date: Date) -> String {
         });
     }
     if opened.is_empty() {
-        "recorded; it opens no clause's window".to_owned()
+        NO_WINDOW.to_owned()
     } else {
         format!("opens a window: {}", opened.join(", "))
     }
@@ -1608,7 +1675,11 @@ fn expectation(
             match reached {
                 Some(a) => (
                     in_period(*period, a),
-                    format!("the cap of {name} is reached in {}", a.label),
+                    if a.occurrence.is_some() {
+                        format!("the cap of {name} is reached by the {}", a.label)
+                    } else {
+                        format!("the cap of {name} is reached in {}", a.label)
+                    },
                 ),
                 None => (false, format!("the cap of {name} is never reached")),
             }
