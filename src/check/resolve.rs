@@ -1969,7 +1969,7 @@ fn check_occurrence_payment(r: &mut Resolver<'_>, p: &Payment) {
         return;
     };
     let a = name(r, event);
-    let mut refuse = |span: Span, what: &str| {
+    let mut refuse = |span: Span, what: &str, help: &str| {
         r.diagnostics.push(
             Diagnostic::error(
                 Code::PaymentFormMismatch,
@@ -1978,17 +1978,18 @@ fn check_occurrence_payment(r: &mut Resolver<'_>, p: &Payment) {
             )
             .with_label("no period here")
             .with_secondary(p.span, "the payment")
-            .with_help("cap one occurrence inside the amount (`lesser of (…, 10% of delivery.value)`), or all of them with `capped at MONEY in total`"),
+            .with_help(help),
         );
     };
+    let cap_help = "cap one occurrence inside the amount (`lesser of (…, 10% of delivery.value)`), or all of them with `capped at MONEY in total`";
     if let Some((_, span)) = p.floor_unit {
-        refuse(span, "at least … per …");
+        refuse(span, "at least … per …", "put a minimum for one occurrence inside the amount: `greater of (…, USD 1_000)`");
     }
     if let Some((_, span)) = p.cap_per_unit {
-        refuse(span, "capped at … per …");
+        refuse(span, "capped at … per …", cap_help);
     }
     if p.every.is_some() {
-        refuse(p.span, "every …");
+        refuse(p.span, "every …", "remove `every …`: the payment is made once for each occurrence, on its day");
     }
 }
 
