@@ -1989,7 +1989,15 @@ fn check_occurrence_payment(r: &mut Resolver<'_>, p: &Payment) {
         refuse(span, "capped at … per …", cap_help);
     }
     if p.every.is_some() {
-        refuse(p.span, "every …", "remove `every …`: the payment is made once for each occurrence, on its day");
+        r.diagnostics.push(
+            Diagnostic::error(
+                Code::PaymentFormMismatch,
+                p.span,
+                format!("this payment is made on each {a}, so it has no `every …` period"),
+            )
+            .with_label(format!("made on each {a}"))
+            .with_help("remove `every …`: the payment is made once for each occurrence, on its day"),
+        );
     }
 }
 

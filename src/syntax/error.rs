@@ -207,6 +207,14 @@ pub fn pest_error_to_diagnostic(error: &Error<Rule>, text: &str, file: FileId) -
     if rules.len() > 1 {
         rules.retain(|r| *r != Rule::kw_may);
     }
+    // After `20%` in a payment, a share (`of`) and a computed amount (an
+    // operator, `on each EVENT`) both fit; the share is what was meant.
+    let after_percent = text
+        .get(..position)
+        .is_some_and(|t| t.trim_end().ends_with('%'));
+    if after_percent && rules.contains(&Rule::kw_of) && rules.contains(&Rule::kw_on) {
+        rules.retain(|r| *r == Rule::kw_of);
+    }
     let previous = previous_word(text, position);
     let meaningful_before = text.get(..position).is_some_and(has_code);
     if found.is_empty() && !meaningful_before {
