@@ -76,7 +76,9 @@ fn field(
                 ),
             )
             .with_label("not an event")
-            .with_help("`EVENT.ARG` reads the data of an event declared with `event NAME(ARG: TYPE, …)`"),
+            .with_help(
+                "`EVENT.ARG` reads the data of an event declared with `event NAME(ARG: TYPE, …)`",
+            ),
         );
         return None;
     };
@@ -84,7 +86,10 @@ fn field(
     let Some(index) = decl.args.iter().position(|(n, _)| *n == arg.text) else {
         let known: Vec<String> = decl.args.iter().map(|(n, _)| format!("`{n}`")).collect();
         let help = if known.is_empty() {
-            format!("`{}` is declared without data; declare it as `event {}(NAME: TYPE, …)`", event.text, event.text)
+            format!(
+                "`{}` is declared without data; declare it as `event {}(NAME: TYPE, …)`",
+                event.text, event.text
+            )
         } else {
             format!("`{}` carries {}", event.text, known.join(", "))
         };

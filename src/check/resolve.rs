@@ -1717,7 +1717,12 @@ fn modifier(r: &mut Resolver<'_>, b: &mut BodyBuilder, m: &ast::Modifier) {
         ast::Modifier::Due(o, each, span) => {
             payment.due = r.slot(o, Want::Duration);
             payment.due_each = match each {
-                Some(n) => event_id(r, n, "`due DURATION after each EVENT` names the event the payment is made on").map(|e| (e, *span)),
+                Some(n) => event_id(
+                    r,
+                    n,
+                    "`due DURATION after each EVENT` names the event the payment is made on",
+                )
+                .map(|e| (e, *span)),
                 None => None,
             };
         }
@@ -1911,7 +1916,11 @@ fn event_id(r: &mut Resolver<'_>, name: &ast::Name, help: &str) -> Option<EventI
                     format!(
                         "`{}` is {} {}, not a declared event",
                         name.text,
-                        if other.kind().starts_with('a') { "an" } else { "a" },
+                        if other.kind().starts_with('a') {
+                            "an"
+                        } else {
+                            "a"
+                        },
                         other.kind()
                     ),
                 )
@@ -1944,7 +1953,9 @@ fn check_occurrence_payment(r: &mut Resolver<'_>, p: &Payment) {
                 Diagnostic::error(
                     Code::PaymentFormMismatch,
                     span,
-                    format!("this payment is made on each {b}, so it cannot fall due after each {a}"),
+                    format!(
+                        "this payment is made on each {b}, so it cannot fall due after each {a}"
+                    ),
                 )
                 .with_label(format!("after each {a}"))
                 .with_secondary(p.span, "the payment")
@@ -1983,7 +1994,11 @@ fn check_occurrence_payment(r: &mut Resolver<'_>, p: &Payment) {
     };
     let cap_help = "cap one occurrence inside the amount (`lesser of (…, 10% of delivery.value)`), or all of them with `capped at MONEY in total`";
     if let Some((_, span)) = p.floor_unit {
-        refuse(span, "at least … per …", "put a minimum for one occurrence inside the amount: `greater of (…, USD 1_000)`");
+        refuse(
+            span,
+            "at least … per …",
+            "put a minimum for one occurrence inside the amount: `greater of (…, USD 1_000)`",
+        );
     }
     if let Some((_, span)) = p.cap_per_unit {
         refuse(span, "capped at … per …", cap_help);
@@ -1996,7 +2011,9 @@ fn check_occurrence_payment(r: &mut Resolver<'_>, p: &Payment) {
                 format!("this payment is made on each {a}, so it has no `every …` period"),
             )
             .with_label(format!("made on each {a}"))
-            .with_help("remove `every …`: the payment is made once for each occurrence, on its day"),
+            .with_help(
+                "remove `every …`: the payment is made once for each occurrence, on its day",
+            ),
         );
     }
 }

@@ -157,11 +157,17 @@ pub fn describe(model: &Model, f: &RFormula) -> String {
                 ArithOp::Mul => ("×", true),
                 ArithOp::Div => ("÷", true),
             };
-            format!("{} {sign} {}", inner(a, tight), inner(b, tight || *op == ArithOp::Sub))
+            format!(
+                "{} {sign} {}",
+                inner(a, tight),
+                inner(b, tight || *op == ArithOp::Sub)
+            )
         }
         RFormula::ShareOf(rate, of, _) => format!("{} of {}", value(rate), inner(of, true)),
         RFormula::Extremum(greater, terms, _) => {
-            let dates = terms.first().is_some_and(|t| matches!(t, RFormula::EventDate(..)));
+            let dates = terms
+                .first()
+                .is_some_and(|t| matches!(t, RFormula::EventDate(..)));
             let word = match (greater, dates) {
                 (true, false) => "greater",
                 (false, false) => "lesser",
@@ -182,7 +188,12 @@ pub fn describe(model: &Model, f: &RFormula) -> String {
                 RoundTarget::Cents => "cents".to_owned(),
                 RoundTarget::WholeUnits => "whole units".to_owned(),
                 RoundTarget::Places(n) => format!("{n} decimal places"),
-                RoundTarget::Whole(u) => format!("whole {}s", Duration { count: 1, unit: *u }.to_string().trim_start_matches("1 ")),
+                RoundTarget::Whole(u) => format!(
+                    "whole {}s",
+                    Duration { count: 1, unit: *u }
+                        .to_string()
+                        .trim_start_matches("1 ")
+                ),
             };
             format!("{} rounded {mode} to {target}", describe(model, g))
         }
@@ -234,7 +245,10 @@ pub fn compute(f: &RFormula, cx: &Context<'_>) -> Result<Value, Failure> {
             .and_then(|o| o.args.get(*i))
         {
             Some(v) => Ok(v.clone()),
-            None => fail(*span, "this reads the data of an occurrence, but none is being paid for"),
+            None => fail(
+                *span,
+                "this reads the data of an occurrence, but none is being paid for",
+            ),
         },
         RFormula::EventDate(e, span) => match event_date(*e, cx) {
             Some(d) => Ok(Value::Date(d)),

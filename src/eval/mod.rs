@@ -383,12 +383,10 @@ fn contract_end(
                     notes.push(format!("{} terminates on {date} because of {}, but no {} occurs on or before that day; the termination is still taken to be caused by it", program.party_name(party), e.1.name, e.1.name));
                 }
             }
-            let caused = cause
-                .and_then(|e| model.events.get(e))
-                .map_or_else(
-                    || ",".to_owned(),
-                    |e| format!(", a termination caused by {},", e.name),
-                );
+            let caused = cause.and_then(|e| model.events.get(e)).map_or_else(
+                || ",".to_owned(),
+                |e| format!(", a termination caused by {},", e.name),
+            );
             reason = format!(
                 "{} terminated on {date} with {notice} notice{caused} so the contract ends on {end}",
                 program.party_name(party)
@@ -771,7 +769,15 @@ fn occurrence_effects(program: &Program<'_>, plan: &Plan, cutoff: Date, ev: &mut
                 owed.push(format!("nothing is owed under {clause} (see notes)"));
             } else {
                 for a in found {
-                    owed.push(format!("{} {} under {clause}", a.payer, if a.owed.amount.is_zero() { format!("owes {} nothing", a.payee) } else { format!("owes {} {}", a.payee, a.owed) }));
+                    owed.push(format!(
+                        "{} {} under {clause}",
+                        a.payer,
+                        if a.owed.amount.is_zero() {
+                            format!("owes {} nothing", a.payee)
+                        } else {
+                            format!("owes {} {}", a.payee, a.owed)
+                        }
+                    ));
                 }
             }
         }
@@ -1566,7 +1572,9 @@ fn expectation(
             } else {
                 (
                     currency_ok && money_eq(total, *amount),
-                    format!("{payer_name} owes {payee_name} {total} for the {event_name} on {date}"),
+                    format!(
+                        "{payer_name} owes {payee_name} {total} for the {event_name} on {date}"
+                    ),
                 )
             }
         }

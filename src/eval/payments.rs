@@ -370,7 +370,10 @@ fn occurrences(
             continue;
         }
         let name = model.events.get(*event).map_or("", |x| x.name.as_str());
-        let n = match same_day.iter_mut().find(|(x, d, _)| x == event && *d == e.date) {
+        let n = match same_day
+            .iter_mut()
+            .find(|(x, d, _)| x == event && *d == e.date)
+        {
             Some(entry) => {
                 entry.2 += 1;
                 entry.2
@@ -398,7 +401,11 @@ fn occurrences(
             ));
             continue;
         };
-        let Charge::OnEach { event: paid_on, amount } = &payment.charge else {
+        let Charge::OnEach {
+            event: paid_on,
+            amount,
+        } = &payment.charge
+        else {
             continue;
         };
         if paid_on != event {
@@ -463,10 +470,7 @@ fn occurrences(
             1,
             1,
             running,
-            format!(
-                "{} on each {name}",
-                super::formula::describe(model, amount)
-            ),
+            format!("{} on each {name}", super::formula::describe(model, amount)),
         )?;
         accrual.payment = k;
         let declared = model.events.get(*event);

@@ -1240,10 +1240,7 @@ impl Lower {
                         }
                     }
                     Rule::ev_terminates => {
-                        let cause = match b.next() {
-                            Some(n) => Some(self.name(n)),
-                            None => None,
-                        };
+                        let cause = b.next().map(|n| self.name(n));
                         EventKind::Terminates(subject, cause)
                     }
                     Rule::ev_nonrenewal => EventKind::NonRenewal(subject),
