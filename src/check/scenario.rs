@@ -1397,6 +1397,30 @@ fn expectation(r: &mut Resolver<'_>, x: &ExpectKind, span: Span) -> Option<Expec
                 );
                 return None;
             }
+            if let Some(e) = e {
+                let pays_on_each = r.model.clauses.get(c).is_some_and(|cl| {
+                    cl.versions.iter().any(|v| {
+                        v.payments.iter().any(
+                            |p| matches!(p.charge, Charge::OnEach { event, .. } if event == e),
+                        )
+                    })
+                });
+                if !pays_on_each {
+                    r.diagnostics.push(
+                        Diagnostic::error(
+                            Code::NotAPayment,
+                            clause.span,
+                            format!(
+                                "clause `{}` makes no payment on each {}",
+                                clause.text, event.text
+                            ),
+                        )
+                        .with_label(format!("not paid on each {}", event.text))
+                        .with_help(format!("name the clause that pays `… on each {}`, or ask `… for PERIOD under {}`", event.text, clause.text)),
+                    );
+                    return None;
+                }
+            }
             Expect::OwesOccurrence {
                 payer: a?,
                 payee: b?,

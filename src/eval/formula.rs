@@ -962,6 +962,48 @@ mod tests {
     }
 
     #[test]
+    fn an_occurrence_gives_its_own_day_and_data() {
+        use crate::check::scenario::{PlanEvent, PlanEventKind};
+        let event = |e: usize, day: &str| PlanEvent {
+            date: date(day),
+            kind: PlanEventKind::Event {
+                event: e,
+                args: Vec::new(),
+            },
+            span: Span::default(),
+        };
+        let events = [
+            event(0, "2026-01-10"),
+            event(1, "2026-02-01"),
+            event(0, "2026-03-15"),
+        ];
+        let data = [Value::Number(Decimal::new(25, 1))];
+        let cx = Context {
+            params: &[],
+            figures: None,
+            events: Some(&events),
+            occurrence: Some(Occurrence {
+                event: 0,
+                date: date("2026-03-15"),
+                args: &data,
+            }),
+        };
+        // The event paid for is this occurrence's day; another event is its first day.
+        assert_eq!(event_date(0, &cx), Some(date("2026-03-15")));
+        assert_eq!(event_date(1, &cx), Some(date("2026-02-01")));
+        let without = Context {
+            occurrence: None,
+            ..cx
+        };
+        assert_eq!(event_date(0, &without), Some(date("2026-01-10")));
+        // `EVENT.ARG` reads the occurrence's data, and only for its own event.
+        let arg = |e| RFormula::EventArg(e, 0, Span::default());
+        assert_eq!(compute(&arg(0), &cx).ok(), Some(Value::Number(Decimal::new(25, 1))));
+        assert!(compute(&arg(1), &cx).is_err());
+        assert!(compute(&arg(0), &without).is_err());
+    }
+
+    #[test]
     fn division_by_zero_is_reported() {
         let f = RFormula::Binary(
             ArithOp::Div,
