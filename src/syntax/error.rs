@@ -51,7 +51,7 @@ pub fn human_rule(rule: Rule) -> Option<String> {
         Rule::kw_interpret | Rule::interpret_decl => return None,
         Rule::reading => "`inclusive` or `exclusive`",
         Rule::EOI => "the end of the file",
-        Rule::name | Rule::party_decl => "a name (lower case, like revenue_share)",
+        Rule::name | Rule::party_decl | Rule::share_metric => "a name (lower case, like revenue_share)",
         Rule::date | Rule::date_ref => "a date like 2026-04-27",
         Rule::money | Rule::money_ref => "an amount like USD 38 billion",
         Rule::percent | Rule::rate_ref => "a percentage like 20%",
