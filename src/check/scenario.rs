@@ -1400,9 +1400,9 @@ fn expectation(r: &mut Resolver<'_>, x: &ExpectKind, span: Span) -> Option<Expec
             if let Some(e) = e {
                 let pays_on_each = r.model.clauses.get(c).is_some_and(|cl| {
                     cl.versions.iter().any(|v| {
-                        v.payments.iter().any(
-                            |p| matches!(p.charge, Charge::OnEach { event, .. } if event == e),
-                        )
+                        v.payments
+                            .iter()
+                            .any(|p| matches!(p.charge, Charge::OnEach { event, .. } if event == e))
                     })
                 });
                 if !pays_on_each {

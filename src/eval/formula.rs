@@ -998,7 +998,10 @@ mod tests {
         assert_eq!(event_date(0, &without), Some(date("2026-01-10")));
         // `EVENT.ARG` reads the occurrence's data, and only for its own event.
         let arg = |e| RFormula::EventArg(e, 0, Span::default());
-        assert_eq!(compute(&arg(0), &cx).ok(), Some(Value::Number(Decimal::new(25, 1))));
+        assert_eq!(
+            compute(&arg(0), &cx).ok(),
+            Some(Value::Number(Decimal::new(25, 1)))
+        );
         assert!(compute(&arg(1), &cx).is_err());
         assert!(compute(&arg(0), &without).is_err());
     }
