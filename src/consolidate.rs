@@ -472,7 +472,11 @@ fn modifiers(sources: &SourceMap, p: &Payment) -> Vec<String> {
         out.push(format!("every {u}"));
     }
     if let Some(s) = &p.due {
-        out.push(format!("due {} after period end", text(s.span)));
+        match &p.due_each {
+            // The line as written: `due 30 days after each delivery`.
+            Some((_, span)) => out.push(text(*span)),
+            None => out.push(format!("due {} after period end", text(s.span))),
+        }
     }
     if let Some(s) = &p.cap_total {
         out.push(format!("capped at {} in total", text(s.span)));

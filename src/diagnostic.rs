@@ -129,6 +129,7 @@ codes! {
     UnusedInterpretation => "unused_interpretation", "an interpretation of a word that its clause, or the contract, never uses";
     NotAnEvent => "not_an_event", "a window opened by an event names something that is not a declared event";
     ComputedCondition => "computed_condition", "a scenario switches a condition that the contract computes from a metric";
+    NoOccurrence => "no_occurrence", "an event's data (`EVENT.ARG`) is used where no occurrence of that event is being paid for";
 }
 
 /// Where the pages of the codes live, relative to the repository root.

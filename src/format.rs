@@ -175,7 +175,10 @@ fn is_spaced_literal(rule: Rule) -> bool {
 
 /// Literals printed exactly as written.
 fn is_exact_literal(rule: Rule) -> bool {
-    matches!(rule, Rule::string | Rule::percent | Rule::aggregate_source)
+    matches!(
+        rule,
+        Rule::string | Rule::percent | Rule::aggregate_source | Rule::field_name
+    )
 }
 
 /// Lays the pair tree out as lines.

@@ -99,7 +99,7 @@ pub(crate) fn is_periodic(f: &RFormula, model: &super::model::Model) -> bool {
             super::model::RWindow::Since(None) => false,
         },
         RFormula::Value(ValueRef::Param(p), _) => model.params.get(*p).is_some_and(|p| p.periodic),
-        RFormula::Value(..) | RFormula::EventDate(..) => false,
+        RFormula::Value(..) | RFormula::EventDate(..) | RFormula::EventArg(..) => false,
         RFormula::Binary(_, a, b, _) | RFormula::Compare(a, _, b, _) => {
             is_periodic(a, model) || is_periodic(b, model)
         }
@@ -110,6 +110,95 @@ pub(crate) fn is_periodic(f: &RFormula, model: &super::model::Model) -> bool {
         RFormula::Extremum(_, terms, _) => terms.iter().any(|t| is_periodic(t, model)),
         RFormula::Round(inner, ..) => is_periodic(inner, model),
     }
+}
+
+/// Resolves the amount of a payment `on each EVENT`: a formula in which
+/// `EVENT.ARG` is the data of the occurrence paid for, and `EVENT` its day.
+pub(crate) fn resolve_occurrence(
+    r: &mut Resolver<'_>,
+    f: &Formula,
+    event: super::model::EventId,
+) -> Option<(RFormula, ValueType)> {
+    let outer = r.occurrence.replace(event);
+    let resolved = resolve(r, f);
+    r.occurrence = outer;
+    resolved
+}
+
+/// `EVENT.ARG`: an argument of the occurrence being paid for.
+fn field(
+    r: &mut Resolver<'_>,
+    event: &ast::Name,
+    arg: &ast::Name,
+    span: Span,
+) -> Option<(RFormula, ValueType)> {
+    let found = match r.symbol(&event.text) {
+        Some(s) => s,
+        None => r.lookup(event, "event")?,
+    };
+    let Symbol::Event(id) = found else {
+        r.diagnostics.push(
+            Diagnostic::error(
+                Code::NotAnEvent,
+                event.span,
+                format!(
+                    "`{}` is a {}, not a declared event, so `{}.{}` reads nothing",
+                    event.text,
+                    found.kind(),
+                    event.text,
+                    arg.text
+                ),
+            )
+            .with_label("not an event")
+            .with_help(
+                "`EVENT.ARG` reads the data of an event declared with `event NAME(ARG: TYPE, …)`",
+            ),
+        );
+        return None;
+    };
+    let decl = r.model.events.get(id)?;
+    let Some(index) = decl.args.iter().position(|(n, _)| *n == arg.text) else {
+        let known: Vec<String> = decl.args.iter().map(|(n, _)| format!("`{n}`")).collect();
+        let help = if known.is_empty() {
+            format!(
+                "`{}` is declared without data; declare it as `event {}(NAME: TYPE, …)`",
+                event.text, event.text
+            )
+        } else {
+            format!("`{}` carries {}", event.text, known.join(", "))
+        };
+        r.diagnostics.push(
+            Diagnostic::error(
+                Code::UnknownName,
+                arg.span,
+                format!("`{}` has no argument `{}`", event.text, arg.text),
+            )
+            .with_label("not in the event's data")
+            .with_secondary(decl.span, "declared here")
+            .with_help(help),
+        );
+        return None;
+    };
+    let ty = decl.args.get(index)?.1;
+    if r.occurrence != Some(id) {
+        r.diagnostics.push(
+            Diagnostic::error(
+                Code::NoOccurrence,
+                span,
+                format!(
+                    "`{}.{}` is the data of one {}, but this formula is not computed for each {}",
+                    event.text, arg.text, event.text, event.text
+                ),
+            )
+            .with_label("which occurrence?")
+            .with_help(format!(
+                "an event's data is read in the amount of a payment made `on each {}`; a let has one value per scenario",
+                event.text
+            )),
+        );
+        return None;
+    }
+    Some((RFormula::EventArg(id, index, span), ty))
 }
 
 /// Resolves a formula and infers its kind of value.
@@ -135,6 +224,7 @@ fn resolve(r: &mut Resolver<'_>, f: &Formula) -> Option<(RFormula, ValueType)> {
                 ValueType::Money(Some(currency)),
             ))
         }
+        Formula::Field(event, arg, span) => field(r, event, arg, *span),
         Formula::Operand(o) => {
             let (value, ty) = operand(r, o)?;
             Some((RFormula::Value(value, o.span()), ty))
@@ -660,6 +750,7 @@ fn sources_in(f: &RFormula, model: &Model, out: &mut Vec<(ClauseId, Span)>, seen
         RFormula::Value(v, _) => value(v, out, seen),
         RFormula::Figure(..)
         | RFormula::EventDate(..)
+        | RFormula::EventArg(..)
         | RFormula::PeriodStart(_)
         | RFormula::Termination(_) => {}
         RFormula::Binary(_, a, b, _) | RFormula::Compare(a, _, b, _) => {
@@ -700,6 +791,11 @@ fn clause_reads(model: &Model, cid: ClauseId) -> Vec<(ClauseId, Span, Span)> {
         return found;
     };
     for p in clause.versions.iter().flat_map(|v| &v.payments) {
+        if let super::model::Charge::OnEach { amount, .. } = &p.charge {
+            let mut out = Vec::new();
+            payment_sources(amount, model, &mut out);
+            found.extend(out.into_iter().map(|(c, at)| (c, amount.span(), at)));
+        }
         let amount = match &p.charge {
             super::model::Charge::Fixed { amount, .. } => Some(amount),
             _ => None,
@@ -908,6 +1004,7 @@ fn fix_sources(f: &mut RFormula, found: &[(Span, ClauseId)]) {
         RFormula::Value(..)
         | RFormula::Figure(..)
         | RFormula::EventDate(..)
+        | RFormula::EventArg(..)
         | RFormula::PeriodStart(_)
         | RFormula::Termination(_) => {}
     }

@@ -345,8 +345,11 @@ pub enum RFormula {
     ShareOf(ValueRef, Box<RFormula>, Span),
     /// `greater of (…)` (true) or `lesser of (…)` (false).
     Extremum(bool, Vec<RFormula>, Span),
-    /// A declared event's name: the day of its first occurrence in the scenario.
+    /// A declared event's name: the day of its first occurrence in the scenario
+    /// (in a payment `on each EVENT`, the day of that occurrence).
     EventDate(EventId, Span),
+    /// `EVENT.ARG`: an argument of the occurrence a payment `on each EVENT` is computed for.
+    EventArg(EventId, usize, Span),
     /// `A rounded MODE to TARGET`
     Round(Box<RFormula>, RoundMode, RoundTarget, Span),
     /// `A >= B`
@@ -416,7 +419,8 @@ impl RFormula {
             | RFormula::EventDate(_, s)
             | RFormula::Figure(_, s)
             | RFormula::PeriodStart(s)
-            | RFormula::Termination(s) => *s,
+            | RFormula::Termination(s)
+            | RFormula::EventArg(_, _, s) => *s,
             RFormula::Aggregate(a) => a.span,
         }
     }
@@ -449,6 +453,8 @@ pub struct TerminationRight {
     /// `within|for DURATION after EVENT`: the right exists only while this
     /// (computed) condition holds.
     pub window: Option<ConditionId>,
+    /// The event whose window the right exists in: a termination under it is caused by that event.
+    pub window_event: Option<EventId>,
     /// Declaration.
     pub span: Span,
 }
@@ -597,6 +603,16 @@ pub enum Charge {
         on: Option<Slot>,
         /// `on termination`: due on the last day of a contract ended by termination.
         on_termination: bool,
+        /// `on termination caused by EVENT`: only when that event caused the termination.
+        cause: Option<EventId>,
+    },
+    /// `FORMULA on each EVENT`: one sum per occurrence of a declared event,
+    /// computed from the occurrence's data and due on its day.
+    OnEach {
+        /// The event.
+        event: EventId,
+        /// The amount, computed for each occurrence.
+        amount: RFormula,
     },
 }
 
@@ -611,8 +627,10 @@ pub struct Payment {
     pub charge: Charge,
     /// The payment period (`every`); for shares defaults to the metric's unit.
     pub every: Option<PeriodUnit>,
-    /// `due DURATION after period end`.
+    /// `due DURATION after period end` (or `after each EVENT`).
     pub due: Option<Slot>,
+    /// `due DURATION after each EVENT`: the event named, and where.
+    pub due_each: Option<(EventId, Span)>,
     /// `capped at MONEY in total`.
     pub cap_total: Option<Slot>,
     /// `capped at MONEY per UNIT`.

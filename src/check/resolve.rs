@@ -96,6 +96,9 @@ pub(crate) struct Resolver<'m> {
     pub periodic_ok: bool,
     /// `payments under NAME` read before clause names were registered: (span, name).
     pub pending_clauses: Vec<(Span, String)>,
+    /// While resolving the amount of a payment `on each EVENT`: the event, whose
+    /// occurrence's data `EVENT.ARG` reads.
+    pub occurrence: Option<EventId>,
 }
 
 impl<'m> Resolver<'m> {
@@ -106,6 +109,7 @@ impl<'m> Resolver<'m> {
             locals: Vec::new(),
             periodic_ok: false,
             pending_clauses: Vec::new(),
+            occurrence: None,
         }
     }
 
@@ -1211,6 +1215,12 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
                 },
                 _ => None,
             };
+            let window_event = window
+                .and_then(|c| r.model.conditions.get(c))
+                .and_then(|c| match c.source {
+                    ConditionSource::EventWindow { event, .. } => Some(event),
+                    _ => None,
+                });
             if let (Some(party), Some(notice)) = (party, notice) {
                 r.model.terminations.push(TerminationRight {
                     party,
@@ -1218,6 +1228,7 @@ pub(crate) fn declare(r: &mut Resolver<'_>, decl: &ast::Decl, effective: Date) {
                     convenience: t.convenience,
                     from: effective,
                     window,
+                    window_event,
                     span: t.span,
                 });
             }
@@ -1699,6 +1710,7 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                                 amount,
                                 on: None,
                                 on_termination: false,
+                                cause: None,
                             },
                             currency,
                         )
@@ -1760,6 +1772,7 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                             amount,
                             on: None,
                             on_termination: false,
+                            cause: None,
                         },
                         currency,
                     ))
@@ -1768,6 +1781,7 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                     amount,
                     on,
                     on_termination,
+                    cause,
                 } => {
                     r.periodic_ok = on.is_none();
                     let slot = r.slot(amount, Want::Money(None));
@@ -1775,16 +1789,50 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                     let currency = slot.as_ref().and_then(|s| slot_currency(r.model, s));
                     let on = on.as_ref().and_then(|o| r.slot(o, Want::Date));
                     let on_termination = *on_termination;
-                    slot.map(|amount| {
+                    let cause = match cause {
+                        Some(n) => event_id(r, n, "a termination caused by an event names a declared event: `on termination caused by change_of_control`").map(Some),
+                        None => Some(None),
+                    };
+                    slot.zip(cause).map(|(amount, cause)| {
                         (
                             Charge::Fixed {
                                 amount,
                                 on,
                                 on_termination,
+                                cause,
                             },
                             currency,
                         )
                     })
+                }
+                ast::PaymentAmount::OnEach { amount, event } => {
+                    let id = event_id(r, event, "a payment is made `on each EVENT` of an event declared with `event NAME(ARG: TYPE, …)`");
+                    let resolved = id.and_then(|id| {
+                        super::formula::resolve_occurrence(r, amount, id).map(|f| (id, f))
+                    });
+                    match resolved {
+                        Some((event, (formula, ValueType::Money(currency)))) => Some((
+                            Charge::OnEach {
+                                event,
+                                amount: formula,
+                            },
+                            currency,
+                        )),
+                        Some((_, (_, other))) => {
+                            let shown = describe_type(r.model, other);
+                            r.diagnostics.push(
+                                Diagnostic::error(
+                                    Code::TypeMismatch,
+                                    amount.span(),
+                                    format!("a payment is an amount of money, but this is {shown}"),
+                                )
+                                .with_label("not an amount")
+                                .with_help("compute an amount, like `0.5% of delivery.value` or `claim.amount`"),
+                            );
+                            None
+                        }
+                        None => None,
+                    }
                 }
             };
             // An unknown party is already reported; keep the payment with a
@@ -1798,6 +1846,7 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                     charge,
                     every: None,
                     due: None,
+                    due_each: None,
                     cap_total: None,
                     cap_per: None,
                     floor: None,
@@ -1827,6 +1876,7 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                             let old = std::mem::replace(slot, payment);
                             slot.every = old.every;
                             slot.due = old.due;
+                            slot.due_each = old.due_each;
                             slot.cap_total = old.cap_total;
                             slot.cap_per = old.cap_per;
                             slot.floor = old.floor;
@@ -1915,7 +1965,18 @@ fn modifier(r: &mut Resolver<'_>, b: &mut BodyBuilder, m: &ast::Modifier) {
     };
     match m {
         ast::Modifier::Every(unit, _) => payment.every = Some(*unit),
-        ast::Modifier::Due(o, _) => payment.due = r.slot(o, Want::Duration),
+        ast::Modifier::Due(o, each, span) => {
+            payment.due = r.slot(o, Want::Duration);
+            payment.due_each = match each {
+                Some(n) => event_id(
+                    r,
+                    n,
+                    "`due DURATION after each EVENT` names the event the payment is made on",
+                )
+                .map(|e| (e, *span)),
+                None => None,
+            };
+        }
         ast::Modifier::CapTotal(o, _) => payment.cap_total = r.slot(o, Want::Money(currency)),
         ast::Modifier::CapPer(o, unit, span) => {
             payment.cap_per_unit = Some((*unit, *span));
@@ -2039,9 +2100,10 @@ fn check_payment(r: &mut Resolver<'_>, p: &Payment) {
         Charge::Share { metric, .. } | Charge::Shortfall { metric, .. } => {
             r.model.metrics.get(*metric).map(|m| m.unit)
         }
-        Charge::Fixed { .. } => None,
+        Charge::Fixed { .. } | Charge::OnEach { .. } => None,
     });
     check_payment_form(r, p);
+    check_occurrence_payment(r, p);
     let carry_unit = match &p.credit {
         Some(Credit {
             kind: ast::CreditKind::CarryForward(unit),
@@ -2119,6 +2181,7 @@ fn check_payment(r: &mut Resolver<'_>, p: &Payment) {
         on: None,
         amount,
         on_termination,
+        ..
     } = &p.charge
     {
         if *on_termination && p.every.is_some() {
@@ -2185,6 +2248,124 @@ fn computed_amount(model: &Model, amount: &Slot) -> bool {
     matches!(amount.value, ValueRef::Param(p) if model.params.get(p).is_some_and(|p| p.hidden))
 }
 
+/// The event a name declares, or a diagnostic (`covenant::not_an_event`, or an unknown name).
+fn event_id(r: &mut Resolver<'_>, name: &ast::Name, help: &str) -> Option<EventId> {
+    let found = match r.symbol(&name.text) {
+        Some(s) => s,
+        None => r.lookup(name, "event")?,
+    };
+    match found {
+        Symbol::Event(id) => Some(id),
+        other => {
+            r.diagnostics.push(
+                Diagnostic::error(
+                    Code::NotAnEvent,
+                    name.span,
+                    format!(
+                        "`{}` is {} {}, not a declared event",
+                        name.text,
+                        if other.kind().starts_with('a') {
+                            "an"
+                        } else {
+                            "a"
+                        },
+                        other.kind()
+                    ),
+                )
+                .with_label("not an event")
+                .with_help(help),
+            );
+            None
+        }
+    }
+}
+
+/// A payment `on each EVENT` is one sum per occurrence: no period, so no
+/// `every`, floor or per-period cap; `due … after each EVENT` must name its
+/// event, and only such a payment counts from an event.
+fn check_occurrence_payment(r: &mut Resolver<'_>, p: &Payment) {
+    let event = match &p.charge {
+        Charge::OnEach { event, .. } => Some(*event),
+        _ => None,
+    };
+    let name = |r: &Resolver<'_>, e: EventId| {
+        r.model
+            .events
+            .get(e)
+            .map_or(String::new(), |x| x.name.clone())
+    };
+    if let (Some((due_event, span)), Some(event)) = (p.due_each, event) {
+        if due_event != event {
+            let (a, b) = (name(r, due_event), name(r, event));
+            r.diagnostics.push(
+                Diagnostic::error(
+                    Code::PaymentFormMismatch,
+                    span,
+                    format!(
+                        "this payment is made on each {b}, so it cannot fall due after each {a}"
+                    ),
+                )
+                .with_label(format!("after each {a}"))
+                .with_secondary(p.span, "the payment")
+                .with_help(format!("write `due … after each {b}`")),
+            );
+        }
+    }
+    if let (Some((due_event, span)), None) = (p.due_each, event) {
+        let a = name(r, due_event);
+        r.diagnostics.push(
+            Diagnostic::error(
+                Code::PaymentFormMismatch,
+                span,
+                format!("only a payment made `on each {a}` can fall due after each {a}"),
+            )
+            .with_label("no occurrence to count from")
+            .with_secondary(p.span, "the payment")
+            .with_help("write `due … after period end`, or make the payment `… on each EVENT`"),
+        );
+    }
+    let Some(event) = event else {
+        return;
+    };
+    let a = name(r, event);
+    let mut refuse = |span: Span, what: &str, help: &str| {
+        r.diagnostics.push(
+            Diagnostic::error(
+                Code::PaymentFormMismatch,
+                span,
+                format!("`{what}` applies to a payment made every period, but this one is made on each {a}"),
+            )
+            .with_label("no period here")
+            .with_secondary(p.span, "the payment")
+            .with_help(help),
+        );
+    };
+    let cap_help = "cap one occurrence inside the amount (`lesser of (…, 10% of delivery.value)`), or all of them with `capped at MONEY in total`";
+    if let Some((_, span)) = p.floor_unit {
+        refuse(
+            span,
+            "at least … per …",
+            "put a minimum for one occurrence inside the amount: `greater of (…, USD 1_000)`",
+        );
+    }
+    if let Some((_, span)) = p.cap_per_unit {
+        refuse(span, "capped at … per …", cap_help);
+    }
+    if p.every.is_some() {
+        r.diagnostics.push(
+            Diagnostic::error(
+                Code::PaymentFormMismatch,
+                p.span,
+                format!("this payment is made on each {a}, so it has no `every …` period"),
+            )
+            .with_label(format!("made on each {a}"))
+            .with_help(
+                "remove `every …`: the payment is made once for each occurrence, on its day",
+            ),
+        );
+    }
+}
+
 /// Tiers lines only fit a share, and an escalator only a periodic fixed sum or a shortfall.
 fn check_payment_form(r: &mut Resolver<'_>, p: &Payment) {
     let form = match &p.charge {
@@ -2199,6 +2380,7 @@ fn check_payment_form(r: &mut Resolver<'_>, p: &Payment) {
             on: None, amount, ..
         } if computed_amount(r.model, amount) => "an amount computed per period",
         Charge::Fixed { on: None, .. } => "a fixed sum",
+        Charge::OnEach { .. } => "a sum on each occurrence of an event",
     };
     if !matches!(p.charge, Charge::Share { .. }) {
         for (span, what) in [
@@ -2311,6 +2493,7 @@ fn check_payment_form(r: &mut Resolver<'_>, p: &Payment) {
         if matches!(
             p.charge,
             Charge::Share { .. }
+                | Charge::OnEach { .. }
                 | Charge::Fixed { on: Some(_), .. }
                 | Charge::Fixed {
                     on_termination: true,

@@ -89,8 +89,8 @@ pub enum PlanEventKind {
         /// Which.
         condition: ConditionId,
     },
-    /// A party exercises its termination right.
-    Terminates(PartyId),
+    /// A party exercises its termination right (`because EVENT`: the cause stated).
+    Terminates(PartyId, Option<EventId>),
     /// A declared event occurs, with its data.
     Event {
         /// Which.
@@ -172,6 +172,21 @@ pub enum Expect {
         clause: ClauseId,
         /// Only what accrues on this key of a keyed metric.
         key: Option<String>,
+    },
+    /// Amount owed for one occurrence of an event (`for the delivery on DATE`).
+    OwesOccurrence {
+        /// Payer.
+        payer: PartyId,
+        /// Payee.
+        payee: PartyId,
+        /// Amount.
+        amount: Money,
+        /// The event.
+        event: EventId,
+        /// The occurrence's day.
+        date: Date,
+        /// Clause.
+        clause: ClauseId,
     },
     /// Net amount between two parties for a period, under every clause.
     OwesNet {
@@ -1154,7 +1169,7 @@ fn timing(
             PlanEventKind::Action(_)
             | PlanEventKind::Event { .. }
             | PlanEventKind::Grant { .. }
-            | PlanEventKind::Terminates(_) => (true, true),
+            | PlanEventKind::Terminates(..) => (true, true),
         };
         let message = if before_counts && e.date < term.from {
             Some(format!("this event on {} comes before the contract takes effect on {}: no clause is in force yet, so it changes nothing", e.date, term.from))
@@ -1172,7 +1187,7 @@ fn timing(
             );
             continue;
         }
-        if let PlanEventKind::Terminates(p) = e.kind {
+        if let PlanEventKind::Terminates(p, _) = e.kind {
             let rights: Vec<&TerminationRight> =
                 model.terminations.iter().filter(|t| t.party == p).collect();
             if let Some(first) = rights.iter().map(|t| t.from).min() {
@@ -1405,7 +1420,29 @@ fn event(r: &mut Resolver<'_>, e: &ast::Event) -> Option<PlanEventKind> {
             Symbol::Condition(c) => PlanEventKind::Unknown { condition: c },
             _ => return None,
         },
-        ast::EventKind::Terminates(party) => {
+        ast::EventKind::Terminates(party, cause) => {
+            let cause = match cause {
+                Some(n) => Some(match r.symbol(&n.text) {
+                    Some(Symbol::Event(id)) => id,
+                    Some(other) => {
+                        r.diagnostics.push(
+                            Diagnostic::error(
+                                Code::NotAnEvent,
+                                n.span,
+                                format!("`{}` is {} {}, not a declared event", n.text, if other.kind().starts_with('a') { "an" } else { "a" }, other.kind()),
+                            )
+                            .with_label("not an event")
+                            .with_help("a termination's cause is an event declared with `event NAME(…)`: `on DATE PARTY terminates because change_of_control`"),
+                        );
+                        return None;
+                    }
+                    None => match r.lookup(n, "event")? {
+                        Symbol::Event(id) => id,
+                        _ => return None,
+                    },
+                }),
+                None => None,
+            };
             let p = r.party(party)?;
             if !r.model.terminations.iter().any(|t| t.party == p) {
                 let others: Vec<String> = r
@@ -1433,7 +1470,7 @@ fn event(r: &mut Resolver<'_>, e: &ast::Event) -> Option<PlanEventKind> {
                 );
                 return None;
             }
-            PlanEventKind::Terminates(p)
+            PlanEventKind::Terminates(p, cause)
         }
         ast::EventKind::NonRenewal(party) => {
             let p = r.party(party)?;
@@ -1530,6 +1567,81 @@ fn expectation(r: &mut Resolver<'_>, x: &ExpectKind, span: Span) -> Option<Expec
                 period: place(r, *period, span),
                 clause: c,
                 key: key.as_ref().map(|(_, v)| v.text.clone()),
+            }
+        }
+        ExpectKind::OwesOccurrence {
+            payer,
+            payee,
+            amount,
+            event,
+            date,
+            clause,
+        } => {
+            let a = r.party(payer);
+            let b = r.party(payee);
+            let e = match r.symbol(&event.text) {
+                Some(Symbol::Event(id)) => Some(id),
+                Some(other) => {
+                    r.diagnostics.push(
+                        Diagnostic::error(
+                            Code::NotAnEvent,
+                            event.span,
+                            format!("`{}` is {} {}, not a declared event", event.text, if other.kind().starts_with('a') { "an" } else { "a" }, other.kind()),
+                        )
+                        .with_label("not an event")
+                        .with_help("ask about one occurrence of a declared event: `… for the delivery on 2026-03-15 under CLAUSE`"),
+                    );
+                    None
+                }
+                None => match r.lookup(event, "event") {
+                    Some(Symbol::Event(id)) => Some(id),
+                    _ => None,
+                },
+            };
+            let c = r.clause(clause)?;
+            if !has_payment(r.model, c) {
+                r.diagnostics.push(
+                    Diagnostic::error(
+                        Code::NotAPayment,
+                        clause.span,
+                        format!("clause `{}` has no payment", clause.text),
+                    )
+                    .with_label("nothing is owed under this clause")
+                    .with_help("name the clause that holds the `must pay` statement"),
+                );
+                return None;
+            }
+            if let Some(e) = e {
+                let pays_on_each = r.model.clauses.get(c).is_some_and(|cl| {
+                    cl.versions.iter().any(|v| {
+                        v.payments
+                            .iter()
+                            .any(|p| matches!(p.charge, Charge::OnEach { event, .. } if event == e))
+                    })
+                });
+                if !pays_on_each {
+                    r.diagnostics.push(
+                        Diagnostic::error(
+                            Code::NotAPayment,
+                            clause.span,
+                            format!(
+                                "clause `{}` makes no payment on each {}",
+                                clause.text, event.text
+                            ),
+                        )
+                        .with_label(format!("not paid on each {}", event.text))
+                        .with_help(format!("name the clause that pays `… on each {}`, or ask `… for PERIOD under {}`", event.text, clause.text)),
+                    );
+                    return None;
+                }
+            }
+            Expect::OwesOccurrence {
+                payer: a?,
+                payee: b?,
+                amount: *amount,
+                event: e?,
+                date: *date,
+                clause: c,
             }
         }
         ExpectKind::OwesNet {

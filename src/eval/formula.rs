@@ -37,7 +37,23 @@ pub struct Context<'a> {
     pub events: Option<&'a [PlanEvent]>,
     /// The payment period an amount is computed for (`None` outside payments).
     pub period: Option<&'a PeriodContext<'a>>,
+    /// The occurrence a payment `on each EVENT` is being computed for: its
+    /// data is `EVENT.ARG`, and its day is what `EVENT` means (see [`event_date`]).
+    pub occurrence: Option<Occurrence<'a>>,
 }
+
+
+/// One occurrence of a declared event, as a formula computed for it sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct Occurrence<'a> {
+    /// The event.
+    pub event: usize,
+    /// Its day.
+    pub date: Date,
+    /// Its data, in declaration order.
+    pub args: &'a [Value],
+}
+
 
 /// What an amount computed per payment period knows of its period.
 pub struct PeriodContext<'a> {
@@ -110,6 +126,7 @@ pub fn bind_lets_with_events(
             figures: figures.map(|f| (model, f)),
             events,
             period: None,
+            occurrence: None,
         };
         let value = compute(formula, &context).map_err(|(span, code, message)| {
             Diagnostic::error(code, span, message)
@@ -123,8 +140,14 @@ pub fn bind_lets_with_events(
     Ok(())
 }
 
-/// The day of a declared event's first occurrence, if the scenario has one.
-fn event_date(event: usize, cx: &Context<'_>) -> Option<Date> {
+/// The day an event's name stands for in a formula: in a formula computed
+/// for an occurrence of that event, the occurrence's day; otherwise the day
+/// of the event's first occurrence in the scenario, if it has one. Every
+/// reading of an event's date in a formula goes through here.
+pub fn event_date(event: usize, cx: &Context<'_>) -> Option<Date> {
+    if let Some(o) = cx.occurrence.filter(|o| o.event == event) {
+        return Some(o.date);
+    }
     cx.events?
         .iter()
         .find(|e| matches!(&e.kind, PlanEventKind::Event { event: x, .. } if *x == event))
@@ -135,6 +158,7 @@ fn event_date(event: usize, cx: &Context<'_>) -> Option<Date> {
 fn missing_event(f: &RFormula, cx: &Context<'_>) -> bool {
     match f {
         RFormula::EventDate(e, _) => event_date(*e, cx).is_none(),
+        RFormula::EventArg(e, _, _) => cx.occurrence.is_none_or(|o| o.event != *e),
         RFormula::Binary(_, a, b, _) | RFormula::Compare(a, _, b, _) => {
             missing_event(a, cx) || missing_event(b, cx)
         }
@@ -162,6 +186,12 @@ fn empty_aggregate(f: &RFormula, cx: &Context<'_>) -> Result<bool, Failure> {
         RFormula::ShareOf(_, of, _) | RFormula::Round(of, ..) => empty_aggregate(of, cx)?,
         _ => false,
     })
+}
+
+/// A formula in words, as reports show it: params and lets by name, an
+/// event's data as `EVENT.ARG` (`lesser of (0.5% of delivery.value × …, …)`).
+pub fn describe(model: &Model, f: &RFormula) -> String {
+    show_formula(f, model)
 }
 
 /// Why a formula could not be computed: where, which code, and the message.
@@ -194,6 +224,17 @@ pub fn compute(f: &RFormula, cx: &Context<'_>) -> Result<Value, Failure> {
                 "the contract is not ended by a termination in this scenario, so `termination` has no date",
             ),
             None => fail(*span, "`termination` is known only when payments accrue"),
+        },
+        RFormula::EventArg(e, i, span) => match cx
+            .occurrence
+            .filter(|o| o.event == *e)
+            .and_then(|o| o.args.get(*i))
+        {
+            Some(v) => Ok(v.clone()),
+            None => fail(
+                *span,
+                "this reads the data of an occurrence, but none is being paid for",
+            ),
         },
         RFormula::EventDate(e, span) => match event_date(*e, cx) {
             Some(d) => Ok(Value::Date(d)),
@@ -320,6 +361,7 @@ pub fn reads_scenario(f: &RFormula, model: &Model) -> bool {
         RFormula::Figure(..)
         | RFormula::Aggregate(_)
         | RFormula::EventDate(..)
+        | RFormula::EventArg(..)
         | RFormula::PeriodStart(_)
         | RFormula::Termination(_) => true,
         RFormula::Value(v, _) => param(v),
@@ -744,8 +786,45 @@ pub fn show_formula(f: &RFormula, model: &Model) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        RFormula::Round(inner, ..) => format!("{} rounded", nested(inner)),
-        RFormula::Compare(a, _, b, _) => format!("{} compared with {}", nested(a), nested(b)),
+        RFormula::Round(inner, mode, target, _) => {
+            let mode = match mode {
+                RoundMode::Down => "down",
+                RoundMode::Up => "up",
+                RoundMode::HalfUp => "half-up",
+                RoundMode::HalfEven => "half-even",
+            };
+            let target = match target {
+                RoundTarget::Cents => "cents".to_owned(),
+                RoundTarget::WholeUnits => "whole units".to_owned(),
+                RoundTarget::Places(n) => format!("{n} decimal places"),
+                RoundTarget::Whole(u) => format!(
+                    "whole {}s",
+                    Duration { count: 1, unit: *u }
+                        .to_string()
+                        .trim_start_matches("1 ")
+                ),
+            };
+            format!("{} rounded {mode} to {target}", nested(inner))
+        }
+        RFormula::Compare(a, op, b, _) => {
+            let op = match op {
+                CmpOp::Is => "is",
+                CmpOp::IsNot => "is not",
+                CmpOp::Lt => "<",
+                CmpOp::Le => "<=",
+                CmpOp::Gt => ">",
+                CmpOp::Ge => ">=",
+            };
+            format!("{} {op} {}", nested(a), nested(b))
+        }
+        RFormula::EventArg(e, i, _) => model
+            .events
+            .get(*e)
+            .map(|e| {
+                let arg = e.args.get(*i).map_or("?", |(n, _)| n.as_str());
+                format!("{}.{arg}", e.name)
+            })
+            .unwrap_or_default(),
         RFormula::Aggregate(a) => {
             let function = match a.function {
                 AggregateFn::Sum => "sum",
@@ -1176,6 +1255,7 @@ pub fn check_defaults(model: &Model) -> Vec<Diagnostic> {
                     figures: None,
                     events: None,
                     period: None,
+                    occurrence: None,
                 },
             ) {
                 Ok(v) => Some(v),
@@ -1215,6 +1295,7 @@ fn uses_only(f: &RFormula, known: &[bool]) -> bool {
         RFormula::Aggregate(_)
         | RFormula::EventDate(..)
         | RFormula::Figure(..)
+        | RFormula::EventArg(..)
         | RFormula::PeriodStart(_)
         | RFormula::Termination(_) => false,
     }
@@ -1319,6 +1400,7 @@ mod tests {
                     figures: None,
                     events: None,
                     period: None,
+                    occurrence: None,
                 },
             )
             .unwrap()
@@ -1346,6 +1428,51 @@ mod tests {
     }
 
     #[test]
+    fn an_occurrence_gives_its_own_day_and_data() {
+        use crate::check::scenario::{PlanEvent, PlanEventKind};
+        let event = |e: usize, day: &str| PlanEvent {
+            date: date(day),
+            kind: PlanEventKind::Event {
+                event: e,
+                args: Vec::new(),
+            },
+            span: Span::default(),
+        };
+        let events = [
+            event(0, "2026-01-10"),
+            event(1, "2026-02-01"),
+            event(0, "2026-03-15"),
+        ];
+        let data = [Value::Number(Decimal::new(25, 1))];
+        let cx = Context {
+            params: &[],
+            figures: None,
+            events: Some(&events),
+            occurrence: Some(Occurrence {
+                event: 0,
+                date: date("2026-03-15"),
+                args: &data,
+            }),
+        };
+        // The event paid for is this occurrence's day; another event is its first day.
+        assert_eq!(event_date(0, &cx), Some(date("2026-03-15")));
+        assert_eq!(event_date(1, &cx), Some(date("2026-02-01")));
+        let without = Context {
+            occurrence: None,
+            ..cx
+        };
+        assert_eq!(event_date(0, &without), Some(date("2026-01-10")));
+        // `EVENT.ARG` reads the occurrence's data, and only for its own event.
+        let arg = |e| RFormula::EventArg(e, 0, Span::default());
+        assert_eq!(
+            compute(&arg(0), &cx).ok(),
+            Some(Value::Number(Decimal::new(25, 1)))
+        );
+        assert!(compute(&arg(1), &cx).is_err());
+        assert!(compute(&arg(0), &without).is_err());
+    }
+
+    #[test]
     fn division_by_zero_is_reported() {
         let f = RFormula::Binary(
             ArithOp::Div,
@@ -1366,6 +1493,7 @@ mod tests {
                 figures: None,
                 events: None,
                 period: None,
+                occurrence: None,
             },
         ) else {
             panic!("1 / 0 has no value")

@@ -83,16 +83,18 @@ pub fn compile<'m>(
         rules_by_action: Vec::new(),
         holdings: program::Holdings::default(),
         terminated: false,
+        termination_cause: None,
     };
     let cutoff = options.as_of.unwrap_or(NaiveDate::MAX);
     // Conditions first: a termination right may hold only in an event's window.
     program.conditions = program::condition_timelines(model, plan, cutoff);
     program::computed_timelines(&mut program, plan, cutoff);
     let mut notes = Vec::new();
-    let end =
+    let (end, cause) =
         contract_end(&program, plan, horizon_hint, cutoff, &mut notes).map_err(|d| vec![d])?;
     program.last_day = end.last_day;
     program.terminated = end.last_day.is_some() && end.reason.contains(" terminated on ");
+    program.termination_cause = cause.filter(|_| program.terminated);
     let timeline_end = match (end.last_day, options.as_of) {
         (Some(last), Some(a)) => last.min(a),
         (Some(last), None) => last,
@@ -184,6 +186,7 @@ pub fn evaluate(
     });
     evaluation.accruals =
         payments::accruals(&program, plan, stop, &mut notes).map_err(|d| vec![d])?;
+    occurrence_effects(&program, plan, cutoff, &mut evaluation);
     evaluation.netting = netting(model, &evaluation.accruals);
     evaluation.status_changes = status_changes(&program, &evaluation);
     evaluation.expectations = plan
@@ -218,6 +221,7 @@ fn horizon(model: &Model, plan: &Plan, as_of: Option<Date>) -> Date {
             | Expect::Status { date, .. }
             | Expect::Ends(date) => *date,
             Expect::Due { date, period, .. } => (*date).max(period.end),
+            Expect::OwesOccurrence { date, .. } => *date,
             Expect::Owes { period, .. }
             | Expect::OwesNet { period, .. }
             | Expect::CapReached { period, .. } => period.end,
@@ -234,7 +238,7 @@ fn contract_end(
     horizon: Date,
     cutoff: Date,
     notes: &mut Vec<String>,
-) -> Result<ContractEnd, Diagnostic> {
+) -> Result<(ContractEnd, Option<EventId>), Diagnostic> {
     let model = program.model;
     let mut renewals = Vec::new();
     let (term_last_day, reading) = term_last_day(model);
@@ -255,18 +259,18 @@ fn contract_end(
             _ => None,
         })
         .collect();
-    let terminations: Vec<(Date, PartyId)> = plan
+    let terminations: Vec<(Date, PartyId, Option<EventId>)> = plan
         .events
         .iter()
         .filter(|e| e.date <= cutoff)
         .filter_map(|e| match e.kind {
-            PlanEventKind::Terminates(p) => Some((e.date, p)),
+            PlanEventKind::Terminates(p, cause) => Some((e.date, p, cause)),
             _ => None,
         })
         .collect();
     let last_termination = terminations
         .iter()
-        .map(|(d, _)| *d)
+        .map(|(d, _, _)| *d)
         .max()
         .unwrap_or(horizon);
     let renew_until = horizon.max(last_termination);
@@ -348,7 +352,8 @@ fn contract_end(
         );
     }
 
-    for (date, party) in terminations {
+    let mut cause = None;
+    for (date, party, stated) in terminations {
         let right = model.terminations.iter().rfind(|t| {
             t.party == party
                 && t.from <= date
@@ -384,8 +389,24 @@ fn contract_end(
         }
         if last_day.is_none_or(|l| end < l) {
             last_day = Some(end);
+            // The cause: the event the scenario states, else the event whose
+            // window the right exists in (Covenant's rule).
+            cause = stated.or(right.window_event);
+            if let Some(e) = stated.and_then(|e| model.events.get(e).map(|x| (e, x))) {
+                let occurred = plan.events.iter().any(|x| {
+                    x.date <= date
+                        && matches!(&x.kind, PlanEventKind::Event { event, .. } if *event == e.0)
+                });
+                if !occurred {
+                    notes.push(format!("{} terminates on {date} because of {}, but no {} occurs on or before that day; the termination is still taken to be caused by it", program.party_name(party), e.1.name, e.1.name));
+                }
+            }
+            let caused = cause.and_then(|e| model.events.get(e)).map_or_else(
+                || ",".to_owned(),
+                |e| format!(", a termination caused by {},", e.name),
+            );
             reason = format!(
-                "{} terminated on {date} with {notice} notice, so the contract ends on {end}",
+                "{} terminated on {date} with {notice} notice{caused} so the contract ends on {end}",
                 program.party_name(party)
             );
         }
@@ -393,11 +414,14 @@ fn contract_end(
     if let Some(l) = last_day {
         renewals.retain(|(renewed_on, _)| *renewed_on <= l);
     }
-    Ok(ContractEnd {
-        last_day,
-        reason,
-        renewals,
-    })
+    Ok((
+        ContractEnd {
+            last_day,
+            reason,
+            renewals,
+        },
+        cause,
+    ))
 }
 
 fn months_of(d: &Duration) -> u32 {
@@ -684,7 +708,7 @@ fn run_events(
                     .map_or("", |c| c.name.as_str());
                 format!("{name} is unknown from {}", e.date)
             }
-            PlanEventKind::Terminates(party) => match ev.end.last_day {
+            PlanEventKind::Terminates(party, _) => match ev.end.last_day {
                 Some(l)
                     if ev.end.reason.contains(&format!("terminated on {}", e.date))
                         && ev.end.reason.starts_with(&program.party_name(*party)) =>
@@ -714,6 +738,80 @@ fn run_events(
     }
 }
 
+/// Adds to each occurrence of a declared event what it owes under the
+/// clauses that pay `on each` of it (or that it owes nothing under them).
+fn occurrence_effects(program: &Program<'_>, plan: &Plan, cutoff: Date, ev: &mut Evaluation) {
+    let model = program.model;
+    let paying: Vec<(String, EventId)> = model
+        .clauses
+        .iter()
+        .flat_map(|c| {
+            c.versions.iter().flat_map(move |v| {
+                v.payments.iter().filter_map(move |p| match p.charge {
+                    Charge::OnEach { event, .. } => Some((c.name.clone(), event)),
+                    _ => None,
+                })
+            })
+        })
+        .collect();
+    if paying.is_empty() {
+        return;
+    }
+    let events = plan.events.iter().take_while(|e| e.date <= cutoff);
+    for (e, outcome) in events.zip(ev.events.iter_mut()) {
+        let PlanEventKind::Event { event, .. } = &e.kind else {
+            continue;
+        };
+        let Some(name) = model.events.get(*event).map(|x| x.name.as_str()) else {
+            continue;
+        };
+        let mut clauses: Vec<&str> = paying
+            .iter()
+            .filter(|(_, x)| x == event)
+            .map(|(c, _)| c.as_str())
+            .collect();
+        clauses.dedup();
+        let mut owed = Vec::new();
+        for clause in clauses {
+            let found: Vec<&Accrual> = ev
+                .accruals
+                .iter()
+                .filter(|a| {
+                    a.clause == clause
+                        && a.occurrence
+                            .as_ref()
+                            .is_some_and(|o| o.event == name && o.date == e.date)
+                })
+                .collect();
+            if found.is_empty() {
+                owed.push(format!("nothing is owed under {clause} (see notes)"));
+            } else {
+                for a in found {
+                    owed.push(format!(
+                        "{} {} under {clause}",
+                        a.payer,
+                        if a.owed.amount.is_zero() {
+                            format!("owes {} nothing", a.payee)
+                        } else {
+                            format!("owes {} {}", a.payee, a.owed)
+                        }
+                    ));
+                }
+            }
+        }
+        if !owed.is_empty() {
+            outcome.effect = if outcome.effect == NO_WINDOW {
+                format!("recorded; {}", owed.join(", "))
+            } else {
+                format!("{}; {}", outcome.effect, owed.join(", "))
+            };
+        }
+    }
+}
+
+/// The effect of an event that opens no window.
+const NO_WINDOW: &str = "recorded; it opens no clause's window";
+
 /// What an occurrence of a declared event does: the windows it opens or
 /// keeps open, each with its last day.
 fn event_effect(program: &Program<'_>, event: usize, date: Date) -> String {
@@ -741,7 +839,7 @@ fn event_effect(program: &Program<'_>, event: usize, date: Date) -> String {
         });
     }
     if opened.is_empty() {
-        "recorded; it opens no clause's window".to_owned()
+        NO_WINDOW.to_owned()
     } else {
         format!("opens a window: {}", opened.join(", "))
     }
@@ -1383,6 +1481,7 @@ fn expectation(
             ev.readings_for_verdict(&program.verdict(call, *date), *date)
         }
         Expect::Owes { clause, .. }
+        | Expect::OwesOccurrence { clause, .. }
         | Expect::Status { clause, .. }
         | Expect::CapReached { clause, .. }
         | Expect::Due { clause, .. }
@@ -1481,6 +1580,71 @@ fn expectation(
                 covering.is_none() && parties_ok && currency_ok && money_eq(total, *amount),
                 actual,
             )
+        }
+        Expect::OwesOccurrence {
+            payer,
+            payee,
+            amount,
+            event,
+            date,
+            clause,
+        } => {
+            let name = program.clause_name(*clause);
+            let event_name = model.events.get(*event).map_or("", |e| e.name.as_str());
+            let payer_name = program.party_name(*payer);
+            let payee_name = program.party_name(*payee);
+            let occurred = plan.events.iter().any(|e| {
+                e.date == *date
+                    && matches!(&e.kind, PlanEventKind::Event { event: x, .. } if x == event)
+            });
+            let found: Vec<&Accrual> = ev
+                .accruals
+                .iter()
+                .filter(|a| {
+                    a.clause == name
+                        && a.occurrence
+                            .as_ref()
+                            .is_some_and(|o| o.event == event_name && o.date == *date)
+                })
+                .collect();
+            let mine: Vec<&&Accrual> = found
+                .iter()
+                .filter(|a| a.payer == payer_name && a.payee == payee_name)
+                .collect();
+            let mut total = Money::zero(amount.currency);
+            let mut currency_ok = true;
+            for a in &mine {
+                if a.owed.currency == amount.currency {
+                    total.amount += a.owed.amount;
+                } else {
+                    currency_ok = false;
+                }
+            }
+            if !occurred {
+                (
+                    false,
+                    format!("no {event_name} occurs on {date} in this scenario"),
+                )
+            } else if mine.is_empty() && !found.is_empty() {
+                let a = found
+                    .first()
+                    .map(|a| format!("{} owes {}", a.payer, a.payee))
+                    .unwrap_or_default();
+                (false, format!("under {name}, {a}"))
+            } else if found.is_empty() {
+                // The occurrence owes nothing under the clause (the notes say why).
+                (
+                    amount.amount.is_zero(),
+                    format!("nothing is owed under {name} for the {event_name} on {date}"),
+                )
+            } else {
+                (
+                    currency_ok && money_eq(total, *amount),
+                    format!(
+                        "{payer_name} owes {payee_name} {total} for the {event_name} on {date}"
+                    ),
+                )
+            }
         }
         Expect::OwesNet {
             payer,
@@ -1587,7 +1751,11 @@ fn expectation(
             match reached {
                 Some(a) => (
                     in_period(*period, a),
-                    format!("the cap of {name} is reached in {}", a.label),
+                    if a.occurrence.is_some() {
+                        format!("the cap of {name} is reached by the {}", a.label)
+                    } else {
+                        format!("the cap of {name} is reached in {}", a.label)
+                    },
                 ),
                 None => (false, format!("the cap of {name} is never reached")),
             }

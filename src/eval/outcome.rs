@@ -487,6 +487,19 @@ pub struct Accrual {
     /// A make-up credit: owed back by the payment's payee to its payer for
     /// purchases above the commitment that earlier shortfall payments covered.
     pub make_up: bool,
+    /// For a payment `on each EVENT`: the occurrence it is for, with its data.
+    pub occurrence: Option<OccurrenceData>,
+}
+
+/// The occurrence of an event a payment `on each EVENT` was computed for.
+#[derive(Debug, Clone)]
+pub struct OccurrenceData {
+    /// The event's name.
+    pub event: String,
+    /// Its day.
+    pub date: Date,
+    /// Its data as shown: (argument, value), in declaration order.
+    pub data: Vec<(String, String)>,
 }
 
 /// A change in the state of the contract or a clause.

@@ -20,12 +20,12 @@ use rust_decimal::Decimal;
 
 use crate::calendar::{days_inclusive, Date, Period, PeriodUnit};
 use crate::check::model::*;
-use crate::check::scenario::{Figure, Plan};
+use crate::check::scenario::{Figure, Plan, PlanEventKind};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::money::{Currency, Money};
 
 use super::formula;
-use super::outcome::{Accrual, Carry, CarryKind, Limit};
+use super::outcome::{Accrual, Carry, CarryKind, Limit, OccurrenceData};
 use super::program::Program;
 use crate::syntax::ast::CreditKind;
 
@@ -207,6 +207,30 @@ fn accrue_payment(
     };
     let mut running = Running::new(done);
 
+    // Sums on each occurrence of an event: one accrual per occurrence on a day the clause is active.
+    let on_each: Vec<EventId> = clause
+        .versions
+        .iter()
+        .filter_map(|v| match v.payments.get(k).map(|p| &p.charge) {
+            Some(Charge::OnEach { event, .. }) => Some(*event),
+            _ => None,
+        })
+        .collect();
+    if !on_each.is_empty() {
+        return occurrences(
+            program,
+            plan,
+            cid,
+            k,
+            &intervals,
+            &on_each,
+            stop,
+            notes,
+            out,
+            &mut running,
+        );
+    }
+
     // One-off sums: accrue on their date if the clause is active then.
     let one_offs: Vec<(usize, Date)> = clause
         .versions
@@ -217,10 +241,12 @@ fn accrue_payment(
             // Due on the last day of a contract ended by termination, and never otherwise.
             Some(Charge::Fixed {
                 on_termination: true,
+                cause,
                 ..
             }) => program
                 .last_day
                 .filter(|_| program.terminated)
+                .filter(|_| cause.is_none_or(|c| program.termination_cause == Some(c)))
                 .map(|d| (vi, d)),
             _ => None,
         })
@@ -235,6 +261,29 @@ fn accrue_payment(
         )
     });
     if on_termination && one_offs.is_empty() {
+        // Say why a fee tied to a cause is not owed when the contract was terminated.
+        let causes: Vec<String> = clause
+            .versions
+            .iter()
+            .filter_map(|v| match v.payments.get(k).map(|p| &p.charge) {
+                Some(Charge::Fixed {
+                    on_termination: true,
+                    cause: Some(c),
+                    ..
+                }) => model.events.get(*c).map(|e| e.name.clone()),
+                _ => None,
+            })
+            .collect();
+        if let (true, Some(cause)) = (program.terminated, causes.first()) {
+            let actual = program
+                .termination_cause
+                .and_then(|c| model.events.get(c))
+                .map_or(
+                    "was not exercised under a right that an event opened, and the scenario states no cause".to_owned(),
+                    |e| format!("was caused by {}", e.name),
+                );
+            notes.push(format!("{}: the sum due on termination caused by {cause} is not owed: the termination {actual}", clause.name));
+        }
         return Ok(());
     }
     if !one_offs.is_empty() {
@@ -255,7 +304,7 @@ fn accrue_payment(
             let Some(payment) = payment_of(version) else {
                 continue;
             };
-            let Charge::Fixed { amount, .. } = &payment.charge else {
+            let Charge::Fixed { amount, cause, .. } = &payment.charge else {
                 continue;
             };
             let period = Period {
@@ -292,6 +341,11 @@ fn accrue_payment(
                     (m, format!("fixed sum {m}"), Vec::new())
                 }
             };
+            // A fee owed only for a termination with a given cause says so.
+            let terms = match cause.and_then(|c| model.events.get(c)) {
+                Some(e) => format!("{terms} on termination caused by {}", e.name),
+                None => terms,
+            };
             let mut accrual = settle(
                 program,
                 plan,
@@ -325,7 +379,7 @@ fn accrue_payment(
                 .metrics
                 .get(*metric)
                 .map_or(PeriodUnit::Year, |m| m.unit),
-            Charge::Fixed { .. } => PeriodUnit::Year,
+            Charge::Fixed { .. } | Charge::OnEach { .. } => PeriodUnit::Year,
         });
     let Some(mut period) = Period::containing(unit, first.start, model.anchors()) else {
         return Ok(());
@@ -526,6 +580,177 @@ fn accrue_payment(
                 "those periods"
             }
         ));
+    }
+    Ok(())
+}
+
+/// The sums of a payment `on each EVENT`: one per occurrence of the event on a
+/// day the clause is active (by the version in force that day), computed with
+/// that occurrence's data, due on its day (plus `due …`), and counted
+/// against the total cap in date order. An occurrence on a day the clause is
+/// not active owes nothing, and a note says why.
+#[allow(clippy::too_many_arguments)]
+fn occurrences(
+    program: &Program<'_>,
+    plan: &Plan,
+    cid: ClauseId,
+    k: usize,
+    intervals: &[super::program::Interval],
+    events: &[EventId],
+    stop: Option<Date>,
+    notes: &mut Vec<String>,
+    out: &mut Vec<Accrual>,
+    running: &mut Running,
+) -> Result<(), Diagnostic> {
+    let model = program.model;
+    let Some(clause) = model.clauses.get(cid) else {
+        return Ok(());
+    };
+    let mut same_day: Vec<(EventId, Date, usize)> = Vec::new();
+    for e in &plan.events {
+        let PlanEventKind::Event { event, args } = &e.kind else {
+            continue;
+        };
+        if !events.contains(event) || stop.is_some_and(|s| e.date > s) {
+            continue;
+        }
+        let name = model.events.get(*event).map_or("", |x| x.name.as_str());
+        let n = match same_day
+            .iter_mut()
+            .find(|(x, d, _)| x == event && *d == e.date)
+        {
+            Some(entry) => {
+                entry.2 += 1;
+                entry.2
+            }
+            None => {
+                same_day.push((*event, e.date, 1));
+                1
+            }
+        };
+        let label = if n == 1 {
+            format!("{name} on {}", e.date)
+        } else {
+            format!("{name} on {} (#{n})", e.date)
+        };
+        let version = intervals
+            .iter()
+            .find(|iv| iv.start <= e.date && e.date <= iv.end)
+            .map(|iv| iv.version);
+        let payment = version.and_then(|v| clause.versions.get(v)?.payments.get(k));
+        let (Some(version), Some(payment)) = (version, payment) else {
+            notes.push(format!(
+                "{}: the {label} owes nothing: {}",
+                clause.name,
+                super::inactive_reason(program, cid, e.date)
+            ));
+            continue;
+        };
+        let Charge::OnEach {
+            event: paid_on,
+            amount,
+        } = &payment.charge
+        else {
+            continue;
+        };
+        if paid_on != event {
+            continue;
+        }
+        // The occurrence's day is its period, so that `payments under CLAUSE
+        // over the 12 months before claim` reads what was owed before this claim.
+        let day = Period {
+            start: e.date,
+            end: e.date,
+            unit: PeriodUnit::Month,
+            ordinal: 0,
+        };
+        let at = super::formula::PeriodContext::new(
+            day,
+            running.done,
+            program.last_day.filter(|_| program.terminated),
+        );
+        let context = super::formula::Context {
+            params: &program.params,
+            figures: Some((model, &plan.figures)),
+            events: Some(&plan.events),
+            period: Some(&at),
+            occurrence: Some(super::formula::Occurrence {
+                event: *event,
+                date: e.date,
+                args,
+            }),
+        };
+        let value = super::formula::compute(amount, &context).map_err(|(span, code, message)| {
+            Diagnostic::error(code, span, message)
+                .with_label(format!("cannot be computed for the {label}"))
+                .with_help("check the occurrence's data in the scenario, and the params the formula uses")
+        })?;
+        let Value::Money(computed) = value else {
+            return Err(Diagnostic::error(
+                Code::TypeMismatch,
+                amount.span(),
+                "this payment's amount is not an amount of money",
+            )
+            .with_label("not an amount")
+            .with_help("compute an amount, like `0.5% of delivery.value`"));
+        };
+        if let Some(c) = payment.currency.filter(|c| *c != computed.currency) {
+            return Err(Diagnostic::error(
+                Code::CurrencyMismatch,
+                amount.span(),
+                format!(
+                    "the {label} gives an amount in {}, but the payment is in {c}",
+                    computed.currency
+                ),
+            )
+            .with_label(format!("{} here", computed.currency))
+            .with_help("give the occurrence's data in the payment's currency"));
+        }
+        let period = Period {
+            start: e.date,
+            end: e.date,
+            unit: PeriodUnit::Month,
+            ordinal: 0,
+        };
+        // A formula that comes out below zero (a deductible larger than the claim) owes nothing.
+        let owed = computed.amount.max(Decimal::ZERO);
+        let mut accrual = settle(
+            program,
+            plan,
+            clause,
+            version,
+            payment,
+            period,
+            label,
+            None,
+            None,
+            false,
+            owed,
+            computed.currency,
+            1,
+            1,
+            running,
+            format!("{} on each {name}", super::formula::describe(model, amount)),
+            Decimal::ZERO,
+            Vec::new(),
+        )?;
+        accrual.payment = k;
+        let declared = model.events.get(*event);
+        accrual.occurrence = Some(OccurrenceData {
+            event: name.to_owned(),
+            date: e.date,
+            data: args
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let arg = declared
+                        .and_then(|d| d.args.get(i))
+                        .map_or(String::new(), |(n, _)| n.clone());
+                    (arg, model.show_value(v))
+                })
+                .collect(),
+        });
+        out.push(accrual);
     }
     Ok(())
 }
@@ -993,6 +1218,15 @@ fn period_accrual(
             }
             (computed, currency, base, name, base.is_none(), terms)
         }
+        // Paid per occurrence, never per period (see `occurrences`).
+        Charge::OnEach { .. } => (
+            Decimal::ZERO,
+            payment.currency.unwrap_or(Currency::iso(*b"XXX")),
+            None,
+            None,
+            false,
+            String::new(),
+        ),
         Charge::Fixed { amount, .. } => match per_period(program, amount) {
             Some(formula) => {
                 let (amount, mut terms, read_values, read) = compute_in_period(
@@ -1139,6 +1373,7 @@ fn compute_in_period(
         figures: Some((model, &plan.figures)),
         events: Some(&plan.events),
         period: Some(&pc),
+        occurrence: None,
     };
     let value = formula::compute(f, &cx).map_err(|(at, code, message)| {
         Diagnostic::error(code, at, message)
@@ -1496,6 +1731,7 @@ fn settle(
         key: None,
         key_word: None,
         make_up: false,
+        occurrence: None,
     })
 }
 

@@ -94,6 +94,9 @@ pub struct Program<'m> {
     /// Whether the contract ends by a termination (on `last_day`), which is
     /// when sums due `on termination` fall due.
     pub terminated: bool,
+    /// The event that caused that termination: the one the scenario states
+    /// (`terminates because EVENT`), else the event whose window the right exercised exists in.
+    pub termination_cause: Option<EventId>,
 }
 
 /// Where a licence held comes from.
@@ -764,6 +767,7 @@ fn aggregate_changes(
                 figures: Some((model, &plan.figures)),
                 events: Some(&plan.events),
                 period: Some(&pc),
+                occurrence: None,
             };
             if let Ok(Value::Money(v)) = super::formula::compute(&formula, &cx) {
                 out.push((day, compare(v.amount)));

@@ -211,13 +211,23 @@ fn clause_aspects(model: &Model, sources: &SourceMap, v: &ClauseVersion) -> Aspe
                 amount,
                 on,
                 on_termination,
+                cause,
             } => {
                 a.push((format!("{key} amount"), text(sources, amount.span)));
                 if *on_termination {
                     a.push((format!("{key} on"), "termination".to_owned()));
                 }
+                if let Some(e) = cause.and_then(|e| model.events.get(e)) {
+                    a.push((format!("{key} caused by"), e.name.clone()));
+                }
                 if let Some(on) = on {
                     a.push((format!("{key} on"), text(sources, on.span)));
+                }
+            }
+            Charge::OnEach { event, amount } => {
+                a.push((format!("{key} amount"), text(sources, amount.span())));
+                if let Some(e) = model.events.get(*event) {
+                    a.push((format!("{key} on each"), e.name.clone()));
                 }
             }
         }

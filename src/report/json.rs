@@ -288,6 +288,9 @@ pub struct JsonPayment {
     /// A make-up credit owed back by the payment's payee (left out when false).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub make_up: bool,
+    /// For a payment `on each EVENT`: the occurrence paid for (left out otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub occurrence: Option<JsonOccurrence>,
     /// The interpretations this answer depends on, by name (left out when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub interpretations: Vec<String>,
@@ -306,6 +309,17 @@ pub struct JsonCarry {
     pub expired: JsonMoney,
     /// Carried to the next period.
     pub balance: JsonMoney,
+}
+
+/// The occurrence of an event that a payment `on each EVENT` was computed for.
+#[derive(Debug, Serialize)]
+pub struct JsonOccurrence {
+    /// The event's name.
+    pub event: String,
+    /// The occurrence's day.
+    pub date: String,
+    /// Its data as shown in reports, by argument name.
+    pub data: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A status change.
@@ -414,6 +428,15 @@ fn payment(a: &Accrual, interpretations: Vec<String>) -> JsonPayment {
         }),
         key: a.key.clone(),
         make_up: a.make_up,
+        occurrence: a.occurrence.as_ref().map(|o| JsonOccurrence {
+            event: o.event.clone(),
+            date: o.date.to_string(),
+            data: o
+                .data
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect(),
+        }),
         interpretations,
     }
 }

@@ -132,6 +132,10 @@ pub fn answers(ev: &Evaluation) -> Vec<Answer> {
             );
             continue;
         }
+        if let Some(o) = a.occurrence.as_ref().filter(|o| !o.data.is_empty()) {
+            let data: Vec<String> = o.data.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            push(format!("{clause} {} data", a.label), data.join(", "));
+        }
         push(format!("{clause} {} owed", a.label), a.owed.to_string());
         push(format!("{clause} {} due", a.label), a.due.to_string());
         if let Some(c) = &a.carry {

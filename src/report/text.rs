@@ -304,6 +304,14 @@ fn payment_table(out: &mut String, list: &[&Accrual], heading_terms: &str) {
             a.due.to_string(),
         ]);
         let mut remark: Vec<String> = Vec::new();
+        if let Some(o) = a.occurrence.as_ref().filter(|o| !o.data.is_empty()) {
+            let data: Vec<String> = o
+                .data
+                .iter()
+                .map(|(k, v)| format!("{}.{k} {v}", o.event))
+                .collect();
+            remark.push(data.join(", "));
+        }
         if a.terms != heading_terms {
             remark.push(format!("terms then: {}", a.terms));
         }

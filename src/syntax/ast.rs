@@ -297,6 +297,8 @@ pub enum RoundTarget {
 pub enum Formula {
     /// A literal or a name.
     Operand(Operand),
+    /// `EVENT.ARG`: the data of the occurrence a payment `on each EVENT` is computed for.
+    Field(Name, Name, Span),
     /// `A + B`, `A × B`, …
     Binary(Box<Formula>, ArithOp, Box<Formula>, Span),
     /// `25% of A`
@@ -370,6 +372,7 @@ impl Formula {
             Formula::Operand(o) => o.span(),
             Formula::Binary(.., s)
             | Formula::ShareOf(.., s)
+            | Formula::Field(.., s)
             | Formula::Extremum(.., s)
             | Formula::Round(.., s)
             | Formula::Compare(.., s) => *s,
@@ -670,8 +673,8 @@ impl Window {
 pub enum Modifier {
     /// `every UNIT`
     Every(PeriodUnit, Span),
-    /// `due DURATION after period end`
-    Due(Operand, Span),
+    /// `due DURATION after period end`, or `due DURATION after each EVENT` (the event named).
+    Due(Operand, Option<Name>, Span),
     /// `capped at MONEY in total`
     CapTotal(Operand, Span),
     /// `capped at MONEY per UNIT`
@@ -715,7 +718,7 @@ impl Modifier {
     pub fn span(&self) -> Span {
         match self {
             Modifier::Every(_, s)
-            | Modifier::Due(_, s)
+            | Modifier::Due(_, _, s)
             | Modifier::CapTotal(_, s)
             | Modifier::CapPer(_, _, s)
             | Modifier::Floor(_, _, s)
@@ -874,6 +877,15 @@ pub enum PaymentAmount {
         on: Option<Operand>,
         /// `on termination`: due on the last day of a contract ended by termination.
         on_termination: bool,
+        /// `on termination caused by EVENT`: only a termination that event caused.
+        cause: Option<Name>,
+    },
+    /// `FORMULA on each EVENT`: one payment per occurrence of a declared event.
+    OnEach {
+        /// The amount, computed for each occurrence.
+        amount: Formula,
+        /// The event.
+        event: Name,
     },
     /// `greater of (USD 250_000, 8% of net_sales)`: an amount computed per payment period.
     Formula(Formula),
@@ -1029,8 +1041,8 @@ pub enum EventKind {
     Becomes(Name, bool),
     /// `CONDITION becomes unknown`: the scenario does not know its value from this date.
     BecomesUnknown(Name),
-    /// `PARTY terminates`
-    Terminates(Name),
+    /// `PARTY terminates [because [of] EVENT]`: the party, and the event stated as the cause.
+    Terminates(Name, Option<Name>),
     /// `PARTY gives notice of non-renewal`
     NonRenewal(Name),
     /// `EVENT [ARG VALUE]…`: a declared event occurs.
@@ -1103,6 +1115,21 @@ pub enum ExpectKind {
         clause: Name,
         /// `for KEY "VALUE"`: only what accrues on that key of a keyed metric.
         key: Option<(Name, Text)>,
+    },
+    /// `PARTY owes PARTY MONEY for the EVENT on DATE under CLAUSE`: one occurrence's payment.
+    OwesOccurrence {
+        /// Who owes.
+        payer: Name,
+        /// To whom.
+        payee: Name,
+        /// How much.
+        amount: Money,
+        /// The event.
+        event: Name,
+        /// The occurrence's day.
+        date: Date,
+        /// Under which clause.
+        clause: Name,
     },
     /// `PARTY owes PARTY net MONEY for PERIOD`
     OwesNet {

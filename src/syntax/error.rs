@@ -123,6 +123,10 @@ pub fn human_rule(rule: Rule) -> Option<String> {
             "a value or a formula (like USD 250_000, 3 × monthly_fee or greater of (a, b))"
         }
         Rule::let_decl => "`let`",
+        Rule::field_name => "a name, or an event's data like delivery.value",
+        Rule::occurrence_sum => "an amount paid on each occurrence of an event (`FORMULA on each EVENT`)",
+        Rule::on_each | Rule::due_each => "`each EVENT`",
+        Rule::occurrence_ref => "`the EVENT on DATE`",
         Rule::extremum => "`greater of` or `lesser of`",
         Rule::share_of => "a percentage of a value (like 25% of annual_fee)",
         Rule::add_op | Rule::mul_op | Rule::plus | Rule::minus | Rule::times | Rule::divided_by => {
@@ -222,6 +226,14 @@ pub fn pest_error_to_diagnostic(error: &Error<Rule>, text: &str, file: FileId) -
                     | Rule::minus
             )
         });
+    }
+    // After `20%` in a payment, a share (`of`) and a computed amount (an
+    // operator, `on each EVENT`) both fit; the share is what was meant.
+    let after_percent = text
+        .get(..position)
+        .is_some_and(|t| t.trim_end().ends_with('%'));
+    if after_percent && rules.contains(&Rule::kw_of) && rules.contains(&Rule::kw_on) {
+        rules.retain(|r| *r == Rule::kw_of);
     }
     let previous = previous_word(text, position);
     let meaningful_before = text.get(..position).is_some_and(has_code);

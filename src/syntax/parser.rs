@@ -51,6 +51,7 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_by
             | Rule::kw_cap
             | Rule::kw_capped
+            | Rule::kw_caused
             | Rule::kw_clause
             | Rule::kw_condition
             | Rule::kw_contract
@@ -893,7 +894,15 @@ impl Lower {
             Rule::while_window => ClauseItem::Window(Window::While(self.expr(c.next()?)?, span)),
             Rule::unless_window => ClauseItem::Window(Window::Unless(self.expr(c.next()?)?, span)),
             Rule::every_mod => ClauseItem::Modifier(Modifier::Every(self.unit(c.next()?), span)),
-            Rule::due_mod => ClauseItem::Modifier(Modifier::Due(self.operand(c.next()?)?, span)),
+            Rule::due_mod => {
+                let length = self.operand(c.next()?)?;
+                // `after period end` leaves no pair; `after each EVENT` leaves `due_each`.
+                let each = match c.next() {
+                    Some(e) => Some(self.name(children(e).next()?)),
+                    None => None,
+                };
+                ClauseItem::Modifier(Modifier::Due(length, each, span))
+            }
             Rule::cap_total => {
                 ClauseItem::Modifier(Modifier::CapTotal(self.operand(c.next()?)?, span))
             }
@@ -1124,14 +1133,35 @@ impl Lower {
                         self.formula_operations = 0;
                         PaymentAmount::Formula(self.formula(children(how).next()?)?)
                     }
+                    Rule::occurrence_sum => {
+                        self.formula_operations = 0;
+                        let mut f = children(how);
+                        let amount = self.formula(f.next()?)?;
+                        let event = self.name(children(f.next()?).next()?);
+                        PaymentAmount::OnEach { amount, event }
+                    }
                     _ => {
                         let mut f = children(how);
                         let amount = self.operand(f.next()?)?;
                         let mut on_termination = false;
+                        let mut cause = None;
                         let on = match f.next() {
                             Some(d) if d.as_rule() == Rule::on_termination => {
                                 on_termination = true;
+                                if let Some(n) = children(d).find(|p| p.as_rule() == Rule::name) {
+                                    cause = Some(self.name(n));
+                                }
                                 None
+                            }
+                            Some(d) if d.as_rule() == Rule::on_each => {
+                                let event = self.name(children(d).next()?);
+                                let amount = Formula::Operand(amount);
+                                return Some(ClauseItem::Statement(Statement::Payment {
+                                    payer,
+                                    payee,
+                                    amount: PaymentAmount::OnEach { amount, event },
+                                    span,
+                                }));
                             }
                             Some(d) => Some(self.operand(d)?),
                             None => None,
@@ -1140,6 +1170,7 @@ impl Lower {
                             amount,
                             on,
                             on_termination,
+                            cause,
                         }
                     }
                 };
@@ -1344,7 +1375,10 @@ impl Lower {
                             EventKind::Becomes(subject, self.boolean(value))
                         }
                     }
-                    Rule::ev_terminates => EventKind::Terminates(subject),
+                    Rule::ev_terminates => {
+                        let cause = b.next().map(|n| self.name(n));
+                        EventKind::Terminates(subject, cause)
+                    }
                     Rule::ev_nonrenewal => EventKind::NonRenewal(subject),
                     Rule::ev_pays => {
                         let payer = subject;
@@ -1424,7 +1458,22 @@ impl Lower {
                 let payer = self.name(c.next()?);
                 let payee = self.name(c.next()?);
                 let amount = self.money(c.next()?);
-                let period = self.period(c.next()?);
+                let when = c.next()?;
+                if when.as_rule() == Rule::occurrence_ref {
+                    let mut o = children(when);
+                    let event = self.name(o.next()?);
+                    let date = self.date(o.next()?);
+                    let clause = self.name(c.next()?);
+                    return Some(ExpectKind::OwesOccurrence {
+                        payer,
+                        payee,
+                        amount,
+                        event,
+                        date,
+                        clause,
+                    });
+                }
+                let period = self.period(when);
                 let clause = self.name(c.next()?);
                 let key = c.next().and_then(|k| self.figure_key(k));
                 ExpectKind::Owes {
@@ -1883,6 +1932,15 @@ impl Lower {
                         let rate = self.operand(parts.next()?)?;
                         let of = self.formula(parts.next()?)?;
                         Formula::ShareOf(rate, Box::new(of), ispan)
+                    }
+                    Rule::field_name => {
+                        let ispan = self.span(&inner);
+                        let mut names = inner.into_inner();
+                        let first = self.name(names.next()?);
+                        match names.next() {
+                            Some(arg) => Formula::Field(first, self.name(arg), ispan),
+                            None => Formula::Operand(Operand::Name(first)),
+                        }
                     }
                     _ => Formula::Operand(self.operand(inner)?),
                 };

@@ -145,6 +145,7 @@ fn uses(model: &Model) -> Uses {
                         u.slot(s);
                     }
                 }
+                Charge::OnEach { amount, .. } => formula_uses(amount, &mut u),
             }
             for s in [&p.due, &p.cap_total, &p.cap_per, &p.floor]
                 .into_iter()
@@ -197,6 +198,7 @@ fn formula_uses(f: &RFormula, u: &mut Uses) {
         RFormula::Figure(m, _) => {
             u.metrics.insert(*m);
         }
+        RFormula::EventArg(..) => {}
         RFormula::Binary(_, a, b, _) | RFormula::Compare(a, _, b, _) => {
             formula_uses(a, u);
             formula_uses(b, u);
