@@ -608,7 +608,8 @@ fn resolve_interpretations(r: &mut Resolver<'_>, decls: &[ast::Decl], document: 
                 .with_help(format!(
                     "the words an `interpret` line can read are {}",
                     match known.split_last() {
-                        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+                        Some((last, rest)) if !rest.is_empty() =>
+                            format!("{} and {last}", rest.join(", ")),
                         _ => known.join(""),
                     }
                 )),

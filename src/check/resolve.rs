@@ -1764,7 +1764,9 @@ fn statement(r: &mut Resolver<'_>, b: &mut BodyBuilder, s: &ast::Statement) {
                     let slot = super::formula::declare_amount(r, formula, *span);
                     let currency = slot.as_ref().and_then(|s| slot_currency(r.model, s));
                     let amount = slot.unwrap_or(Slot {
-                        value: ValueRef::Lit(Value::Money(crate::money::Money::zero(Currency::iso(*b"XXX")))),
+                        value: ValueRef::Lit(Value::Money(crate::money::Money::zero(
+                            Currency::iso(*b"XXX"),
+                        ))),
                         span: formula.span(),
                     });
                     Some((

@@ -42,7 +42,6 @@ pub struct Context<'a> {
     pub occurrence: Option<Occurrence<'a>>,
 }
 
-
 /// One occurrence of a declared event, as a formula computed for it sees it.
 #[derive(Clone, Copy, Debug)]
 pub struct Occurrence<'a> {
@@ -53,7 +52,6 @@ pub struct Occurrence<'a> {
     /// Its data, in declaration order.
     pub args: &'a [Value],
 }
-
 
 /// What an amount computed per payment period knows of its period.
 pub struct PeriodContext<'a> {
@@ -1448,6 +1446,7 @@ mod tests {
             params: &[],
             figures: None,
             events: Some(&events),
+            period: None,
             occurrence: Some(Occurrence {
                 event: 0,
                 date: date("2026-03-15"),

@@ -533,7 +533,10 @@ fn accrue_payment(
             None => break,
         }
     }
-    let mut zeroed: Vec<(Period, String)> = runnings.iter().flat_map(|r| r.zeroed.iter().cloned()).collect();
+    let mut zeroed: Vec<(Period, String)> = runnings
+        .iter()
+        .flat_map(|r| r.zeroed.iter().cloned())
+        .collect();
     zeroed.sort();
     zeroed.dedup();
     let mut zero_metrics: Vec<&str> = zeroed.iter().map(|(_, m)| m.as_str()).collect();
@@ -1239,7 +1242,8 @@ fn period_accrual(
                     payment.currency,
                 )?;
                 values = read_values;
-                let (amount, shown, _) = escalate(program, plan, payment, amount, last_active, running)?;
+                let (amount, shown, _) =
+                    escalate(program, plan, payment, amount, last_active, running)?;
                 if payment.escalator.is_some() {
                     terms = format!("{terms}; escalated: {shown}");
                 }
@@ -1270,7 +1274,8 @@ fn period_accrual(
             }
             None => {
                 let amount = program.money(amount, payment.currency)?;
-                let (amount, shown, _) = escalate(program, plan, payment, amount, last_active, running)?;
+                let (amount, shown, _) =
+                    escalate(program, plan, payment, amount, last_active, running)?;
                 (
                     fraction(amount.amount).ok_or_else(|| overflow(span))?,
                     amount.currency,

@@ -263,7 +263,11 @@ fn clause_readings(
         .versions
         .iter()
         .any(|v| v.payments.iter().any(|p| p.due.is_some()));
-    for (word, used) in [(Word::Until, until), (Word::Within, within), (Word::After, after)] {
+    for (word, used) in [
+        (Word::Until, until),
+        (Word::Within, within),
+        (Word::After, after),
+    ] {
         if let (true, Some(i)) = (used, model.interpretation(word, Some(cid))) {
             out.push((word.text(), i));
         }

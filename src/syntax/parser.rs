@@ -700,7 +700,9 @@ impl Lower {
                         let threshold = self.operand(t.next()?)?;
                         let settles = t.next().and_then(|s| {
                             children(s)
-                                .find(|p| matches!(p.as_rule(), Rule::stays_false | Rule::stays_true))
+                                .find(|p| {
+                                    matches!(p.as_rule(), Rule::stays_false | Rule::stays_true)
+                                })
                                 .map(|p| p.as_rule() == Rule::stays_true)
                         });
                         metric_test = Some(MetricTest {
