@@ -16,6 +16,7 @@ use crate::syntax::ast::{self, ArithOp, CmpOp, Formula, Operand, RoundTarget};
 /// the clause of a clause-level let, whose name is then local to that clause.
 pub(crate) fn declare_let(r: &mut Resolver<'_>, decl: &ast::LetDecl, scope: Option<&str>) {
     let Some((formula, ty)) = resolve(r, &decl.formula) else {
+        r.failed_lets.push(decl.name.text.clone());
         return;
     };
     let periodic = is_periodic(&formula, r.model);
@@ -211,6 +212,13 @@ fn resolve(r: &mut Resolver<'_>, f: &Formula) -> Option<(RFormula, ValueType)> {
                 Some(Symbol::Event(e)) => Some((RFormula::EventDate(e, n.span), ValueType::Date)),
                 _ => None,
             }
+        }
+        // The day a termination ends the contract: computed per scenario, so a
+        // let that reads it is computed when payments accrue (`on termination`).
+        Formula::Operand(Operand::Name(n))
+            if n.text == "termination" && r.symbol(&n.text).is_none() =>
+        {
+            Some((RFormula::Termination(n.span), ValueType::Date))
         }
         Formula::Operand(Operand::Name(n))
             if matches!(r.symbol(&n.text), Some(Symbol::Metric(_))) =>
@@ -571,7 +579,16 @@ fn operand(r: &mut Resolver<'_>, o: &Operand) -> Option<(ValueRef, ValueType)> {
                 );
                 None
             }
+            None if r.failed_lets.contains(&n.text) => None,
             None => {
+                let mut known: Vec<&str> = r.model.names_of_kind("param");
+                known.extend(r.model.names_of_kind("metric"));
+                known.extend(r.model.names_of_kind("event"));
+                known.push("termination");
+                let help = match crate::diagnostic::suggest(&n.text, known) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "a formula uses literals, params and lets declared above it; declare the value first".to_owned(),
+                };
                 r.diagnostics.push(
                     Diagnostic::error(
                         Code::UnknownName,
@@ -579,9 +596,7 @@ fn operand(r: &mut Resolver<'_>, o: &Operand) -> Option<(ValueRef, ValueType)> {
                         format!("unknown name `{}` in a formula", n.text),
                     )
                     .with_label("not a param or let declared above")
-                    .with_help(
-                        "a formula uses literals, params and lets declared above it; declare the value first",
-                    ),
+                    .with_help(help),
                 );
                 None
             }

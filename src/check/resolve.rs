@@ -99,6 +99,9 @@ pub(crate) struct Resolver<'m> {
     /// While resolving the amount of a payment `on each EVENT`: the event, whose
     /// occurrence's data `EVENT.ARG` reads.
     pub occurrence: Option<EventId>,
+    /// Lets whose formulas were reported as wrong: a use of one is not reported
+    /// again as an unknown name, which would only repeat the first error.
+    pub failed_lets: Vec<String>,
 }
 
 impl<'m> Resolver<'m> {
@@ -110,6 +113,7 @@ impl<'m> Resolver<'m> {
             periodic_ok: false,
             pending_clauses: Vec::new(),
             occurrence: None,
+            failed_lets: Vec::new(),
         }
     }
 
@@ -187,6 +191,7 @@ impl<'m> Resolver<'m> {
                 self.error(d.with_help(help));
                 None
             }
+            None if self.failed_lets.contains(&name.text) => None,
             None => {
                 let d = Diagnostic::error(
                     Code::UnknownName,
@@ -511,6 +516,7 @@ impl<'m> Resolver<'m> {
                     );
                     None
                 }
+                None if self.failed_lets.contains(&n.text) => None,
                 None => {
                     let params = self.model.names_of_kind("param");
                     let help = match suggest(&n.text, params.iter().copied()) {
@@ -786,6 +792,7 @@ impl<'m> Resolver<'m> {
                         );
                         None
                     }
+                    None if self.failed_lets.contains(&n.text) => None,
                     None => {
                         let mut candidates: Vec<&str> =
                             args.iter().map(|(a, _)| a.as_str()).collect();
