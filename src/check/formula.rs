@@ -356,6 +356,26 @@ fn resolve(r: &mut Resolver<'_>, f: &Formula) -> Option<(RFormula, ValueType)> {
 /// event's argument), a number for `count` or a number argument.
 fn aggregate(r: &mut Resolver<'_>, a: &ast::Aggregate) -> Option<(RFormula, ValueType)> {
     use super::model::AggregateSource;
+    if let (true, Some(payee)) = (a.payments, &a.paid_to) {
+        let payer = r.party(&a.metric);
+        let payee = r.party(payee);
+        let ty = if a.function == ast::AggregateFn::Count {
+            ValueType::Number
+        } else {
+            ValueType::Money(None)
+        };
+        let window = window(r, a)?;
+        return Some((
+            RFormula::Aggregate(super::model::RAggregate {
+                function: a.function,
+                source: AggregateSource::Paid(payer?, payee?),
+                window,
+                pro_rata: a.pro_rata,
+                span: a.span,
+            }),
+            ty,
+        ));
+    }
     if a.payments {
         // Top-level lets are read before clause names are registered; such a
         // name is looked up once they are (see `resolve_payment_sources`).

@@ -377,6 +377,9 @@ pub enum AggregateSource {
     /// What a clause's payments owe per payment period (`payments under
     /// services`); the span names the clause, for the cycle diagnostic.
     Payments(ClauseId, Span),
+    /// What the scenario records as paid by one party to another (`payments
+    /// made by customer to provider`), by the day of each payment.
+    Paid(PartyId, PartyId),
 }
 
 /// The window of a resolved aggregate.

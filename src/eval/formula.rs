@@ -433,6 +433,11 @@ fn empty_message(a: &RAggregate, cx: &Context<'_>) -> String {
                 model.events.get(e).map(|e| e.name.clone())
             }
             AggregateSource::Payments(c, _) => model.clauses.get(c).map(|c| c.name.clone()),
+            AggregateSource::Paid(payer, payee) => Some(format!(
+                "payments made by {} to {}",
+                model.parties.get(payer).map_or("?", |p| p.name.as_str()),
+                model.parties.get(payee).map_or("?", |p| p.name.as_str())
+            )),
         })
         .unwrap_or_default();
     match a.source {
@@ -520,6 +525,9 @@ fn aggregate(a: &RAggregate, cx: &Context<'_>) -> Result<Option<Value>, Failure>
             return occurrences_of(a, e, i, first, last, cx);
         }
         AggregateSource::Payments(c, _) => return payments_in_window(a, c, first, last, cx),
+        AggregateSource::Paid(payer, payee) => {
+            return paid_in_window(a, payer, payee, first, last, cx, model)
+        }
     };
     let Some(metric) = model.metrics.get(metric_id) else {
         return fail(span, "unknown metric");
@@ -721,6 +729,56 @@ fn occurrences_of(
     fold_values(a, values, zero)
 }
 
+/// What the scenario records as paid by `payer` to `payee` on the window's
+/// days (`on DATE PARTY pays PARTY MONEY`). With nothing paid, a sum is zero in
+/// the currency the two use elsewhere in the scenario or the contract.
+fn paid_in_window(
+    a: &RAggregate,
+    payer: usize,
+    payee: usize,
+    first: Date,
+    last: Option<Date>,
+    cx: &Context<'_>,
+    model: &Model,
+) -> Result<Option<Value>, Failure> {
+    let paid = |e: &&PlanEvent| match &e.kind {
+        PlanEventKind::Pays {
+            payer: p,
+            payee: q,
+            amount,
+        } if *p == payer && *q == payee => Some(*amount),
+        _ => None,
+    };
+    let events = cx.events.unwrap_or(&[]);
+    let values: Vec<Value> = events
+        .iter()
+        .filter(|e| e.date >= first && last.is_none_or(|l| e.date <= l))
+        .filter_map(|e| paid(&e))
+        .map(Value::Money)
+        .collect();
+    if a.function == AggregateFn::Count {
+        return Ok(Some(Value::Number(Decimal::from(values.len()))));
+    }
+    let currency = events
+        .iter()
+        .find_map(|e| paid(&e))
+        .map(|m| m.currency)
+        .or_else(|| {
+            model
+                .clauses
+                .iter()
+                .flat_map(|c| &c.versions)
+                .flat_map(|v| &v.payments)
+                .find(|p| p.payer == payer && p.payee == payee)
+                .and_then(|p| p.currency)
+        });
+    let zero = match currency {
+        Some(c) => Value::Money(Money::new(c, Decimal::ZERO)),
+        None => Value::Number(Decimal::ZERO),
+    };
+    fold_values(a, values, zero)
+}
+
 /// A formula written back in words, for a payment's terms in reports:
 /// `greater of (USD 250,000, 8% of net_sales)`.
 pub fn show_formula(f: &RFormula, model: &Model) -> String {
@@ -845,6 +903,11 @@ pub fn show_formula(f: &RFormula, model: &Model) -> String {
                 AggregateSource::Payments(c, _) => format!(
                     "payments under {}",
                     model.clauses.get(c).map(|c| c.name.as_str()).unwrap_or("")
+                ),
+                AggregateSource::Paid(payer, payee) => format!(
+                    "payments made by {} to {}",
+                    model.parties.get(payer).map_or("", |p| p.name.as_str()),
+                    model.parties.get(payee).map_or("", |p| p.name.as_str())
                 ),
                 AggregateSource::EventArg(e, i) => model
                     .events

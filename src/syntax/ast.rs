@@ -357,6 +357,8 @@ pub struct Aggregate {
     pub arg: Option<Name>,
     /// `payments under CLAUSE`: `metric` then names the clause.
     pub payments: bool,
+    /// `payments made by PAYER to PAYEE`: `metric` then names the payer, this the payee.
+    pub paid_to: Option<Name>,
     /// Over which days.
     pub window: AggregateWindow,
     /// `counting days pro rata` (true) or whole periods only (false).

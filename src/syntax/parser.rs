@@ -159,6 +159,7 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_recouping
             | Rule::kw_once
             | Rule::kw_stays
+            | Rule::kw_made
             | Rule::kw_against
             | Rule::kw_adjusted
             | Rule::kw_base
@@ -1970,7 +1971,13 @@ impl Lower {
         let payments = source_pair.as_rule() == Rule::payments_source;
         let mut source = children(source_pair);
         let metric = self.name(source.next()?);
-        let arg = source.next().map(|a| self.name(a));
+        let second = source.next().map(|a| self.name(a));
+        // `payments made by A to B` names two parties; anything else, a source and an argument.
+        let (arg, paid_to) = if payments {
+            (None, second)
+        } else {
+            (second, None)
+        };
         let window_pair = c.next()?.into_inner().next()?;
         let window = match window_pair.as_rule() {
             Rule::window_before => {
@@ -2017,6 +2024,7 @@ impl Lower {
             metric,
             arg,
             payments,
+            paid_to,
             window,
             pro_rata,
             span,
