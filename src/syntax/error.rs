@@ -207,6 +207,14 @@ pub fn pest_error_to_diagnostic(error: &Error<Rule>, text: &str, file: FileId) -
     if rules.len() > 1 {
         rules.retain(|r| *r != Rule::kw_may);
     }
+    // The words that carry a share on into a formula are one token
+    // (`continues_word`); of them, `of` is the one a reader can be missing.
+    for r in rules.iter_mut() {
+        if *r == Rule::continues_word {
+            *r = Rule::kw_of;
+        }
+    }
+    rules.dedup();
     // After `20%` in a payment, the formula path also offers operators and
     // window words; `of` is the word a reader is missing.
     if rules.contains(&Rule::kw_of) {
