@@ -352,55 +352,47 @@ fn resolve(r: &mut Resolver<'_>, f: &Formula) -> Option<(RFormula, ValueType)> {
     }
 }
 
+/// The clause of `payments under CLAUSE`. Top-level lets are read before
+/// clause names are registered; such a name is looked up once they are (see
+/// `resolve_payment_sources`), and stands as `usize::MAX` until then.
+fn payments_clause(r: &mut Resolver<'_>, name: &ast::Name) -> Option<ClauseId> {
+    match r.symbol(&name.text) {
+        Some(Symbol::Clause(c)) => Some(c),
+        Some(_) => {
+            r.lookup(name, "clause");
+            None
+        }
+        None => {
+            r.pending_clauses.push((name.span, name.text.clone()));
+            Some(usize::MAX)
+        }
+    }
+}
+
 /// `FN of SOURCE WINDOW`: an amount in the metric's currency (or of the
 /// event's argument), a number for `count` or a number argument.
 fn aggregate(r: &mut Resolver<'_>, a: &ast::Aggregate) -> Option<(RFormula, ValueType)> {
     use super::model::AggregateSource;
-    if let (true, Some(payee)) = (a.payments, &a.paid_to) {
-        let payer = r.party(&a.metric);
-        let payee = r.party(payee);
-        let ty = if a.function == ast::AggregateFn::Count {
-            ValueType::Number
-        } else {
-            ValueType::Money(None)
-        };
-        let window = window(r, a)?;
-        return Some((
-            RFormula::Aggregate(super::model::RAggregate {
-                function: a.function,
-                source: AggregateSource::Paid(payer?, payee?),
-                window,
-                pro_rata: a.pro_rata,
-                span: a.span,
-            }),
-            ty,
-        ));
-    }
     if a.payments {
-        // Top-level lets are read before clause names are registered; such a
-        // name is looked up once they are (see `resolve_payment_sources`).
-        let clause = match r.symbol(&a.metric.text) {
-            Some(Symbol::Clause(c)) => c,
-            Some(_) => {
-                r.lookup(&a.metric, "clause");
-                return None;
-            }
-            None => {
-                r.pending_clauses
-                    .push((a.metric.span, a.metric.text.clone()));
-                usize::MAX
-            }
-        };
+        // Amounts of money either way: what was paid, or what a clause owes.
         let ty = if a.function == ast::AggregateFn::Count {
             ValueType::Number
         } else {
             ValueType::Money(None)
         };
+        let source = match &a.paid_to {
+            Some(payee) => {
+                let payer = r.party(&a.metric);
+                let payee = r.party(payee);
+                AggregateSource::Paid(payer?, payee?)
+            }
+            None => AggregateSource::Payments(payments_clause(r, &a.metric)?, a.metric.span),
+        };
         let window = window(r, a)?;
         return Some((
             RFormula::Aggregate(super::model::RAggregate {
                 function: a.function,
-                source: AggregateSource::Payments(clause, a.metric.span),
+                source,
                 window,
                 pro_rata: a.pro_rata,
                 span: a.span,

@@ -709,12 +709,7 @@ fn occurrences(
             .with_label(format!("{} here", computed.currency))
             .with_help("give the occurrence's data in the payment's currency"));
         }
-        let period = Period {
-            start: e.date,
-            end: e.date,
-            unit: PeriodUnit::Month,
-            ordinal: 0,
-        };
+        let period = day;
         // A formula that comes out below zero (a deductible larger than the claim) owes nothing.
         let owed = computed.amount.max(Decimal::ZERO);
         let mut accrual = settle(

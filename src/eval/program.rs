@@ -635,16 +635,7 @@ pub fn computed_timelines(program: &mut Program<'_>, plan: &Plan, until: Date) {
                         if day > until {
                             break;
                         }
-                        let ord = f.amount.amount.cmp(&limit.amount);
-                        let holds = match op {
-                            CmpOp::Is => ord.is_eq(),
-                            CmpOp::IsNot => !ord.is_eq(),
-                            CmpOp::Lt => ord.is_lt(),
-                            CmpOp::Le => ord.is_le(),
-                            CmpOp::Gt => ord.is_gt(),
-                            CmpOp::Ge => ord.is_ge(),
-                        };
-                        out.push((day, holds));
+                        out.push((day, compare(f.amount.amount)));
                     }
                     out
                 };
