@@ -2258,7 +2258,7 @@ fn computed_amount(model: &Model, amount: &Slot) -> bool {
 }
 
 /// The event a name declares, or a diagnostic (`covenant::not_an_event`, or an unknown name).
-fn event_id(r: &mut Resolver<'_>, name: &ast::Name, help: &str) -> Option<EventId> {
+pub(crate) fn event_id(r: &mut Resolver<'_>, name: &ast::Name, help: &str) -> Option<EventId> {
     let found = match r.symbol(&name.text) {
         Some(s) => s,
         None => r.lookup(name, "event")?,

@@ -1547,19 +1547,7 @@ fn expectation(r: &mut Resolver<'_>, x: &ExpectKind, span: Span) -> Option<Expec
         } => {
             let a = r.party(payer);
             let b = r.party(payee);
-            let c = r.clause(clause)?;
-            if !has_payment(r.model, c) {
-                r.diagnostics.push(
-                    Diagnostic::error(
-                        Code::NotAPayment,
-                        clause.span,
-                        format!("clause `{}` has no payment", clause.text),
-                    )
-                    .with_label("nothing is owed under this clause")
-                    .with_help("name the clause that holds the `must pay` statement"),
-                );
-                return None;
-            }
+            let c = paying_clause(r, clause)?;
             Expect::Owes {
                 payer: a?,
                 payee: b?,
@@ -1579,38 +1567,12 @@ fn expectation(r: &mut Resolver<'_>, x: &ExpectKind, span: Span) -> Option<Expec
         } => {
             let a = r.party(payer);
             let b = r.party(payee);
-            let e = match r.symbol(&event.text) {
-                Some(Symbol::Event(id)) => Some(id),
-                Some(other) => {
-                    r.diagnostics.push(
-                        Diagnostic::error(
-                            Code::NotAnEvent,
-                            event.span,
-                            format!("`{}` is {} {}, not a declared event", event.text, if other.kind().starts_with('a') { "an" } else { "a" }, other.kind()),
-                        )
-                        .with_label("not an event")
-                        .with_help("ask about one occurrence of a declared event: `… for the delivery on 2026-03-15 under CLAUSE`"),
-                    );
-                    None
-                }
-                None => match r.lookup(event, "event") {
-                    Some(Symbol::Event(id)) => Some(id),
-                    _ => None,
-                },
-            };
-            let c = r.clause(clause)?;
-            if !has_payment(r.model, c) {
-                r.diagnostics.push(
-                    Diagnostic::error(
-                        Code::NotAPayment,
-                        clause.span,
-                        format!("clause `{}` has no payment", clause.text),
-                    )
-                    .with_label("nothing is owed under this clause")
-                    .with_help("name the clause that holds the `must pay` statement"),
-                );
-                return None;
-            }
+            let e = super::resolve::event_id(
+                r,
+                event,
+                "ask about one occurrence of a declared event: `… for the delivery on 2026-03-15 under CLAUSE`",
+            );
+            let c = paying_clause(r, clause)?;
             if let Some(e) = e {
                 let pays_on_each = r.model.clauses.get(c).is_some_and(|cl| {
                     cl.versions.iter().any(|v| {
@@ -1736,6 +1698,24 @@ fn expectation(r: &mut Resolver<'_>, x: &ExpectKind, span: Span) -> Option<Expec
             }
         }
     })
+}
+
+/// The clause an `owes … under CLAUSE` expectation names, which must hold a payment.
+fn paying_clause(r: &mut Resolver<'_>, clause: &ast::Name) -> Option<ClauseId> {
+    let c = r.clause(clause)?;
+    if !has_payment(r.model, c) {
+        r.diagnostics.push(
+            Diagnostic::error(
+                Code::NotAPayment,
+                clause.span,
+                format!("clause `{}` has no payment", clause.text),
+            )
+            .with_label("nothing is owed under this clause")
+            .with_help("name the clause that holds the `must pay` statement"),
+        );
+        return None;
+    }
+    Some(c)
 }
 
 fn has_payment(model: &Model, clause: ClauseId) -> bool {

@@ -186,12 +186,6 @@ fn empty_aggregate(f: &RFormula, cx: &Context<'_>) -> Result<bool, Failure> {
     })
 }
 
-/// A formula in words, as reports show it: params and lets by name, an
-/// event's data as `EVENT.ARG` (`lesser of (0.5% of delivery.value × …, …)`).
-pub fn describe(model: &Model, f: &RFormula) -> String {
-    show_formula(f, model)
-}
-
 /// Why a formula could not be computed: where, which code, and the message.
 type Failure = (Span, Code, String);
 

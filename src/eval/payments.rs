@@ -728,7 +728,10 @@ fn occurrences(
             1,
             1,
             running,
-            format!("{} on each {name}", super::formula::describe(model, amount)),
+            format!(
+                "{} on each {name}",
+                super::formula::show_formula(amount, model)
+            ),
             Decimal::ZERO,
             Vec::new(),
         )?;
